@@ -1,0 +1,70 @@
+"""Rasa SDK actions: thin adapters between the tracker and the core in bot/.
+
+Each action reads slots and the parsed message, calls bot.conversation.handle_turn (the same function
+the CLI and tests use) and dispatches the replies. No clinical logic lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from pydantic import ValidationError
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.conversation import ConversationState, handle_turn
+from bot.models import Case
+
+logger = logging.getLogger(__name__)
+
+FAILURE_MESSAGE = (
+    "Sorry, I could not compute an answer to that message. Your conversation and case are kept; "
+    "please rephrase or ask another question."
+)
+
+
+def state_from_slots(tracker: Tracker) -> ConversationState:
+    """Rebuild the conversation state; a corrupted slot falls back to an empty case, never an error."""
+    try:
+        case = Case.model_validate(tracker.get_slot("case") or {})
+    except ValidationError:
+        logger.warning("stored case could not be read; starting from an empty case")
+        case = Case()
+    audience = tracker.get_slot("audience") or "clinician"
+    return ConversationState(case=case, audience=audience, last_topic=tracker.get_slot("last_topic"))
+
+
+def slots_from_state(state: ConversationState) -> List[EventType]:
+    return [
+        SlotSet("case", state.case.model_dump(mode="json", exclude_defaults=True)),
+        SlotSet("audience", state.audience),
+        SlotSet("last_topic", state.last_topic),
+    ]
+
+
+def output_format(tracker: Tracker) -> str:
+    return "slack" if tracker.get_latest_input_channel() == "slack" else "markdown"
+
+
+class ActionAnswer(Action):
+    """Answers every clinical question, value, what-if, explanation and audience choice."""
+
+    def name(self) -> Text:
+        return "action_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name") or "nlu_fallback"
+        try:
+            result = handle_turn(
+                state_from_slots(tracker), intent, message.get("entities") or [], message.get("text") or "", output_format(tracker)
+            )
+        except Exception:  # noqa: BLE001 - the user gets a clear message, the log gets the traceback
+            logger.exception("action_answer failed for intent %s", intent)
+            dispatcher.utter_message(text=FAILURE_MESSAGE)
+            return []
+        for reply in result.messages:
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+        return slots_from_state(result.state)

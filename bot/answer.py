@@ -1,0 +1,726 @@
+"""Compose a cited answer: computed results and knowledge statements, numbered references.
+
+"Cites or stays silent": every sentence an Answer holds (direct answer, computed lines, bullets,
+conflict notes) carries the ids of the statements that back it, and reference numbers for their
+sources. A computed line for which no statement can be found is moved to `omitted` and never
+shown. Headings, the banner, the review line, the disclaimer and the questions asked for missing
+inputs are fixed boilerplate.
+
+Same inputs and same knowledge-base version give the same Answer: no clock, no set ordering.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from pydantic import BaseModel, Field
+
+from bot.answer_tables import (
+    ANSWERABLE_TOPICS,
+    FLAG_LINKS,
+    FLAG_STATEMENTS,
+    RULE_STATEMENTS,
+    FOLLOW_UP_QUESTION,
+    FOLLOW_UPS,
+    MAX_FOLLOW_UPS,
+    QUESTION_OF_TOPIC,
+    REVIEW_FLAGS,
+    TOPIC_LABELS,
+    RuleLink,
+    need_question,
+    rule_link,
+)
+from bot.knowledge import (
+    STATUS_ORDER,
+    CaseContext,
+    GradeLabel,
+    KnowledgeBase,
+    Source,
+    Statement,
+    Tier,
+    Verification,
+    load_knowledge,
+)
+from bot.models import Case, Differentiation, GradeResult, ReviewStatus, Site, Syndrome
+
+AUDIENCES = ("clinician", "patient")
+BANNER_TEXT = "Educational purpose only; parts of this answer are pending human review"
+DISCLAIMERS = {
+    "clinician": (
+        "Educational information for healthcare professionals. It supports and does not replace clinical "
+        "judgement, the primary sources or a multidisciplinary tumour board; check each point against the "
+        "cited sources before using it in patient care."
+    ),
+    "patient": (
+        "This is general information, not medical advice about you. Please talk about your own situation "
+        "with your care team."
+    ),
+}
+STEP_STATUS_WORD = {"recommended": "Recommended", "consider": "Consider", "done": "Done"}
+MAX_EXTRA_STATEMENTS = 2  # per topic pulled in by the computed case
+
+# Grading rules whose trace lines decide the category (they form the direct answer).
+DECISIVE_GRADE_RULES = frozenset(
+    {
+        "WHO2019-GEP-KI67",
+        "WHO2019-GEP-MITOSES",
+        "WHO2019-GEP-HIGHER-WINS",
+        "WHO2019-GEP-NET",
+        "WHO2019-G3-MORPHOLOGY",
+        "WHO2019-NEC-NOT-GRADED",
+        "WHO2019-NOT-GRADABLE",
+        "WHO2021-LUNG-TC",
+        "WHO2021-LUNG-AC",
+        "WHO2021-LUNG-HIGH-GRADE",
+        "WHO2021-LUNG-NECROSIS-UNKNOWN",
+        "WHO2021-LUNG-NOT-GRADABLE",
+    }
+)
+NOT_GRADABLE = "not gradable"
+
+
+# --------------------------------------------------------------------------------------------
+# The Answer model
+# --------------------------------------------------------------------------------------------
+
+
+class CitedSentence(BaseModel):
+    text: str
+    statement_ids: List[str]
+    refs: List[int] = Field(default_factory=list)
+    status: ReviewStatus = ReviewStatus.approved  # least reviewed effective status among the statements
+
+
+class Bullet(BaseModel):
+    statement_id: str
+    text: str
+    refs: List[int] = Field(default_factory=list)
+    status: ReviewStatus
+    evidence_label: Optional[str] = None
+    conflict: Optional[str] = None  # where sources disagree; same statement, same citations
+
+    @property
+    def statement_ids(self) -> List[str]:
+        return [self.statement_id]
+
+
+class ComputedSection(BaseModel):
+    kind: str  # "trace" | "caveats" | "what_ifs" | "steps" | "treatment"
+    lines: List[CitedSentence]
+
+
+class Computed(BaseModel):
+    kind: str  # "grade" | "stage" | "workup"
+    headline: str
+    provisional: bool = False
+    rule_ids: List[str]
+    review_status: ReviewStatus
+    sections: List[ComputedSection] = Field(default_factory=list)
+    result: Dict[str, Any]  # the raw result, for channels and actions that want the numbers
+
+
+class Reference(BaseModel):
+    number: int
+    source_id: str
+    citation: str  # the known parts only
+    url: Optional[str] = None
+    note: Optional[str] = None  # verification caveat or newer edition
+
+
+class Need(BaseModel):
+    field: str
+    question: str
+
+
+class ReviewSummary(BaseModel):
+    counts: Dict[str, int]  # effective status -> statements used
+    text: str  # "4 approved, 1 under review"
+    not_approved: List[str]
+
+
+class FollowUp(BaseModel):
+    question: str
+    topic: str
+
+
+class AbstainKind(str, Enum):
+    out_of_scope = "out_of_scope"
+    missing_input = "missing_input"
+    conflict = "conflict"
+    no_content = "no_content"
+
+
+class Abstain(BaseModel):
+    kind: AbstainKind
+    message: str  # fixed wording: why, and what to ask or try
+    covered: List[str] = Field(default_factory=list)  # topic labels that can be answered
+
+
+class Answer(BaseModel):
+    topic: str
+    question: str
+    audience: str
+    direct_answer: List[CitedSentence] = Field(default_factory=list)
+    computed: Optional[Computed] = None
+    needs: List[Need] = Field(default_factory=list)
+    guideline_bullets: List[Bullet] = Field(default_factory=list)
+    research_bullets: List[Bullet] = Field(default_factory=list)
+    references: List[Reference] = Field(default_factory=list)
+    review_summary: ReviewSummary
+    banner: Optional[str] = None
+    pending_review: List[str] = Field(default_factory=list)  # what the banner names
+    kb_version: str
+    last_updated: Optional[str] = None
+    disclaimer: str
+    follow_ups: List[FollowUp] = Field(default_factory=list)
+    abstain_reason: Optional[Abstain] = None
+    omitted: List[str] = Field(default_factory=list)  # computed lines without a backing statement: not shown
+
+    def cited_items(self) -> Iterator[Any]:
+        """Every cited item in display order (sentences and bullets)."""
+        yield from self.direct_answer
+        if self.computed:
+            for section in self.computed.sections:
+                yield from section.lines
+        yield from self.guideline_bullets
+        yield from self.research_bullets
+
+    def statement_ids(self) -> List[str]:
+        return _unique(sid for item in self.cited_items() for sid in item.statement_ids)
+
+    def rule_ids(self) -> List[str]:
+        return list(self.computed.rule_ids) if self.computed else []
+
+
+# --------------------------------------------------------------------------------------------
+# Composition
+# --------------------------------------------------------------------------------------------
+
+
+def compose_answer(
+    topic: str,
+    case: Optional[Case] = None,
+    audience: str = "clinician",
+    kb: Optional[KnowledgeBase] = None,
+) -> Answer:
+    """The cited answer for a knowledge topic or a computed question ('grade', 'stage', 'workup')."""
+    kb = kb if kb is not None else load_knowledge()
+    composer = _Composer(kb, topic, audience if audience in AUDIENCES else "clinician")
+    if topic not in ANSWERABLE_TOPICS:
+        composer.abstain(AbstainKind.out_of_scope, "This question is outside what I cover.")
+    elif topic == "grade":
+        composer.grade(case)
+    elif topic == "stage":
+        composer.stage(case)
+    elif topic == "workup":
+        composer.workup(case)
+    else:
+        composer.information(case)
+    return composer.finish()
+
+
+def _unique(items: Iterable[Any]) -> List[Any]:
+    seen: Dict[Any, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class _Composer:
+    def __init__(self, kb: KnowledgeBase, topic: str, audience: str):
+        self.kb = kb
+        self.topic = topic
+        self.audience = audience
+        self.context = CaseContext()
+        self.direct: List[CitedSentence] = []
+        self.computed: Optional[Computed] = None
+        self.needs: List[Need] = []
+        self.statements: List[Statement] = []  # bullets, in order of selection
+        self.abstain_reason: Optional[Abstain] = None
+        self.omitted: List[str] = []
+        self.follow_up_key = topic
+
+    # --- statement picking ---
+
+    def pick(self, topics: Sequence[str], words: Sequence[str] = ()) -> Optional[Statement]:
+        """The statement that backs a rule: in the first topic that has one, the first (most case-specific)
+        statement containing all `words`, else its first guideline statement, else its first statement."""
+        for topic in topics:
+            candidates = self.kb.statements_for(topic, self.context)
+            if not candidates:
+                continue
+            for statement in candidates:
+                lowered = statement.text.lower()
+                if words and all(word in lowered for word in words):
+                    return statement
+            guideline = [s for s in candidates if s.tier == Tier.guideline]
+            return (guideline or candidates)[0]
+        return None
+
+    def cite(self, text: str, statements: Sequence[Optional[Statement]]) -> Optional[CitedSentence]:
+        """A sentence backed by statements; None (and the text recorded as omitted) if there are none."""
+        backing = list({s.id: s for s in statements if s is not None}.values())
+        if not backing:
+            self.omitted.append(text)
+            return None
+        return CitedSentence(
+            text=_sentence(text),
+            statement_ids=[s.id for s in backing],
+            status=_least_reviewed(s.effective_status for s in backing),
+        )
+
+    def statement_sentence(self, statement: Statement) -> CitedSentence:
+        return CitedSentence(
+            text=_sentence(statement.wording(self.audience)),
+            statement_ids=[statement.id],
+            status=statement.effective_status,
+        )
+
+    def add_statements(self, statements: Iterable[Statement]) -> None:
+        have = {s.id for s in self.statements}
+        for statement in statements:
+            if statement.id not in have:
+                have.add(statement.id)
+                self.statements.append(statement)
+
+    def add_extra_topics(self, topics: Iterable[str]) -> None:
+        """Topics the computed case brings in: statements specific to the case first, at most a few."""
+        for topic in topics:
+            specific = self.kb.specific_statements(topic, self.context)
+            chosen = specific or self.kb.statements_for(topic, self.context)[:1]
+            self.add_statements(chosen[:MAX_EXTRA_STATEMENTS])
+
+    def background(self, topic: str) -> List[Statement]:
+        """A computed answer's background from a rule topic: the topic's own statements, plus statements
+        borrowed from other topics only when approved (a pending aside should not flag every result)."""
+        return [
+            s
+            for s in self.kb.statements_for(topic, self.context)
+            if s.topics[0] == topic or s.effective_status == ReviewStatus.approved
+        ]
+
+    def linked(self, link: Optional[RuleLink], default_topic: Optional[str]) -> Optional[Statement]:
+        topic, words = link if link else (None, ())
+        topic = topic or default_topic
+        if topic is None:
+            return None
+        topics = [topic]
+        if topic == "staging" and self.context.site == Site.unknown:
+            topics.insert(0, "staging_unknown_primary")
+        return self.pick(topics, words)
+
+    def named(self, ids: Sequence[str]) -> List[Statement]:
+        """Named statements that exist and fit the case."""
+        chosen = []
+        for sid in ids:
+            if sid in self.kb.statement_files:
+                statement = self.kb.statement(sid)
+                if self.context.matches(statement.applies_to):
+                    chosen.append(statement)
+        return chosen
+
+    def rule_backing(self, rule_id: str, default_topic: Optional[str]) -> List[Optional[Statement]]:
+        return self.named(RULE_STATEMENTS.get(rule_id, ())) or [self.linked(rule_link(rule_id), default_topic)]
+
+    def flag_backing(self, code: str, default_topic: str) -> List[Optional[Statement]]:
+        return self.named(FLAG_STATEMENTS.get(code, ())) or [self.linked(FLAG_LINKS.get(code), default_topic)]
+
+    def section(self, kind: str, lines: Iterable[Optional[CitedSentence]]) -> Optional[ComputedSection]:
+        kept = [line for line in lines if line is not None]
+        return ComputedSection(kind=kind, lines=kept) if kept else None
+
+    def flag_lines(self, flags: Iterable[Any], default_topic: str) -> List[Optional[CitedSentence]]:
+        lines = []
+        for flag in flags:
+            if flag.code in REVIEW_FLAGS:
+                continue  # shown through the banner
+            # a near-cut-off flag on the mitotic count is backed by the counting statement, not the Ki-67 one
+            code = f"{flag.code}:mitoses" if flag.message.lower().startswith("mitoses") else flag.code
+            backing = self.named(FLAG_STATEMENTS.get(code, ())) or self.flag_backing(flag.code, default_topic)
+            lines.append(self.cite(flag.message, backing))
+        return lines
+
+    def set_needs(self, missing: Iterable[str]) -> None:
+        self.needs = [Need(field=f, question=need_question(f)) for f in _unique(missing)]
+
+    def abstain(self, kind: AbstainKind, message: str) -> None:
+        covered = [TOPIC_LABELS[t] for t in ANSWERABLE_TOPICS if t in ("grade", "stage", "workup") or self.kb.has_topic(t)]
+        self.abstain_reason = Abstain(kind=kind, message=message, covered=_unique(covered))
+
+    # --- information topics ---
+
+    def information(self, case: Optional[Case]) -> None:
+        self.context = CaseContext.from_case(case)
+        statements = self.kb.statements_for(self.topic, self.context)
+        if not statements:
+            if self.kb.has_topic(self.topic):
+                self.abstain(AbstainKind.no_content, "None of the reviewed statements on this topic applies to this case.")
+            else:
+                self.abstain(AbstainKind.no_content, "This topic has no reviewed statements yet.")
+            return
+        guideline = [s for s in statements if s.tier == Tier.guideline]
+        lead = (guideline or statements)[0]
+        self.direct.append(self.statement_sentence(lead))
+        self.add_statements(s for s in statements if s is not lead)
+
+    # --- grade ---
+
+    def grade(self, case: Optional[Case]) -> None:
+        from bot import grading  # lazy: the core modules load on first use
+
+        case = case or Case()
+        result = grading.grade(case)
+        self.context = CaseContext.from_case(case, result)
+        rule_topics = {rid: info.topic for rid, info in getattr(grading, "GRADING_RULES", {}).items()}
+        thoracic = "thoracic" in result.system.lower()
+        main_topic = "grading_lung" if thoracic else "grading_gep"
+
+        def backing(rule_id: str) -> List[Optional[Statement]]:
+            return self.rule_backing(rule_id, rule_topics.get(rule_id, main_topic))
+
+        decisive = [(rid, line) for rid, line in zip(result.rule_ids, result.trace) if rid in DECISIVE_GRADE_RULES]
+        others = [(rid, line) for rid, line in zip(result.rule_ids, result.trace) if rid not in DECISIVE_GRADE_RULES]
+        headline = result.category + (" (provisional)" if result.provisional else "")
+        label = "No grade yet" if result.category == NOT_GRADABLE else f"{headline}, {result.system}"
+        detail = "; ".join(line for _, line in decisive)
+        direct = self.cite(f"{label}: {detail}" if detail else label, [s for rid, _ in decisive for s in backing(rid)])
+        if direct:
+            self.direct.append(direct)
+
+        what_if_lines = []
+        for what_if in result.what_ifs:
+            change = what_if.change.lower()
+            if "differentiated" in change:
+                statements = backing("WHO2019-G3-MORPHOLOGY")
+            elif thoracic:
+                statements = backing("WHO2021-LUNG-AC")
+            elif "ki-67" in change:
+                statements = backing("WHO2019-GEP-KI67")
+            else:
+                statements = backing("WHO2019-GEP-MITOSES")
+            what_if_lines.append(self.cite(f"{_capitalise(what_if.change)}: {what_if.result}", statements))
+
+        self.computed = Computed(
+            kind="grade",
+            headline=headline,
+            provisional=result.provisional,
+            rule_ids=list(result.rule_ids),
+            review_status=result.review_status,
+            sections=[
+                s
+                for s in (
+                    self.section("trace", (self.cite(line, backing(rid)) for rid, line in others)),
+                    self.section("caveats", self.flag_lines(result.flags, main_topic)),
+                    self.section("what_ifs", what_if_lines),
+                )
+                if s
+            ],
+            result=result.model_dump(mode="json"),
+        )
+        self.set_needs(result.missing)
+        if result.category == NOT_GRADABLE:
+            self.abstain(AbstainKind.missing_input, "I need more values before I can grade this tumour.")
+
+        # the rule statements first, then the topics this result brings in
+        self.add_statements(self.kb.statement(sid) for item in [direct] if item for sid in item.statement_ids)
+        self.add_statements(self.background(main_topic))
+        self.add_extra_topics(self.extra_topics(case, result))
+        self.follow_up_key = "grade:" + self.result_kind(result, thoracic)
+
+    def result_kind(self, result: GradeResult, thoracic: bool) -> str:
+        if thoracic:
+            return "lung"
+        label = self.context.grade
+        if label == GradeLabel.NEC:
+            return "nec"
+        if label == GradeLabel.G3:
+            return "g3"
+        if label in (GradeLabel.G1, GradeLabel.G2):
+            return "well"
+        return "none"
+
+    def extra_topics(self, case: Case, result: Optional[GradeResult]) -> List[str]:
+        """Topics the computed case brings in (applies_to then picks the statements inside them)."""
+        topics: List[str] = []
+        label = self.context.grade
+        if label == GradeLabel.NEC:
+            topics += ["fdg_pet", "treatment_nec"]
+        elif label == GradeLabel.G3:
+            well = case.differentiation == Differentiation.well
+            topics += ["fdg_pet", "treatment_net_g3" if well else "definitions"]
+        if case.site in (Site.lung, Site.thymus):
+            topics.append("grading_lung")
+        if case.functional_syndrome not in (None, Syndrome.none):
+            topics.append("labs_hormones")
+        return topics
+
+    # --- stage ---
+
+    def stage(self, case: Optional[Case]) -> None:
+        from bot import staging
+
+        case = case or Case()
+        result = staging.stage(case)
+        self.context = CaseContext.from_case(case)
+
+        def backing(rule_id: str) -> List[Optional[Statement]]:
+            return self.rule_backing(rule_id, "staging")
+
+        tnm = " ".join(v for v in (result.t, result.n, result.m) if v)
+        if result.stage_group:
+            headline = f"Stage {result.stage_group}"
+        elif not result.staged:
+            headline = "No AJCC 8 NET stage group"
+        else:
+            headline = "Stage group not assigned yet"
+        where = result.chapter or result.edition
+        label = f"{headline} ({where}{', ' + tnm if tnm else ''})"
+        pairs = list(zip(result.rule_ids, result.trace))
+        decisive = pairs[-1:]
+        direct = self.cite(
+            f"{label}: {decisive[0][1]}" if decisive else label, [s for rid, _ in decisive for s in backing(rid)]
+        )
+        if direct:
+            self.direct.append(direct)
+        what_if_lines = [
+            self.cite(f"{_capitalise(w.change)}: {w.result}", backing("AJCC8-M1-STAGE-IV" if "metasta" in w.change else "AJCC8"))
+            for w in result.what_ifs
+        ]
+        self.computed = Computed(
+            kind="stage",
+            headline=headline,
+            provisional=bool(result.missing),
+            rule_ids=list(result.rule_ids),
+            review_status=result.review_status,
+            sections=[
+                s
+                for s in (
+                    self.section("trace", (self.cite(line, backing(rid)) for rid, line in pairs[:-1])),
+                    self.section("caveats", self.flag_lines(result.flags, "staging")),
+                    self.section("what_ifs", what_if_lines),
+                )
+                if s
+            ],
+            result=result.model_dump(mode="json"),
+        )
+        self.set_needs(result.missing)
+        if result.staged and result.stage_group is None and not any((result.t, result.n, result.m)):
+            self.abstain(AbstainKind.missing_input, "I need more values before I can stage this tumour.")
+
+        self.add_statements(self.kb.statement(sid) for item in [direct] if item for sid in item.statement_ids)
+        if case.site == Site.unknown:
+            self.add_statements(self.background("staging_unknown_primary"))
+        self.add_statements(self.background("staging"))
+        if case.site == Site.unknown:
+            self.follow_up_key = "stage:cup"
+        elif not result.staged:
+            self.follow_up_key = "stage:not_staged"
+        else:
+            self.follow_up_key = "stage:site"
+
+    # --- workup ---
+
+    def workup(self, case: Optional[Case]) -> None:
+        from bot import grading, workup
+
+        case = case or Case()
+        grade_result = grading.grade(case)
+        result = workup.plan_workup(case, grade_result)
+        self.context = CaseContext.from_case(case, grade_result)
+
+        lead = self.kb.statements_for("workup", self.context)
+        lead_guideline = [s for s in lead if s.tier == Tier.guideline]
+        if lead:
+            self.direct.append(self.statement_sentence((lead_guideline or lead)[0]))
+
+        def step_line(step: Any) -> Optional[CitedSentence]:
+            word = STEP_STATUS_WORD.get(step.status, _capitalise(step.status))
+            statement = self.pick(step.topics) if step.topics else None
+            return self.cite(f"{word}: {step.title}. {step.reason}", [statement])
+
+        grade_line = None
+        if grade_result.category != NOT_GRADABLE:
+            main_topic = "grading_lung" if "thoracic" in grade_result.system.lower() else "grading_gep"
+            grade_rules = [rid for rid in grade_result.rule_ids if rid in DECISIVE_GRADE_RULES]
+            grade_line = self.cite(
+                f"Grade used: {grade_result.category} ({grade_result.system})",
+                [s for rid in grade_rules for s in self.rule_backing(rid, main_topic)],
+            )
+        steps = [step_line(s) for s in result.steps]
+        treatment = [step_line(s) for s in result.treatment_direction]
+        self.computed = Computed(
+            kind="workup",
+            headline=f"{len(result.steps)} workup steps, {len(result.treatment_direction)} treatment directions",
+            provisional=bool(result.missing),
+            rule_ids=list(result.rule_ids),
+            review_status=result.review_status,
+            sections=[
+                s
+                for s in (
+                    self.section("steps", [grade_line] + steps),
+                    self.section("treatment", treatment),
+                    self.section("caveats", self.flag_lines(result.flags, "workup")),
+                )
+                if s
+            ],
+            result=result.model_dump(mode="json"),
+        )
+        self.set_needs(result.missing)
+        if not self.direct and not steps:
+            self.abstain(AbstainKind.no_content, "The workup has no reviewed statements yet.")
+
+        direct_ids = {s.id for s in self.direct_statements()}
+        self.add_statements(s for s in lead if s.id not in direct_ids)
+        cited = [sid for section in self.computed.sections for line in section.lines for sid in line.statement_ids]
+        self.add_statements(self.kb.statement(sid) for sid in _unique(cited))
+        self.add_extra_topics(self.extra_topics(case, grade_result))
+        label = self.context.grade
+        self.follow_up_key = "workup:" + ("nec" if label == GradeLabel.NEC else "g3" if label == GradeLabel.G3 else "well")
+
+    # --- finishing ---
+
+    def direct_statements(self) -> List[Statement]:
+        return [self.kb.statement(sid) for item in self.direct for sid in item.statement_ids]
+
+    def follow_ups(self) -> List[FollowUp]:
+        wanted = FOLLOW_UPS.get(self.follow_up_key) or FOLLOW_UPS.get(self.topic, ())
+        fallback = ("workup", "net_cup", "sstr_pet", "prognosis")
+        chosen: List[FollowUp] = []
+        for topic in _unique(list(wanted) + list(fallback)):
+            if topic == self.topic or topic not in FOLLOW_UP_QUESTION:
+                continue
+            if topic not in ("grade", "stage", "workup") and not self.kb.has_topic(topic):
+                continue
+            chosen.append(FollowUp(question=FOLLOW_UP_QUESTION[topic], topic=topic))
+            if len(chosen) == MAX_FOLLOW_UPS:
+                break
+        return chosen
+
+    def finish(self) -> Answer:
+        direct_ids = {sid for item in self.direct for sid in item.statement_ids if len(item.statement_ids) == 1}
+        if self.topic not in ("grade", "stage"):
+            # an information lead statement is not repeated as a bullet
+            bullets_from = [s for s in self.statements if s.id not in direct_ids]
+        else:
+            bullets_from = list(self.statements)
+        bullets = [
+            Bullet(
+                statement_id=s.id,
+                text=_sentence(s.wording(self.audience)),
+                status=s.effective_status,
+                evidence_label=s.evidence_label,
+                conflict=_sentence(s.conflict) if s.conflict else None,
+            )
+            for s in bullets_from
+        ]
+        answer = Answer(
+            topic=self.topic,
+            question=QUESTION_OF_TOPIC.get(self.topic, "Question outside the covered topics"),
+            audience=self.audience,
+            direct_answer=self.direct,
+            computed=self.computed,
+            needs=self.needs,
+            guideline_bullets=[b for b, s in zip(bullets, bullets_from) if s.tier == Tier.guideline],
+            research_bullets=[b for b, s in zip(bullets, bullets_from) if s.tier == Tier.research],
+            review_summary=ReviewSummary(counts={}, text="", not_approved=[]),
+            kb_version=self.kb.version,
+            last_updated=self.kb.last_updated.isoformat() if self.kb.last_updated else None,
+            disclaimer=DISCLAIMERS[self.audience],
+            follow_ups=self.follow_ups() if self.topic in ANSWERABLE_TOPICS else [],
+            abstain_reason=self.abstain_reason,
+            omitted=self.omitted,
+        )
+        _number_references(answer, self.kb)
+        answer.review_summary = _review_summary(answer, self.kb)
+        answer.pending_review = _pending_review(answer)
+        answer.banner = _banner(answer.pending_review)
+        return answer
+
+
+def _least_reviewed(statuses: Iterable[ReviewStatus]) -> ReviewStatus:
+    return max(statuses, key=STATUS_ORDER.index, default=ReviewStatus.approved)
+
+
+def _number_references(answer: Answer, kb: KnowledgeBase) -> None:
+    """Number sources in order of first use and give every cited item its reference numbers."""
+    numbers: Dict[str, int] = {}
+    for item in answer.cited_items():
+        refs: List[int] = []
+        for sid in item.statement_ids:
+            for source_id in kb.statement(sid).sources:
+                number = numbers.setdefault(source_id, len(numbers) + 1)
+                if number not in refs:
+                    refs.append(number)
+        item.refs = refs
+    answer.references = [_reference(number, kb.source(source_id)) for source_id, number in numbers.items()]
+
+
+def _reference(number: int, source: Source) -> Reference:
+    parts: List[str] = []
+    if source.authors:
+        parts.append(source.authors)
+    parts.append(source.title)
+    venue = " ".join(str(v) for v in (source.journal, source.year) if v)
+    if venue and source.volume_pages:
+        venue += f";{source.volume_pages}"
+    if venue:
+        parts.append(venue)
+    if source.edition:
+        parts.append(source.edition)
+    if source.pmid:
+        parts.append(f"PMID {source.pmid}")
+    if source.doi:
+        parts.append(f"doi:{source.doi}")
+    citation = ". ".join(p.strip().rstrip(".") for p in parts) + "."
+    notes: List[str] = []
+    if source.verification == Verification.from_memory:
+        notes.append("citation details from memory, not yet verified")
+    elif source.verification == Verification.partial or source.unverified_fields:
+        fields = ", ".join(f.replace("_", " ") for f in source.unverified_fields)
+        notes.append(f"not verified: {fields}" if fields else "some citation details not verified")
+    if source.newer_edition:
+        notes.append(f"newer edition: {source.newer_edition}")
+    url = None
+    if source.doi:
+        url = f"https://doi.org/{source.doi}"
+    elif source.pmid:
+        url = f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/"
+    return Reference(
+        number=number,
+        source_id=source.id,
+        citation=citation,
+        url=url,
+        note="; ".join(notes) if notes else None,
+    )
+
+
+def _review_summary(answer: Answer, kb: KnowledgeBase) -> ReviewSummary:
+    used = [kb.statement(sid) for sid in answer.statement_ids()]
+    counts = {status.value: sum(1 for s in used if s.effective_status == status) for status in STATUS_ORDER}
+    words = {"approved": "approved", "under_review": "under review", "submitted": "submitted"}
+    text = ", ".join(f"{n} {words[k]}" for k, n in counts.items() if n) or "no statements used"
+    not_approved = [s.id for s in used if s.effective_status != ReviewStatus.approved]
+    return ReviewSummary(counts=counts, text=text, not_approved=not_approved)
+
+
+def _pending_review(answer: Answer) -> List[str]:
+    """Statements used that are not approved, and the computing rules if they are under review."""
+    pending = list(answer.review_summary.not_approved)
+    if answer.computed and answer.computed.review_status != ReviewStatus.approved:
+        pending.append(f"{answer.computed.kind} rules")
+    return pending
+
+
+def _banner(pending: List[str]) -> Optional[str]:
+    """The review banner, naming what is pending, exactly when something used is not approved."""
+    return f"{BANNER_TEXT}: {', '.join(pending)}." if pending else None

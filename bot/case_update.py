@@ -1,0 +1,174 @@
+"""Turn the clinical entities of one message into an updated Case.
+
+The entity names and value formats are fixed by the extractor in bot/nlu (see its vocabulary).
+Values that break the Case's validation are reported, never raised, so that one bad number
+does not lose the rest of the case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional
+
+from pydantic import ValidationError
+
+from bot.models import Case, IhcMarker, IhcResult, MetastaticSite, MitoticUnit, TestDone, TestKind, TestOutcome
+
+MITOTIC_UNITS = {"2mm2": MitoticUnit.per_2mm2, "10hpf": MitoticUnit.per_10hpf, "50hpf": MitoticUnit.per_50hpf}
+
+# Which Case field each plain entity fills, and how its text value is converted.
+_FIELD_OF_ENTITY = {
+    "site": "site",
+    "differentiation": "differentiation",
+    "invasion": "invasion",
+    "syndrome": "functional_syndrome",
+    "tumour_size": "tumour_size_cm",
+}
+
+FIELD_LABELS = {
+    "ki67_percent": "Ki-67",
+    "mitoses": "mitotic count",
+    "site": "primary site",
+    "tumour_size_cm": "tumour size",
+    "differentiation": "differentiation",
+    "invasion": "depth of invasion",
+    "functional_syndrome": "functional syndrome",
+    "positive_node_count": "number of positive nodes",
+    "cells_counted": "cells counted",
+}
+
+
+@dataclass
+class CaseUpdate:
+    case: Case
+    changed: List[str] = field(default_factory=list)  # Case fields that received a value
+    problems: List[str] = field(default_factory=list)  # user-facing messages about rejected values
+    notes: List[str] = field(default_factory=list)  # how a value was read, e.g. a range
+
+
+def parse_bounded_number(text: str, name: str, unit: str) -> tuple[float, Optional[str]]:
+    """'8' -> 8; '2-3' -> 3 (the upper bound, the conservative reading); '<1' -> 0.99; '>20' -> 20.01.
+
+    Returns the number to compute with and a note saying how a range or bound was read.
+    """
+    text = text.strip().replace(",", ".")
+    for prefix, offset in (("<=", 0.0), (">=", 0.0), ("<", -0.01), (">", 0.01)):
+        if text.startswith(prefix):
+            bound = float(text[len(prefix):])
+            if offset == 0.0:
+                return bound, None
+            side = "just under" if offset < 0 else "just over"
+            # just past the bound, so '<3%' stays below the 3% cut-off and '>20%' is above 20%
+            return round(bound + offset, 2), f"{name} '{prefix}{text[len(prefix):]}{unit}' is read as {side} {text[len(prefix):]}{unit}."
+    match = re.fullmatch(r"([\d.]+)\s*-\s*([\d.]+)", text)
+    if match:
+        high = max(float(match.group(1)), float(match.group(2)))
+        return high, f"{name} range {text}{unit} is graded on its upper bound, {high:g}{unit}."
+    return float(text), None
+
+
+def parse_ki67(value: str) -> tuple[float, Optional[str]]:
+    return parse_bounded_number(value, "Ki-67", "%")
+
+
+def parse_mitoses(value: str) -> tuple[float, MitoticUnit, Optional[str]]:
+    """'3/2mm2' -> (3, per 2 mm2); a bare '3' is taken as per 2 mm2 and the note says so."""
+    count, _, unit = value.partition("/")
+    number, note = parse_bounded_number(count, "Mitotic count", "")
+    if not unit:
+        return number, MitoticUnit.per_2mm2, "No area was given for the mitotic count; it is read as per 2 mm² (WHO 2019)."
+    return number, MITOTIC_UNITS.get(unit.strip(), MitoticUnit.per_2mm2), note
+
+
+def _values(entities: Iterable[Dict[str, Any]], name: str) -> List[str]:
+    return [str(e.get("value")) for e in entities if e.get("entity") == name and e.get("value") is not None]
+
+
+def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
+    """Return a new Case with the entities' values merged in (later values win)."""
+    data = case.model_dump()
+    update = CaseUpdate(case=case)
+    problems = update.problems
+
+    def set_field(field_name: str, value: Any) -> None:
+        data[field_name] = value
+        update.changed.append(field_name)
+
+    for raw in _values(entities, "ki67")[-1:]:
+        try:
+            value, note = parse_ki67(raw)
+            set_field("ki67_percent", value)
+            if note:
+                update.notes.append(note)
+        except ValueError:
+            problems.append(f"I could not read the Ki-67 value '{raw}'.")
+    for raw in _values(entities, "mitoses")[-1:]:
+        try:
+            count, unit, note = parse_mitoses(raw)
+            set_field("mitoses", count)
+            set_field("mitoses_unit", unit)
+            if note:
+                update.notes.append(note)
+        except ValueError:
+            problems.append(f"I could not read the mitotic count '{raw}'.")
+    for entity, field_name in _FIELD_OF_ENTITY.items():
+        for raw in _values(entities, entity)[-1:]:
+            set_field(field_name, raw)
+    for raw in _values(entities, "necrosis")[-1:]:
+        set_field("necrosis", raw == "present")
+    for raw in _values(entities, "nodes")[-1:]:
+        set_field("nodes_positive", raw == "positive")
+    for raw in _values(entities, "node_count")[-1:]:
+        positive = raw.split("/")[0]
+        if positive.isdigit():
+            set_field("positive_node_count", int(positive))
+            set_field("nodes_positive", int(positive) > 0)
+
+    affirmed = _values(entities, "metastasis")
+    negated = _values(entities, "no_metastasis")
+    if affirmed or negated:
+        sites = set(data.get("metastatic_sites") or [])
+        if "any" in negated and not affirmed:
+            sites = set()
+        sites |= {s for s in affirmed if s in MetastaticSite.__members__}
+        sites -= {s for s in negated if s in MetastaticSite.__members__}
+        if affirmed or "any" in negated or data.get("metastatic_sites") is not None:
+            set_field("metastatic_sites", sorted(sites))
+
+    tests = {t["test"]: t for t in data.get("tests_done") or []}
+    for raw in _values(entities, "test_result"):
+        kind, _, outcome = raw.partition(":")
+        if kind in TestKind._value2member_map_:
+            tests[TestKind(kind)] = TestDone(
+                test=TestKind(kind), outcome=TestOutcome(outcome) if outcome in TestOutcome.__members__ else TestOutcome.done
+            ).model_dump()
+            update.changed.append("tests_done")
+    data["tests_done"] = list(tests.values())
+
+    markers = {r["marker"]: r for r in data.get("ihc") or []}
+    for raw in _values(entities, "ihc"):
+        marker, _, result = raw.partition(":")
+        if marker in IhcMarker._value2member_map_:
+            markers[IhcMarker(marker)] = IhcResult(marker=IhcMarker(marker), positive=result == "positive").model_dump()
+            update.changed.append("ihc")
+    data["ihc"] = list(markers.values())
+
+    update.case = _validated(case, data, update)
+    return update
+
+
+def _validated(previous: Case, data: Dict[str, Any], update: CaseUpdate) -> Case:
+    """Validate the merged case; drop only the fields that are invalid and say why."""
+    for _ in range(len(data)):
+        try:
+            return Case.model_validate(data)
+        except ValidationError as error:
+            for item in error.errors():
+                field_name = str(item["loc"][0]) if item["loc"] else ""
+                label = FIELD_LABELS.get(field_name, field_name.replace("_", " "))
+                update.problems.append(f"The {label} value {item.get('input')!r} is not possible ({item['msg']}); I kept the previous value.")
+                data[field_name] = getattr(previous, field_name, None)
+                if field_name in update.changed:
+                    update.changed.remove(field_name)
+    return previous

@@ -1,0 +1,231 @@
+"""Pydantic models shared by the whole core: the clinical case and the computed results.
+
+Every result carries the rule ids that fired, so that an answer can show *why*.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import List, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Site(str, Enum):
+    """Primary site. `unknown` is a NET of unknown primary (NET-CUP)."""
+
+    stomach = "stomach"
+    duodenum = "duodenum"
+    ampulla = "ampulla"
+    jejunum_ileum = "jejunum_ileum"
+    appendix = "appendix"
+    colon = "colon"
+    rectum = "rectum"
+    pancreas = "pancreas"
+    lung = "lung"
+    thymus = "thymus"
+    unknown = "unknown"
+
+
+class Differentiation(str, Enum):
+    well = "well"
+    poorly = "poorly"
+    unknown = "unknown"
+
+
+class MitoticUnit(str, Enum):
+    per_2mm2 = "per_2mm2"
+    per_10hpf = "per_10hpf"
+    per_50hpf = "per_50hpf"
+
+
+class Invasion(str, Enum):
+    """Deepest invasion, worded so that each AJCC 8 chapter can map it to T.
+
+    confined: lamina propria / submucosa (GI), limited to the pancreas, or within the
+    sphincter of Oddi (ampulla).
+    """
+
+    confined = "confined"
+    muscularis_propria = "muscularis_propria"
+    subserosa = "subserosa"  # appendix: also mesoappendix involvement
+    pancreas_or_peripancreatic = "pancreas_or_peripancreatic"  # duodenum / ampulla T3
+    duodenum_or_bile_duct = "duodenum_or_bile_duct"  # pancreas T3
+    serosa_or_adjacent_organs = "serosa_or_adjacent_organs"  # T4 everywhere
+
+
+class MetastaticSite(str, Enum):
+    liver = "liver"
+    bone = "bone"
+    lung = "lung"
+    peritoneum = "peritoneum"
+    distant_nodes = "distant_nodes"
+    ovary = "ovary"
+    brain = "brain"
+    other = "other"  # any other extrahepatic site
+
+
+class Syndrome(str, Enum):
+    none = "none"
+    carcinoid = "carcinoid"
+    insulinoma = "insulinoma"
+    gastrinoma = "gastrinoma"
+    glucagonoma = "glucagonoma"
+    vipoma = "vipoma"
+    somatostatinoma = "somatostatinoma"
+    acth = "acth"
+    other = "other"
+
+
+class TestKind(str, Enum):
+    __test__ = False  # not a pytest test class
+    ct = "ct"
+    mri = "mri"
+    sstr_pet = "sstr_pet"  # 68Ga-DOTATATE / DOTATOC / DOTANOC, 64Cu-DOTATATE
+    fdg_pet = "fdg_pet"
+    octreoscan = "octreoscan"
+    chromogranin_a = "chromogranin_a"
+    hiaa_5 = "5hiaa"
+    hormones = "hormones"
+    site_ihc = "site_ihc"
+    colonoscopy = "colonoscopy"
+    upper_endoscopy = "upper_endoscopy"
+    capsule_endoscopy = "capsule_endoscopy"
+    eus = "eus"
+    bronchoscopy = "bronchoscopy"
+    molecular_classifier = "molecular_classifier"
+    germline = "germline"
+    surgical_exploration = "surgical_exploration"
+
+
+class TestOutcome(str, Enum):
+    __test__ = False  # not a pytest test class
+    positive = "positive"  # abnormal / found something / raised
+    negative = "negative"  # normal / found nothing
+    done = "done"  # done, result not stated
+
+
+class TestDone(BaseModel):
+    __test__ = False  # not a pytest test class
+    model_config = ConfigDict(frozen=True)
+    test: TestKind
+    outcome: TestOutcome = TestOutcome.done
+    detail: Optional[str] = None
+
+
+class IhcMarker(str, Enum):
+    cdx2 = "cdx2"
+    ttf1 = "ttf1"
+    isl1 = "isl1"
+    pax8 = "pax8"
+    pax6 = "pax6"
+    satb2 = "satb2"
+    nkx22 = "nkx22"
+    pdx1 = "pdx1"
+    chromogranin = "chromogranin"
+    synaptophysin = "synaptophysin"
+    insm1 = "insm1"
+
+
+class IhcResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    marker: IhcMarker
+    positive: bool
+
+
+class Case(BaseModel):
+    """What is known about one patient's tumour. None means 'not given'."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    site: Optional[Site] = None
+    differentiation: Optional[Differentiation] = None
+    ki67_percent: Optional[float] = Field(None, ge=0, le=100)
+    mitoses: Optional[float] = Field(None, ge=0)
+    mitoses_unit: MitoticUnit = MitoticUnit.per_2mm2
+    necrosis: Optional[bool] = None
+    cells_counted: Optional[int] = Field(None, ge=0)
+    tumour_size_cm: Optional[float] = Field(None, gt=0, le=100)
+    invasion: Optional[Invasion] = None
+    nodes_positive: Optional[bool] = None
+    positive_node_count: Optional[int] = Field(None, ge=0)
+    bulky_mesenteric_mass: Optional[bool] = None  # > 2 cm mesenteric mass (jejunum/ileum N2)
+    metastatic_sites: Optional[List[MetastaticSite]] = None  # [] = no distant metastases
+    functional_syndrome: Optional[Syndrome] = None
+    tests_done: List[TestDone] = Field(default_factory=list)
+    ihc: List[IhcResult] = Field(default_factory=list)
+
+    @field_validator("metastatic_sites")
+    @classmethod
+    def _dedupe_sites(cls, sites: Optional[List[MetastaticSite]]) -> Optional[List[MetastaticSite]]:
+        if sites is None:
+            return None
+        return sorted(set(sites), key=lambda s: list(MetastaticSite).index(s))
+
+
+class ReviewStatus(str, Enum):
+    submitted = "submitted"
+    under_review = "under_review"
+    approved = "approved"
+
+
+class Flag(BaseModel):
+    """A caveat attached to a result, e.g. 'near_cutoff'."""
+
+    code: str
+    message: str
+
+
+class WhatIf(BaseModel):
+    """A one-step counterfactual: 'if Ki-67 were above 20% the grade would be G3'."""
+
+    change: str
+    result: str
+
+
+class GradeResult(BaseModel):
+    category: str  # e.g. "NET G2", "NEC", "typical carcinoid", "G3 NEN (morphology needed)"
+    grade: Optional[str] = None  # "G1" | "G2" | "G3" | None (NEC, lung categories, not gradable)
+    system: str  # "WHO 2019 digestive" | "WHO 2021 thoracic"
+    edition: str
+    rule_ids: List[str] = Field(default_factory=list)
+    trace: List[str] = Field(default_factory=list)  # human-readable steps, same order as rule_ids
+    flags: List[Flag] = Field(default_factory=list)
+    what_ifs: List[WhatIf] = Field(default_factory=list)
+    missing: List[str] = Field(default_factory=list)  # inputs that would change or complete the answer
+    provisional: bool = False
+    review_status: ReviewStatus = ReviewStatus.approved
+
+
+class StageResult(BaseModel):
+    chapter: Optional[str] = None  # e.g. "AJCC 8 pancreas"
+    edition: str = "AJCC 8th edition"
+    t: Optional[str] = None
+    n: Optional[str] = None
+    m: Optional[str] = None
+    stage_group: Optional[str] = None  # "I", "IIA", "IV", or None when it cannot be assigned
+    staged: bool = True  # False: not staged with the NET chapters (NEC, lung) or impossible
+    rule_ids: List[str] = Field(default_factory=list)
+    trace: List[str] = Field(default_factory=list)
+    flags: List[Flag] = Field(default_factory=list)
+    what_ifs: List[WhatIf] = Field(default_factory=list)
+    missing: List[str] = Field(default_factory=list)
+    review_status: ReviewStatus = ReviewStatus.approved
+
+
+class WorkupStep(BaseModel):
+    id: str  # stable id, e.g. "sstr_pet"
+    title: str
+    reason: str
+    rule_id: str
+    topics: List[str] = Field(default_factory=list)  # knowledge topics that back this step
+    status: str = "recommended"  # "recommended" | "done" | "consider"
+
+
+class WorkupResult(BaseModel):
+    steps: List[WorkupStep] = Field(default_factory=list)
+    treatment_direction: List[WorkupStep] = Field(default_factory=list)
+    rule_ids: List[str] = Field(default_factory=list)
+    flags: List[Flag] = Field(default_factory=list)
+    missing: List[str] = Field(default_factory=list)
+    review_status: ReviewStatus = ReviewStatus.approved

@@ -1,0 +1,301 @@
+"""Finders for word-based values: sites, metastases, invasion, nodes, differentiation,
+necrosis, syndromes, tests with their outcome, IHC results and the audience.
+
+Each finder yields Candidates; extractor.py then lets medspaCy ConText judge negation and
+uncertainty, and resolves overlaps by priority (lower number wins).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from . import vocabulary as V
+from .text import Candidate, compile_terms
+
+# Priorities: a phrase of a higher-priority kind hides the words it contains from lower ones
+# ("lung mets" is a metastasis, not a site; "invades the duodenum" is invasion, not a site).
+P_TEST, P_IHC, P_METASTASIS, P_NODES, P_INVASION = 10, 15, 20, 25, 30
+P_SYNDROME, P_DIFFERENTIATION, P_NECROSIS, P_SITE, P_AUDIENCE = 40, 45, 50, 60, 70
+P_UNSPECIFIED_METASTASIS = 55  # "mets" with no site yields to "nodal mets" and every other reading
+
+BLOCKER = "_blocker"  # occupies a span without producing an entity (a test with no outcome)
+
+
+def _terms(table: tuple[tuple[str, str], ...], flags: int = re.IGNORECASE) -> list[tuple[re.Pattern[str], str]]:
+    return [(compile_terms(pattern, flags), value) for pattern, value in table]
+
+
+# ----------------------------------------------------------------------------- sites
+_SITES = _terms(V.SITE_TERMS)
+_WEAK_SITES = _terms(V.WEAK_SITE_TERMS)
+
+
+def find_sites(text: str) -> Iterator[Candidate]:
+    for regex, value in _SITES:
+        context = "fixed" if value in V.FIXED_SITE_VALUES else "drop"
+        for m in regex.finditer(text):
+            yield Candidate("site", value, m.start(), m.end(), P_SITE, "SITE", context)
+    for regex, value in _WEAK_SITES:
+        for m in regex.finditer(text):
+            yield Candidate("site", value, m.start(), m.end(), P_SITE, "SITE", "drop", weak=True)
+
+
+# ----------------------------------------------------------------------------- metastases
+_MET_SITES = [(compile_terms(p), value, weak_ok) for p, value, weak_ok in V.METASTATIC_SITES]
+_MET_SITE_ANY = "|".join(p for p, _, _ in V.METASTATIC_SITES)
+_JOIN = r"\s*(?:,\s*(?:and|or)?|and|or|&|/|\+)\s*"
+_MET_BEFORE_NOUN = compile_terms(
+    rf"(?P<sites>(?:{_MET_SITE_ANY})(?:{_JOIN}(?:{_MET_SITE_ANY}))*)\s*-?\s*"
+    rf"(?:(?P<strong>{V.STRONG_METASTASIS_NOUNS})|(?P<weak>{V.WEAK_METASTASIS_NOUNS}))"
+)
+_MET_AFTER_LEAD = compile_terms(
+    rf"(?:{V.METASTASIS_LEADS})(?P<mid>\s+[A-Za-z]+)?\s+(?P<link>{V.METASTASIS_LEAD_LINKS})\s+(?:the\s+|both\s+)?"
+    rf"(?P<sites>(?:{_MET_SITE_ANY})(?:{_JOIN}(?:the\s+)?(?:{_MET_SITE_ANY}))*)"
+)
+_MET_PHRASES = _terms(V.METASTASIS_PHRASES)
+_MET_UNSPECIFIED = compile_terms(V.UNSPECIFIED_METASTASIS)
+_NO_MET_ANY = compile_terms(V.NO_METASTASIS_PHRASES)
+
+
+def _site_parts(text: str, start: int, end: int, strong: bool) -> Iterator[tuple[str, int, int]]:
+    """The metastatic sites named inside text[start:end], with their own offsets."""
+    taken: list[tuple[int, int]] = []
+    for regex, value, weak_ok in _MET_SITES:  # table order: "distant nodes" before others
+        if not strong and not weak_ok:
+            continue
+        for m in regex.finditer(text, start, end):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            yield value, m.start(), m.end()
+
+
+def _metastases(text: str, start: int, end: int, parts: Iterator[tuple[str, int, int]]) -> Iterator[Candidate]:
+    for value, s, e in parts:
+        yield Candidate(
+            "metastasis", value, s, e, P_METASTASIS, "METASTASIS", "flip",
+            negated_entity="no_metastasis", negated_value=value, span_start=start, span_end=end,
+        )
+
+
+def find_metastases(text: str) -> Iterator[Candidate]:
+    for m in _MET_BEFORE_NOUN.finditer(text):
+        strong = m.group("strong") is not None
+        yield from _metastases(text, m.start(), m.end(), _site_parts(text, m.start("sites"), m.end("sites"), strong))
+    for m in _MET_AFTER_LEAD.finditer(text):
+        # "metastatic pNET to the liver": the word in the middle stays free for the site finder
+        start = m.start("link") if m.group("mid") else m.start()
+        yield from _metastases(text, start, m.end(), _site_parts(text, m.start("sites"), m.end("sites"), True))
+    for regex, value in _MET_PHRASES:
+        for m in regex.finditer(text):
+            yield from _metastases(text, m.start(), m.end(), iter([(value, m.start(), m.end())]))
+    for m in _MET_UNSPECIFIED.finditer(text):
+        yield Candidate(
+            "metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_UNSPECIFIED_METASTASIS, "METASTASIS", "negonly",
+            negated_entity="no_metastasis", negated_value=V.NO_METASTASIS_ANY,
+        )
+    for m in _NO_MET_ANY.finditer(text):
+        yield Candidate("no_metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_METASTASIS)
+
+
+# ----------------------------------------------------------------------------- invasion, nodes
+_INVASION = _terms(V.INVASION_TERMS)
+_NODES_NEGATIVE = compile_terms(V.NODES_NEGATIVE_PHRASES)
+_NODES_POSITIVE = compile_terms(V.NODES_POSITIVE_PHRASES)
+_NODES_CONCEPT = compile_terms(V.NODES_CONCEPT)
+
+
+def find_invasion(text: str) -> Iterator[Candidate]:
+    for regex, value in _INVASION:
+        for m in regex.finditer(text):
+            yield Candidate("invasion", value, m.start(), m.end(), P_INVASION, "INVASION", "drop")
+
+
+def find_nodes(text: str) -> Iterator[Candidate]:
+    for m in _NODES_NEGATIVE.finditer(text):
+        yield Candidate("nodes", "negative", m.start(), m.end(), P_NODES)
+    for m in _NODES_POSITIVE.finditer(text):
+        yield Candidate("nodes", "positive", m.start(), m.end(), P_NODES)
+    for m in _NODES_CONCEPT.finditer(text):
+        yield Candidate(
+            "nodes", "positive", m.start(), m.end(), P_NODES + 1, "NODES", "flip",
+            negated_entity="nodes", negated_value="negative",
+        )
+
+
+# ----------------------------------------------------------------------------- histology, syndromes
+_DIFFERENTIATION = _terms(V.DIFFERENTIATION_TERMS) + _terms(V.DIFFERENTIATION_ABBREVIATIONS, 0)
+_NECROSIS = compile_terms(V.NECROSIS_TERMS)
+_NECROSIS_ABSENT = compile_terms(V.NECROSIS_ABSENT_PHRASES)
+_SYNDROMES = _terms(V.SYNDROME_TERMS)
+_NO_SYNDROME = compile_terms(V.NO_SYNDROME_PHRASES)
+
+
+def find_differentiation(text: str) -> Iterator[Candidate]:
+    for regex, value in _DIFFERENTIATION:
+        for m in regex.finditer(text):
+            yield Candidate("differentiation", value, m.start(), m.end(), P_DIFFERENTIATION, "DIFFERENTIATION", "drop")
+
+
+def find_necrosis(text: str) -> Iterator[Candidate]:
+    for m in _NECROSIS_ABSENT.finditer(text):
+        yield Candidate("necrosis", "absent", m.start(), m.end(), P_NECROSIS - 1)
+    for m in _NECROSIS.finditer(text):
+        yield Candidate(
+            "necrosis", "present", m.start(), m.end(), P_NECROSIS, "NECROSIS", "flip",
+            negated_entity="necrosis", negated_value="absent",
+        )
+
+
+def find_syndromes(text: str) -> Iterator[Candidate]:
+    for m in _NO_SYNDROME.finditer(text):
+        yield Candidate("syndrome", "none", m.start(), m.end(), P_SYNDROME - 1)
+    for regex, value in _SYNDROMES:
+        for m in regex.finditer(text):
+            yield Candidate("syndrome", value, m.start(), m.end(), P_SYNDROME, "SYNDROME", "drop")
+
+
+# ----------------------------------------------------------------------------- tests
+_TESTS = [(compile_terms(p), kind, outcomes) for p, kind, outcomes in V.TEST_TERMS]
+_AFTER_TEST = rf"^\s*(?:[:=-]\s*)?(?:(?:{V.TEST_FILLERS})\s+)*"
+_OUTCOME_FOLLOWING = {
+    "scan": [
+        (re.compile(_AFTER_TEST + rf"(?:{V.NEGATIVE_OUTCOMES})(?![A-Za-z0-9])", re.IGNORECASE), "negative"),
+        (re.compile(_AFTER_TEST + rf"(?:{V.POSITIVE_OUTCOMES})(?![A-Za-z0-9])", re.IGNORECASE), "positive"),
+        (re.compile(_AFTER_TEST + rf"(?:{V.DONE_OUTCOMES})(?![A-Za-z0-9])", re.IGNORECASE), "done"),
+    ],
+    "lab": [
+        (re.compile(_AFTER_TEST + rf"(?:{V.LAB_VALUE})?(?:{V.LAB_NEGATIVE_OUTCOMES})(?![A-Za-z0-9])", re.IGNORECASE), "negative"),
+        (re.compile(_AFTER_TEST + rf"(?:{V.LAB_VALUE})?(?:{V.LAB_POSITIVE_OUTCOMES})(?![A-Za-z0-9])", re.IGNORECASE), "positive"),
+    ],
+}
+_OUTCOME_FOLLOWING["scope"] = _OUTCOME_FOLLOWING["scan"]
+_OUTCOME_FOLLOWING["any"] = _OUTCOME_FOLLOWING["lab"] + [
+    (re.compile(_AFTER_TEST + rf"(?:{V.LAB_VALUE})?(?:{V.LAB_ANY_NEGATIVE_OUTCOMES})(?![A-Za-z0-9])", re.IGNORECASE), "negative"),
+    (re.compile(_AFTER_TEST + rf"(?:{V.LAB_VALUE})?(?:{V.LAB_ANY_POSITIVE_OUTCOMES})(?![A-Za-z0-9])", re.IGNORECASE), "positive"),
+]
+_ULN = re.compile(_AFTER_TEST + rf"(?:{V.LAB_VALUE})?\(?\s*{V.ULN_MULTIPLE}", re.IGNORECASE)
+_OUTCOME_PRECEDING = [
+    (re.compile(rf"(?<![A-Za-z0-9])(?:{V.PRECEDING_NEGATIVE})\s+(?:(?:a|an|the|repeat|recent|prior|previous)\s+)?$", re.IGNORECASE), "negative"),
+    (re.compile(rf"(?<![A-Za-z0-9])(?:{V.PRECEDING_POSITIVE})\s+(?:(?:a|an|the|repeat|recent|prior|previous)\s+)?$", re.IGNORECASE), "positive"),
+]
+
+_PRECEDING_LAB = re.compile(r"(?:raised|elevated|high|normal)\b", re.IGNORECASE)
+
+
+def _non_overlapping(matches: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Longest match first, then left to right; drop any match overlapping a kept one."""
+    kept: list[tuple[int, int, str, str]] = []
+    for m in sorted(matches, key=lambda m: (-(m[1] - m[0]), m[0])):
+        if all(m[1] <= k[0] or k[1] <= m[0] for k in kept):
+            kept.append(m)
+    return sorted(kept)
+
+
+def _groups(text: str, mentions: list[tuple[int, int, str, str]], joiner: re.Pattern[str]) -> list[list[tuple[int, int, str, str]]]:
+    """Mentions joined only by list words ("CT, MRI and colonoscopy") share one outcome."""
+    groups: list[list[tuple[int, int, str, str]]] = []
+    for mention in mentions:
+        if groups and joiner.match(text[groups[-1][-1][1] : mention[0]]):
+            groups[-1].append(mention)
+        else:
+            groups.append([mention])
+    return groups
+
+
+def _test_outcome(after: str, outcomes: str) -> tuple[str, int] | None:
+    """The outcome stated right after a test, and how many characters it takes."""
+    if outcomes in ("lab", "any"):
+        uln = _ULN.match(after)
+        if uln:
+            return ("positive" if float(uln.group("times")) > 1 else "negative"), uln.end()
+    for regex, outcome in _OUTCOME_FOLLOWING[outcomes]:
+        m = regex.match(after)
+        if m:
+            return outcome, m.end()
+    return None
+
+
+def find_tests(text: str) -> Iterator[Candidate]:
+    mentions = _non_overlapping([(m.start(), m.end(), kind, out) for regex, kind, out in _TESTS for m in regex.finditer(text)])
+    join = re.compile(rf"^\s*(?:{V.TEST_LIST_JOINERS})\s*(?:(?:a|an|the|repeat)\s+)?$", re.IGNORECASE)
+    for group in _groups(text, mentions, join):
+        group_end = group[-1][1]
+        window = max(0, group[0][0] - 40)
+        preceding = None
+        for regex, outcome in _OUTCOME_PRECEDING:
+            m = regex.search(text[window : group[0][0]])
+            if m:
+                preceding = (outcome, window + m.start(), m.group(0))
+                break
+        results = [(mention, _test_outcome(text[group_end:], mention[3])) for mention in group]
+        # The phrase ConText sees runs from the first test (or a preceding outcome word) to
+        # the end of the outcome, so "no" in "showed no primary" negates nothing else.
+        span_start = preceding[1] if preceding else group[0][0]
+        span_end = group_end + max((r[1] for _, r in results if r), default=0)
+        for (start, end, kind, outcomes), following in results:
+            outcome = following[0] if following else None
+            if outcome is None and preceding and (outcomes != "lab" or _PRECEDING_LAB.match(preceding[2])):
+                outcome = preceding[0]  # "negative DOTATATE", "raised chromogranin"
+            if outcome is None:
+                yield Candidate(BLOCKER, "", start, end, P_TEST)
+            else:
+                # The outcome words only shield ConText ("no" in "showed no primary" negates
+                # nothing else); they do not hide findings such as "CT showed liver lesions".
+                yield Candidate("test_result", f"{kind}:{outcome}", start, end, P_TEST, shield=(span_start, span_end))
+
+
+# ----------------------------------------------------------------------------- IHC
+_MARKERS = [(compile_terms(p), marker) for p, marker in V.IHC_MARKERS]
+_IHC_JOIN = re.compile(rf"^\s*(?:{V.IHC_LIST_JOINERS})\s*$", re.IGNORECASE)
+_AFTER_MARKER = r"^(?:\s*[:=]\s*|\s*-\s*(?=[a-z])|\s*)(?:(?:is|are|was|were|both|all|by\s+ihc|on\s+ihc|ihc|immuno\w*|stain(?:s|ed|ing)?)\s+)*"
+_IHC_FOLLOWING = [
+    (re.compile(_AFTER_MARKER + rf"(?:{V.IHC_NEGATIVE})(?![A-Za-z0-9])", re.IGNORECASE), "negative"),
+    (re.compile(_AFTER_MARKER + rf"(?:{V.IHC_POSITIVE})(?![A-Za-z0-9])", re.IGNORECASE), "positive"),
+    # a minus sign glued to the marker ("TTF1-") or standing alone before punctuation
+    (re.compile(r"^(?:-|\s+-(?=\s*(?:[,;.)]|$)))(?![\w-])"), "negative"),
+]
+_IHC_LEADS = [
+    (re.compile(rf"(?<![A-Za-z0-9])(?:{V.IHC_NEGATIVE_LEADS})\s+(?:(?:the|both)\s+)?$", re.IGNORECASE), "negative"),
+    (re.compile(rf"(?<![A-Za-z0-9])(?:{V.IHC_POSITIVE_LEADS})\s+(?:(?:the|both)\s+)?$", re.IGNORECASE), "positive"),
+]
+
+
+def _ihc_following(after: str) -> str | None:
+    return next((o for regex, o in _IHC_FOLLOWING if regex.match(after)), None)
+
+
+def find_ihc(text: str) -> Iterator[Candidate]:
+    mentions = _non_overlapping([(m.start(), m.end(), marker, "") for regex, marker in _MARKERS for m in regex.finditer(text)])
+    for group in _groups(text, mentions, _IHC_JOIN):
+        before = text[max(0, group[0][0] - 40) : group[0][0]]
+        lead = next((o for regex, o in _IHC_LEADS if regex.search(before)), None)
+        for i, (start, end, marker, _) in enumerate(group):
+            last = i == len(group) - 1
+            own = _ihc_following(text[end:])
+            shared = _ihc_following(text[group[-1][1] :])
+            if lead is not None:
+                # "positive for CDX2 and SATB2, TTF-1 negative": the lead covers the list,
+                # only the last marker may carry its own word.
+                outcome = (own if last and own else lead)
+            else:
+                outcome = own or shared
+            if outcome is not None:
+                yield Candidate("ihc", f"{marker}:{outcome}", start, end, P_IHC, span_start=group[0][0], span_end=group[-1][1])
+
+
+# ----------------------------------------------------------------------------- audience
+_AUDIENCE = _terms(V.AUDIENCE_TERMS)
+
+
+def find_audience(text: str) -> Iterator[Candidate]:
+    for regex, value in _AUDIENCE:
+        for m in regex.finditer(text):
+            yield Candidate("audience", value, m.start(), m.end(), P_AUDIENCE)
+
+
+FINDERS = (
+    find_tests, find_ihc, find_metastases, find_nodes, find_invasion, find_syndromes,
+    find_differentiation, find_necrosis, find_sites, find_audience,
+)

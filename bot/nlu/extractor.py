@@ -1,0 +1,241 @@
+"""Clinical entity extractor: a blank English spaCy pipeline plus rule finders.
+
+    extractor = ClinicalEntityExtractor()          # build once per process (about 0.5 s)
+    extractor.extract("pNET 2.4 cm, node neg, ki-67 2 %")
+    -> [{"entity": "site", "value": "pancreas", ...}, {"entity": "tumour_size", "value": "2.4", ...}, ...]
+
+How a message is read:
+  1. text.normalise maps unicode dashes, "²", "µ", odd spaces to ASCII (same length, so
+     offsets stay valid).
+  2. numbers.FINDERS and concepts.FINDERS yield Candidates from regular expressions built
+     from vocabulary.py.
+  3. Overlaps are resolved by priority: numbers, tests, IHC, metastases, nodes, invasion,
+     syndromes, differentiation, necrosis, sites, audience ("lung mets" is no site).
+  4. medspaCy ConText (default rules + vocabulary.CONTEXT_RULES; commas, semicolons and
+     dashes end a scope) marks negated and uncertain phrases: negated metastases become
+     no_metastasis, negated necrosis "absent", negated nodal disease "negative"; negated or
+     uncertain sites, differentiation, invasion and syndromes are dropped. Historical,
+     hypothetical and family modifiers are ignored ("my mother has liver mets" keeps them).
+  5. Conflicts: contradictory differentiation, necrosis or nodes -> none of them; several
+     invasion depths -> the deepest; "typical carcinoid" gives lung only if no other site.
+
+Values that go beyond the shared entity table (documented for the consumers):
+  - no_metastasis "any": "no distant metastases", "no evidence of metastases", "M0",
+    "non-metastatic" (no site named) -> map to an empty list of metastatic sites.
+  - metastasis from M1a/M1b/M1c: liver / other / liver + other.
+  - ki67 and mitoses may carry a comparator prefix "<", ">", "<=", ">=" ("<1", "<2/2mm2").
+  - mitoses without a stated unit are the bare count ("3"); the consumer assumes per 2 mm2
+    and should say so. "no mitoses" is "0/2mm2".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Iterable, Optional
+
+from . import vocabulary as V
+from .concepts import BLOCKER
+from .concepts import FINDERS as CONCEPT_FINDERS
+from .numbers import FINDERS as NUMBER_FINDERS
+from .text import Candidate, normalise
+
+SPAN_GROUP = "clinical"
+FIXED_LABEL = "FIXED"  # spans ConText only uses to prune modifiers that sit inside them
+_LOG = logging.getLogger(__name__)
+
+Entity = dict[str, Any]
+
+
+def _quiet_medspacy_logging() -> None:
+    """medspaCy pulls in PyRuSH, which logs DEBUG lines through loguru."""
+    try:
+        from loguru import logger
+
+        for name in ("PyRuSH", "medspacy"):
+            logger.disable(name)
+    except ImportError:  # loguru is optional for us
+        pass
+
+
+def build_nlp() -> Any:
+    """spacy.blank('en') + sentencizer + medspaCy ConText. No model download."""
+    _quiet_medspacy_logging()
+    import spacy
+    from medspacy.context import ConText, ConTextRule  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    context = nlp.add_pipe(
+        "medspacy_context",
+        config={
+            "rules": "default",
+            "input_span_type": "group",
+            "span_group_name": SPAN_GROUP,
+            # a modifier inside a found phrase ("no" in "no primary found") modifies nothing
+            "prune_on_target_overlap": True,
+            "span_attrs": "default",
+        },
+    )
+    context.add(
+        [
+            ConTextRule(
+                literal,
+                category,
+                direction=direction,
+                max_scope=max_scope,
+                allowed_types=set(allowed) if allowed else None,
+            )
+            for literal, category, direction, max_scope, allowed in V.CONTEXT_RULES
+        ]
+    )
+    return nlp
+
+
+class ClinicalEntityExtractor:
+    """Turns a clinician's free text into normalised clinical entities (see module doc)."""
+
+    def __init__(self, nlp: Optional[Any] = None) -> None:
+        self.nlp = nlp if nlp is not None else build_nlp()
+
+    # ------------------------------------------------------------------ public
+    def extract(self, text: str) -> list[Entity]:
+        if not text or not text.strip():
+            return []
+        norm = normalise(text)
+        candidates = self._resolve_overlaps(self._find(norm))
+        judged = self._apply_context(norm, candidates)
+        return [self._as_entity(c, text) for c in self._resolve_conflicts(judged)]
+
+    # ------------------------------------------------------------------ steps
+    @staticmethod
+    def _find(text: str) -> list[Candidate]:
+        found: list[Candidate] = []
+        for finder in (*NUMBER_FINDERS, *CONCEPT_FINDERS):
+            found.extend(finder(text))
+        return list(dict.fromkeys(found))  # exact duplicates (e.g. "N1 M0" read twice)
+
+    @staticmethod
+    def _resolve_overlaps(candidates: Iterable[Candidate]) -> list[Candidate]:
+        """Higher priority first; a candidate whose phrase overlaps a kept phrase is dropped,
+        except candidates read from the very same phrase ("liver and bone mets")."""
+        kept: list[Candidate] = []
+        order = sorted(candidates, key=lambda c: (c.priority, -(c.context_span[1] - c.context_span[0]), c.start))
+        for cand in order:
+            s, e = cand.context_span
+            clash = any(
+                s < k.context_span[1] and k.context_span[0] < e and (s, e) != k.context_span
+                # a test named without an outcome only hides the words inside it ("MRI pancreas")
+                and (k.entity != BLOCKER or k.context_span[0] <= s and e <= k.context_span[1])
+                for k in kept
+            )
+            if not clash:
+                kept.append(cand)
+        return kept
+
+    def _apply_context(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
+        doc = self.nlp.make_doc(text)
+        for name, proc in self.nlp.pipeline:
+            if name == "medspacy_context":
+                break
+            doc = proc(doc)
+        spans, span_of = [], {}
+        for cand in candidates:
+            key = (cand.context_span, cand.label or FIXED_LABEL)
+            if key in span_of:
+                continue
+            span = doc.char_span(*cand.context_span, label=key[1], alignment_mode="expand")
+            if span is not None:
+                span_of[key] = span
+                spans.append(span)
+        for cand in candidates:
+            if cand.shield is not None and (cand.shield, FIXED_LABEL) not in span_of:
+                span = doc.char_span(*cand.shield, label=FIXED_LABEL, alignment_mode="expand")
+                if span is not None:
+                    span_of[(cand.shield, FIXED_LABEL)] = span
+                    spans.append(span)
+        doc.spans[SPAN_GROUP] = spans
+        doc = self.nlp.get_pipe("medspacy_context")(doc)
+
+        judged: list[Candidate] = []
+        for cand in candidates:
+            if cand.entity == BLOCKER:
+                continue
+            if cand.context == "fixed":
+                judged.append(cand)
+                continue
+            span = span_of.get((cand.context_span, cand.label or FIXED_LABEL))
+            negated = bool(span is not None and span._.is_negated)
+            uncertain = bool(span is not None and span._.is_uncertain) or text[: cand.context_span[0]].endswith("?")
+            kept = self._judge(cand, negated, uncertain)
+            if kept is not None:
+                judged.append(kept)
+        return judged
+
+    @staticmethod
+    def _judge(cand: Candidate, negated: bool, uncertain: bool) -> Optional[Candidate]:
+        if uncertain:
+            return None
+        if cand.context == "drop":
+            return None if negated else cand
+        if cand.context == "flip":
+            if not negated:
+                return cand
+            return Candidate(cand.negated_entity, cand.negated_value, cand.start, cand.end, cand.priority)
+        if cand.context == "negonly":
+            return Candidate(cand.negated_entity, cand.negated_value, cand.start, cand.end, cand.priority) if negated else None
+        return cand
+
+    @staticmethod
+    def _resolve_conflicts(candidates: list[Candidate]) -> list[Candidate]:
+        by_entity: dict[str, list[Candidate]] = {}
+        for cand in candidates:
+            by_entity.setdefault(cand.entity, []).append(cand)
+        out: list[Candidate] = []
+        for entity, cands in by_entity.items():
+            values = {c.value for c in cands}
+            if entity in ("differentiation", "necrosis", "nodes") and len(values) > 1:
+                _LOG.debug("dropping contradictory %s values %s", entity, values)
+                continue
+            if entity == "invasion":
+                deepest = max(values, key=V.INVASION_ORDER.index)
+                cands = [c for c in cands if c.value == deepest]
+            if entity == "site":
+                strong = [c for c in cands if not c.weak]
+                cands = strong or cands
+            seen: set[str] = set()
+            for cand in sorted(cands, key=lambda c: c.start):
+                if cand.value not in seen:
+                    seen.add(cand.value)
+                    out.append(cand)
+        # A site both affirmed and negated ("liver mets, no new liver lesions") stays affirmed;
+        # "no other metastases" next to an affirmed site must not read as "no metastases at all".
+        affirmed = {c.value for c in out if c.entity == "metastasis"}
+        out = [
+            c for c in out
+            if not (c.entity == "no_metastasis" and (c.value in affirmed or (affirmed and c.value == V.NO_METASTASIS_ANY)))
+        ]
+        return sorted(out, key=lambda c: (c.start, c.entity))
+
+    @staticmethod
+    def _as_entity(cand: Candidate, text: str) -> Entity:
+        start, end = cand.start, cand.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return {"entity": cand.entity, "value": cand.value, "start": start, "end": end, "confidence": 1.0}
+
+
+_SHARED: Optional[ClinicalEntityExtractor] = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_extractor() -> ClinicalEntityExtractor:
+    """The process-wide extractor: the spaCy pipeline is built once, on first use."""
+    global _SHARED
+    if _SHARED is None:
+        with _SHARED_LOCK:
+            if _SHARED is None:
+                _SHARED = ClinicalEntityExtractor()
+    return _SHARED

@@ -1,0 +1,234 @@
+"""Finders for numeric values: Ki-67, mitotic count, tumour size, node counts, TNM tokens.
+
+Precision first: a number becomes a value only when a name (Ki-67, mitoses, nodes) or a
+unit (per 2 mm2, per 10 HPF, cm) says what it is. "58F" or "3/12 nodes" never give a Ki-67.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Iterator, Optional
+
+from . import vocabulary as V
+from .text import Candidate, compile_terms, fmt, number
+
+PRIORITY = 0  # numbers beat every word-based value they overlap
+
+_NUM = r"\d+,\d(?=\s*%)|\d+(?:\.\d+)?|\.\d+"
+_CMP = "|".join(p for p, _ in V.COMPARATORS)
+_RANGE_SEP = r"\s*%?\s*(?:-|to)\s*"
+
+
+def _comparator(raw: Optional[str]) -> str:
+    if not raw:
+        return ""
+    for pattern, prefix in V.COMPARATORS:
+        if re.fullmatch(pattern, raw.strip(), re.IGNORECASE):
+            return prefix
+    return ""
+
+
+def _value(cmp_raw: Optional[str], low: str, high: Optional[str], limit: Decimal) -> Optional[str]:
+    """'8', '<1', '2-3'; None when a number is out of range or a range runs backwards."""
+    lo = number(low)
+    if lo is None or lo > limit:
+        return None
+    if high:
+        hi = number(high)
+        if hi is None or hi > limit or hi <= lo:
+            return None
+        return f"{fmt(lo)}-{fmt(hi)}"
+    return _comparator(cmp_raw) + fmt(lo)
+
+
+# ----------------------------------------------------------------------------- Ki-67
+_KI67_VALUE = (
+    rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM})(?:{_RANGE_SEP}(?P<hi>{_NUM}))?\s*(?P<pct>%|percent|per\s*cent|pc)?"
+    # not a mitotic count, a size, a ratio or a longer number
+    r"(?![\d.]|\s*(?:/|per\b|mitos|mm|cm|hpf|x\b|times|nodes?\b))"
+)
+_KI67_FORWARD = compile_terms(
+    rf"(?:{V.KI67_NAMES})(?:\s*(?:{V.KI67_FILLERS})(?![A-Za-z]))*\s*{_KI67_VALUE}"
+)
+_KI67_BACKWARD = compile_terms(
+    rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM})(?:{_RANGE_SEP}(?P<hi>{_NUM}))?\s*%\s*(?:on\s+|by\s+)?(?:{V.KI67_NAMES})"
+)
+
+
+def find_ki67(text: str) -> Iterator[Candidate]:
+    for regex in (_KI67_FORWARD, _KI67_BACKWARD):
+        for m in regex.finditer(text):
+            # accept impossible values (e.g. 150%) so the core can reject them with a message that names the field
+            value = _value(m.group("cmp"), m.group("lo"), m.group("hi"), Decimal(1000))
+            if value is not None:
+                yield Candidate("ki67", value, m.start(), m.end(), PRIORITY)
+
+
+# ----------------------------------------------------------------------------- mitoses
+_UNIT = rf"(?:(?P<area>{_NUM})\s*)?(?:(?P<hpf>{V.HPF_UNIT})|(?P<mm2>{V.MM2_UNIT}))"
+_PER = r"\s*(?:/|per|in|every|each)\s*"
+_COUNT = rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM})(?:\s*(?:-|to)\s*(?P<hi>{_NUM}))?"
+_MITOSES_COUNT_FIRST = compile_terms(
+    rf"{_COUNT}\s*(?:(?P<name>{V.MITOSIS_NAMES})\s*)?{_PER}{_UNIT}"
+)
+_MITOSES_NAME_FIRST = compile_terms(
+    rf"(?:{V.MITOSIS_NAMES})\s*(?:(?:of|was|is|were|be|=|:|at|approx\.?|about|around|~|only|now)\s*)*"
+    rf"{_COUNT}(?:\s*(?:{V.MITOSIS_NAMES}))?(?:{_PER}{_UNIT})?(?![\d.%/]|\s*(?:%|cm\b|mm\b(?!\s*2)))"
+)
+_MITOSES_BARE_COUNT = compile_terms(rf"{_COUNT}\s*(?:{V.MITOSIS_NAMES})(?!\s*(?:/|per\b|in\b))")
+_NO_MITOSES = compile_terms(
+    rf"no\s+(?:{V.MITOSIS_NAMES})(?:\s+(?:seen|identified|present))?|(?:{V.MITOSIS_NAMES})\s*[:=-]?\s*(?:absent|none|nil)"
+    r"|mitotically\s+inactive"
+)
+# Counting areas we can convert exactly: per 1, 2 or 10 mm2 -> per 2 mm2; 10 or 50 HPF kept.
+_MM2_AREAS = {Decimal(1), Decimal(2), Decimal(10)}
+_HPF_FIELDS = {Decimal(10), Decimal(50)}
+
+
+def _mitotic_value(m: re.Match[str]) -> Optional[str]:
+    groups = m.groupdict()
+    lo, hi = number(groups["lo"]), number(groups["hi"]) if groups.get("hi") else None
+    if lo is None or lo > 1000 or (hi is not None and hi <= lo):
+        return None
+    prefix = _comparator(groups.get("cmp"))
+    if not groups.get("hpf") and not groups.get("mm2"):
+        # No unit given: the bare count, the consumer assumes per 2 mm2 and says so. Zero is
+        # zero in any unit.
+        if lo == 0 and hi is None and not prefix:
+            return "0/2mm2"
+        return prefix + fmt(lo) + (f"-{fmt(hi)}" if hi is not None else "")
+    area = number(groups["area"]) if groups.get("area") else Decimal(1)
+    if area is None:
+        return None
+    if groups.get("hpf"):
+        if area not in _HPF_FIELDS:
+            return None
+        unit, factor = f"{fmt(area)}hpf", Decimal(1)
+    else:
+        if area not in _MM2_AREAS:
+            return None
+        unit, factor = "2mm2", Decimal(2) / area
+    count = prefix + fmt(lo * factor) + (f"-{fmt(hi * factor)}" if hi is not None else "")
+    return f"{count}/{unit}"
+
+
+def find_mitoses(text: str) -> Iterator[Candidate]:
+    for regex in (_MITOSES_COUNT_FIRST, _MITOSES_NAME_FIRST, _MITOSES_BARE_COUNT):
+        for m in regex.finditer(text):
+            value = _mitotic_value(m)
+            if value is not None:
+                yield Candidate("mitoses", value, m.start(), m.end(), PRIORITY)
+    for m in _NO_MITOSES.finditer(text):
+        yield Candidate("mitoses", "0/2mm2", m.start(), m.end(), PRIORITY)
+
+
+# ----------------------------------------------------------------------------- tumour size
+_SIZE = compile_terms(
+    rf"(?<!/)(?<!per\s)(?P<a>{_NUM})(?:\s*(?:x|by)\s*(?P<b>{_NUM}))?(?:\s*(?:x|by)\s*(?P<c>{_NUM}))?"
+    r"\s*(?P<unit>cm|mm|centimet(?:er|re)s?|millimet(?:er|re)s?)(?![A-Za-z0-9^])"
+)
+# A size belongs to the primary unless its clause is about metastases, nodes or margins.
+_CLAUSE_BREAK = re.compile(r"[,;.()]|\s-\s|\band\b|\bwith\b|\bplus\b", re.IGNORECASE)
+_NOT_PRIMARY = (
+    r"mets?|metasta\w*|liver|hepatic|lesions|nod(?:e|es|al)|lns?|lymph|mesenter\w*|margins?|clearance|depth|distance"
+    r"|away|from|deposits?|bone|lungs?|peritone\w*|ovar\w*|brain"
+)
+# before the size in its clause: also an invasion depth ("invades mesoappendix 3 mm")
+_NOT_PRIMARY_BEFORE = re.compile(rf"\b(?:{_NOT_PRIMARY}|invad\w*|invasion|mesoappendi\w*|extends?|extension|beyond)\b", re.IGNORECASE)
+_NOT_PRIMARY_AFTER = re.compile(rf"\b(?:{_NOT_PRIMARY}|deep|beyond|into)\b", re.IGNORECASE)
+
+
+def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
+    breaks_before = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)]
+    left = text[breaks_before[-1] if breaks_before else 0 : start]
+    after = _CLAUSE_BREAK.search(text, end)
+    right = text[end : after.start() if after else len(text)]
+    return left, right
+
+
+def find_tumour_size(text: str) -> Iterator[Candidate]:
+    found: list[Candidate] = []
+    for m in _SIZE.finditer(text):
+        left, right = _clause_around(text, m.start(), m.end())
+        if _NOT_PRIMARY_BEFORE.search(left) or _NOT_PRIMARY_AFTER.search(" ".join(right.split()[:3])):
+            continue
+        dims = [number(g) for g in (m.group("a"), m.group("b"), m.group("c")) if g]
+        if any(d is None or d <= 0 for d in dims):
+            continue
+        largest = max(d for d in dims if d is not None)
+        cm = largest / 10 if m.group("unit").lower().startswith("m") else largest
+        if cm > 50:
+            continue
+        found.append(Candidate("tumour_size", fmt(cm), m.start(), m.end(), PRIORITY))
+    # Two different sizes for the primary in one message: not confident which one is meant.
+    if len({c.value for c in found}) == 1:
+        yield from found
+
+
+# ----------------------------------------------------------------------------- nodes
+_NODE_COUNT_RATIO = compile_terms(
+    rf"(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)\s*(?:(?:positive|involved|\+ve?)\s+)?(?:{V.NODE_WORD})"
+    r"(?:\s*(?:were\s+|are\s+)?(?P<state>pos(?:itive)?|\+ve|\+|involved|neg(?:ative)?|-ve|clear|free|uninvolved))?"
+)
+_NODE_COUNT_NAME_FIRST = compile_terms(
+    rf"(?:{V.NODE_WORD})\s*[:=]?\s*(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
+    r"(?:\s*(?P<state>pos(?:itive)?|\+ve|\+|involved))?(?![\d./%])"
+)
+_NODE_COUNT_POSITIVE_ONLY = compile_terms(
+    rf"(?P<pos>\d+)\s*(?:positive|involved|\+ve|metastatic)\s+(?:{V.NODE_WORD})"
+    rf"|(?P<pos2>\d+)\s*(?:{V.NODE_WORD})\s*(?:were\s+|are\s+)?(?:positive|involved|\+ve)"
+)
+
+
+def find_node_counts(text: str) -> Iterator[Candidate]:
+    for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST):
+        for m in regex.finditer(text):
+            pos, total = int(m.group("pos")), int(m.group("total"))
+            if total == 0 or pos > total or total > 200:
+                continue
+            state = (m.group("state") or "").lower()
+            if state.startswith(("neg", "-", "clear", "free", "uninv")):
+                if pos != total:  # "12/12 nodes negative" is 0/12; "3/12 nodes negative" is unclear
+                    continue
+                pos = 0
+            yield Candidate("node_count", f"{pos}/{total}", m.start(), m.end(), PRIORITY)
+            nodes = "positive" if pos > 0 else "negative"
+            yield Candidate("nodes", nodes, m.start(), m.end(), PRIORITY)
+    for m in _NODE_COUNT_POSITIVE_ONLY.finditer(text):
+        pos = int(m.group("pos") or m.group("pos2"))
+        if pos == 0 or pos > 200:
+            continue
+        yield Candidate("node_count", str(pos), m.start(), m.end(), PRIORITY)
+        yield Candidate("nodes", "positive", m.start(), m.end(), PRIORITY)
+
+
+# ----------------------------------------------------------------------------- TNM tokens
+# Case-sensitive: "N1", "pN0", "T2N1M0", "M0", "M1a". M1a = liver only, M1b = extrahepatic
+# (site not named -> "other"), M1c = both.
+_TNM_N = re.compile(
+    r"(?<![A-Za-z0-9])(?:[pcy]?T(?:[0-4][a-d]?|[xX]|is)\s*)?[pcy]?N(?P<n>[0-2])[abc]?(?:\s*[pcy]?M(?P<m>[01])(?P<msub>[abc])?)?(?![A-Za-z0-9])"
+)
+_TNM_M = re.compile(r"(?<![A-Za-z0-9])[pcy]?M(?P<m>[01])(?P<msub>[abc])?(?![A-Za-z0-9])")
+_M1_SITES = {"a": ("liver",), "b": ("other",), "c": ("liver", "other")}
+
+
+def _m_category(m: str, sub: Optional[str], start: int, end: int) -> Iterator[Candidate]:
+    if m == "0":
+        yield Candidate("no_metastasis", V.NO_METASTASIS_ANY, start, end, PRIORITY)
+    elif sub:
+        for site in _M1_SITES[sub]:
+            yield Candidate("metastasis", site, start, end, PRIORITY)
+
+
+def find_tnm(text: str) -> Iterator[Candidate]:
+    for m in _TNM_N.finditer(text):
+        nodes = "negative" if m.group("n") == "0" else "positive"
+        yield Candidate("nodes", nodes, m.start(), m.end(), PRIORITY)
+        if m.group("m"):
+            yield from _m_category(m.group("m"), m.group("msub"), m.start(), m.end())
+    for m in _TNM_M.finditer(text):
+        yield from _m_category(m.group("m"), m.group("msub"), m.start(), m.end())
+
+
+FINDERS = (find_ki67, find_mitoses, find_tumour_size, find_node_counts, find_tnm)

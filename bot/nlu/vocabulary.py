@@ -1,0 +1,400 @@
+"""Vocabularies of the clinical entity extractor, kept as data.
+
+Every table maps a regular-expression fragment to the normalised value the rest of
+NETguide uses (the enum values of bot/models.py, which this package must not import).
+Fragments are matched case-insensitively (unless a table says otherwise) on text in
+which unicode dashes, superscripts, micro signs and odd spaces were already mapped
+one-to-one to ASCII (see text.normalise), so a fragment never needs "–", "²" or "µ".
+"""
+
+from __future__ import annotations
+
+# ----------------------------------------------------------------------------- primary site
+# (pattern, Site value). A bare organ word names the primary site unless the same words
+# are part of a metastasis, invasion or test phrase (those win) or ConText negates them.
+SITE_TERMS: tuple[tuple[str, str], ...] = (
+    (r"stomach|gastric", "stomach"),
+    (r"duoden(?:um|al)", "duodenum"),
+    (r"(?<![\w-])ampull(?:a|ary)(?:\s+of\s+vater)?", "ampulla"),
+    (
+        r"terminal\s+ileum|small[\s-]+(?:bowel|intestine|intestinal)|si[\s-]?nets?|midgut"
+        r"|ile(?:um|al)|jejun(?:um|al)",
+        "jejunum_ileum",
+    ),
+    (r"appendi(?:x|ceal)", "appendix"),
+    (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid", "colon"),
+    (r"rect(?:um|al)", "rectum"),
+    (r"pancrea(?:s|tic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?", "pancreas"),
+    (r"thym(?:us|ic)", "thymus"),
+    # "lung" alone is too often a metastatic site or "lungs clear": it needs a tumour noun.
+    (
+        r"(?:lung|pulmonary|bronch(?:ial|us|o-?pulmonary))\s+(?:carcinoids?|nets?|nens?|primary"
+        r"|tumou?rs?|neuroendocrine)|carcinoids?\s+(?:of|in)\s+the\s+(?:lung|bronchus)",
+        "lung",
+    ),
+    (
+        r"unknown\s+primary(?:\s+site)?|(?:of\s+)?unknown\s+origin|(?:net[\s-]?)?cup|netup|occult\s+primary"
+        r"|(?:unidentified|undetected|unlocated)\s+primary"
+        r"|primary\s+(?:site\s+|tumou?r\s+)?(?:is\s+|was\s+|remains\s+|still\s+)?(?:unknown|occult|unidentified"
+        r"|not\s+(?:yet\s+)?(?:found|identified|seen|located|known|detected)|never\s+found)"
+        r"|no\s+(?:obvious\s+|clear\s+|identifiable\s+|definite\s+|known\s+)?primary"
+        r"(?:\s+(?:site|tumou?r|lesion))?(?:\s+(?:was\s+|has\s+been\s+)?(?:found|identified|seen|located|detected))?",
+        "unknown",
+    ),
+)
+# "typical/atypical carcinoid" implies a lung primary only when no other site is named
+# (a thymic atypical carcinoid exists), so it is a weak site.
+WEAK_SITE_TERMS: tuple[tuple[str, str], ...] = ((r"(?:a)?typical\s+carcinoids?", "lung"),)
+# Site values whose meaning already contains a negation: ConText must not touch them.
+FIXED_SITE_VALUES = frozenset({"unknown"})
+
+# ----------------------------------------------------------------------------- metastases
+# (pattern, MetastaticSite value, weak_nouns_ok). weak_nouns_ok: "<site> lesions/nodules/
+# biopsy" is a metastasis only for organs that are not NET primaries ("lung nodule" may
+# be a primary lung carcinoid, so it is not read as a metastasis).
+METASTATIC_SITES: tuple[tuple[str, str, bool], ...] = (
+    (r"liver|hepatic", "liver", True),
+    (r"bones?|bony|osseous|skeletal|spinal|vertebral", "bone", True),
+    (r"lungs?|pulmonary", "lung", False),
+    (r"peritoneal|peritoneum|omental|omentum", "peritoneum", True),
+    (r"ovarian|ovary|ovaries", "ovary", False),
+    (r"brain|cerebral|intracranial", "brain", True),
+    (r"(?:distant|non-?regional|extra-?regional)\s+(?:lymph\s+)?nod(?:es?|al)", "distant_nodes", True),
+    (r"adrenal|pleural|breast|skin|cutaneous|splenic|spleen|cardiac|orbital|soft\s+tissue|subcutaneous", "other", False),
+)
+STRONG_METASTASIS_NOUNS = r"mets|met|metastases|metastasis|metastatic\s+(?:deposits?|disease|lesions?|foci)|secondaries|deposits?"
+WEAK_METASTASIS_NOUNS = r"lesions?|nodules?|masses|mass|involvement|spread|biopsy|disease|foci"
+# "metastatic to liver", "mets in the liver and bone"
+METASTASIS_LEADS = r"mets|metastases|metastasis|metastatic|spread|metastasi[sz]ed|metastasi[sz]ing|deposits"
+METASTASIS_LEAD_LINKS = r"to|in|within|involving|into|throughout"
+# Phrases that name a metastatic site by themselves.
+METASTASIS_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"(?:peritoneal\s+)?carcinomatosis", "peritoneum"),
+    (r"liver[\s-]+(?:only|dominant|predominant)(?:\s+disease)?", "liver"),
+    (r"(?:distant|non-?regional|extra-?regional)\s+(?:lymph\s+)?nodes", "distant_nodes"),
+)
+# Metastases with no site: only their negation is used ("no distant metastases" -> "any").
+UNSPECIFIED_METASTASIS = r"(?:distant\s+)?(?:mets|metastases|metastasis|metastatic\s+(?:disease|spread)|spread)"
+# Phrases meaning "no distant metastasis at all" -> no_metastasis "any" (not a MetastaticSite
+# value: the consumer maps it to an empty list of metastatic sites).
+NO_METASTASIS_PHRASES = r"non-?metastatic"
+NO_METASTASIS_ANY = "any"
+
+# ----------------------------------------------------------------------------- differentiation
+DIFFERENTIATION_TERMS: tuple[tuple[str, str], ...] = (
+    (r"well[\s-]*(?:differentiated|diff(?:erentiated|\.)?)|wdnets?|wd[\s-]nets?", "well"),
+    (
+        r"poorly[\s-]*(?:differentiated|diff(?:erentiated|\.)?)|pdnecs?|pd[\s-]necs?|necs?|scnec|lcnec|sclc"
+        r"|(?<!non-)(?<!non\s)(?:small|large)[\s-]cell(?:\s+(?:neuroendocrine\s+)?(?:carcinoma|nec|type|variant))?"
+        r"|neuroendocrine\s+carcinomas?",
+        "poorly",
+    ),
+)
+# Bare "WD"/"PD" (case-sensitive) only when they stand next to a tumour word or punctuation:
+# "PD" alone is also "progressive disease".
+DIFFERENTIATION_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    (r"WD(?=\s*(?:NET|NEN|net|tumou?r|neuroendocrine|[,.;)]|$))", "well"),
+    (r"(?<!disease\s)(?<!\()PD(?=\s*(?:NEC|NET|NEN|carcinoma|neuroendocrine|[,.;]|$))", "poorly"),
+)
+
+# ----------------------------------------------------------------------------- necrosis
+NECROSIS_TERMS = r"necros[ie]s|necrotic"
+NECROSIS_ABSENT_PHRASES = (
+    r"necros[ie]s\s*[:=-]?\s*(?:absent|none|nil|negative|neg|not\s+(?:seen|identified|present|evident))\b"
+    r"|absent\s+necrosis|necrosis[\s-]free"
+)
+
+# ----------------------------------------------------------------------------- invasion
+# Ordered from shallowest to deepest: when a text names several layers, the deepest wins.
+INVASION_ORDER: tuple[str, ...] = (
+    "confined",
+    "muscularis_propria",
+    "subserosa",
+    "pancreas_or_peripancreatic",
+    "duodenum_or_bile_duct",
+    "serosa_or_adjacent_organs",
+)
+_INVADES = (
+    r"(?:invad\w*|infiltrat\w*|involv\w*|extend\w*\s+(?:in)?to|extension\s+(?:in)?to|invasion\s+(?:of|into)"
+    r"|into|grow\w*\s+into|penetrat\w*)\s+(?:the\s+)?"
+)
+_INVASION_NOUNS = r"\s+(?:invasion|involvement|infiltration|extension)"
+INVASION_TERMS: tuple[tuple[str, str], ...] = (
+    (
+        r"(?:confined|limited|restricted)\s+(?:to|within)\s+(?:the\s+)?(?:mucosa|submucosa|lamina\s+propria"
+        r"|pancreas|sphincter(?:\s+of\s+oddi)?)|not\s+beyond\s+(?:the\s+)?submucosa|submucosa[l]?|intramucosal"
+        r"|lamina\s+propria",
+        "confined",
+    ),
+    (r"muscularis\s+propria|muscularis|muscular\s+(?:layer|wall)", "muscularis_propria"),
+    (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)", "subserosa"),
+    (
+        _INVADES + r"(?:pancreas|pancreatic\s+(?:parenchyma|head|tissue)|peri-?pancreatic\s+(?:fat|tissue|adipose"
+        r"(?:\s+tissue)?|soft\s+tissue))|(?:pancreatic|peri-?pancreatic(?:\s+fat)?)" + _INVASION_NOUNS,
+        "pancreas_or_peripancreatic",
+    ),
+    (
+        _INVADES + r"(?:duodenum|duodenal\s+wall|(?:common\s+)?bile\s+duct|cbd)|(?:duodenal|bile\s+duct|cbd)"
+        + _INVASION_NOUNS,
+        "duodenum_or_bile_duct",
+    ),
+    (
+        r"(?<!sub)(?<!sub-)serosa[l]?|visceral\s+peritoneum|adjacent\s+(?:organs?|structures)"
+        r"|" + _INVADES + r"(?:spleen|adrenal|kidney|abdominal\s+wall)",
+        "serosa_or_adjacent_organs",
+    ),
+)
+
+# ----------------------------------------------------------------------------- lymph nodes
+_NODE = r"(?:lymph\s+)?nod(?:es?|al)|lns?"
+NODES_NEGATIVE_PHRASES = (
+    r"(?:lymph\s+)?node[\s-]?neg(?:ative)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|all\s+)*(?:neg(?:ative)?|-ve"
+    r"|clear|free|uninvolved|not\s+involved|benign)|lns?\s*(?:neg(?:ative)?|-ve|-(?![\w-]))"
+    r"|negative\s+(?:lymph\s+)?nodes|node[\s-]negative"
+)
+NODES_POSITIVE_PHRASES = (
+    r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+)?(?:pos(?:itive)?|\+ve|involved)"
+    r"|lns?\s*(?:pos(?:itive)?|\+ve|\+)|(?:positive|involved)\s+(?:lymph\s+)?nodes"
+)
+# Negatable: "nodal mets" -> positive, "no lymph node involvement" -> negative.
+NODES_CONCEPT = (
+    r"(?:(?:regional|mesenteric|peri-?pancreatic|locoregional)\s+)?(?:" + _NODE + r")\s+"
+    r"(?:mets|metastas[ie]s|involvement|disease|deposits)"
+)
+NODE_WORD = _NODE
+
+# ----------------------------------------------------------------------------- syndromes
+# (pattern, Syndrome value). Negated or uncertain syndromes are dropped (never "none").
+SYNDROME_TERMS: tuple[tuple[str, str], ...] = (
+    (
+        r"carcinoid\s+(?:syndrome|heart(?:\s+disease)?|crisis)"
+        r"|flush(?:ing|es)?\s*(?:,|and|&|\+|with|/)\s*(?:\w+\s+)?diarrh(?:o)?ea"
+        r"|diarrh(?:o)?ea\s*(?:,|and|&|\+|with|/)\s*(?:\w+\s+)?flush(?:ing|es)?|hedinger",
+        "carcinoid",
+    ),
+    (r"insulinomas?|hypoglyc(?:a)?emi(?:a|c)(?:\s+episodes)?|whipple'?s?\s+triad", "insulinoma"),
+    (r"zollinger[\s-]+ellison(?:\s+syndrome)?|zes|gastrinomas?", "gastrinoma"),
+    (r"vipomas?|verner[\s-]+morrison|wdha", "vipoma"),
+    (r"glucagonomas?|necrolytic\s+migratory\s+erythema", "glucagonoma"),
+    (r"somatostatinomas?", "somatostatinoma"),
+    (r"cushing'?s?(?:\s+syndrome)?|ectopic\s+acth|acth[\s-]*(?:secreting|producing|dependent)|acthomas?", "acth"),
+)
+# Phrases meaning "no functional syndrome": fixed, ConText must not negate them.
+NO_SYNDROME_PHRASES = (
+    r"non[\s-]?function(?:al|ing)|no\s+(?:hormonal|functional|endocrine|carcinoid)\s+(?:syndrome|symptoms)"
+    r"|clinically\s+silent|nf-?pnets?"
+)
+
+# ----------------------------------------------------------------------------- tests
+# (pattern, TestKind value, outcome set). "lab" accepts only laboratory wording (raised,
+# normal, x ULN), so "chromogranin positive" stays an IHC result.
+_PETCT = r"(?:[\s/-]*(?:pet)?[\s/-]*(?:ct|mri?))?"
+TEST_TERMS: tuple[tuple[str, str, str], ...] = (
+    (
+        r"(?:(?:68\s*-?\s*)?ga(?:llium)?(?:\s*-?\s*68)?\s*-?\s*|(?:64\s*-?\s*)?cu(?:\s*-?\s*64)?\s*-?\s*)?"
+        r"dota[\s-]?(?:tate|toc|noc)(?:[\s-]*(?:pet|scan))?" + _PETCT
+        + r"|sstr[\s-]*(?:pet|imaging|scan)" + _PETCT
+        + r"|somatostatin[\s-]+receptor\s+(?:pet|imaging)" + _PETCT
+        + r"|(?:ga|gallium)[\s-]*68[\s-]*pet" + _PETCT + r"|gallium\s+(?:pet|scan)" + _PETCT
+        + r"|netspot|detectnet",
+        "sstr_pet",
+        "scan",
+    ),
+    (r"(?:18\s*-?\s*f\s*-?\s*)?fdg(?:[\s-]*pet)?" + _PETCT, "fdg_pet", "scan"),
+    (
+        r"octreo\s*scan|octreotide\s+(?:scan|scintigraphy)|somatostatin\s+receptor\s+scintigraphy|srs"
+        r"|(?:in|indium)[\s-]*111(?:[\s-]*(?:pentetreotide|octreotide))?(?:\s+scan)?",
+        "octreoscan",
+        "scan",
+    ),
+    (
+        r"(?<!pet)(?<!pet-)(?<!pet/)(?<!pet\s)(?:(?:multi-?phas(?:e|ic)|triple[\s-]phase|contrast(?:-enhanced)?)\s+)?ct"
+        r"(?:\s+scan)?(?:\s+(?:cap|tap|c/a/p|chest(?:[\s,/]+abdo(?:men)?)?(?:[\s,/]+(?:and\s+)?pelvis)?"
+        r"|abdo(?:men)?(?:[\s,/]+(?:and\s+)?pelvis)?|thorax))?",
+        "ct",
+        "scan",
+    ),
+    (r"mri(?:\s+(?:scan|liver|abdomen|pelvis|pancreas))?|mr\s+(?:liver|abdomen|pelvis|enterography|imaging|scan)", "mri", "scan"),
+    (r"cga", "chromogranin_a", "any"),  # "CgA" is the lab test; the stain is "chromogranin"
+    (r"(?:(?:serum|plasma|blood)\s+)?chromogranin(?:[\s-]*a)?", "chromogranin_a", "lab"),
+    (
+        r"(?:24[\s-]*h(?:ou)?r?s?\s+)?(?:urin(?:e|ary)\s+)?5[\s-]*hiaa|5-hydroxy\s*indole\s*acetic\s+acid",
+        "5hiaa",
+        "any",
+    ),
+    (
+        r"(?:fasting\s+)?(?:gastrin|insulin|c-peptide|proinsulin|glucagon|vip|pancreatic\s+polypeptide|acth"
+        r"|cortisol)(?:\s+levels?)?|(?:gut\s+)?hormones?(?:\s+(?:panel|levels|profile|screen))?",
+        "hormones",
+        "lab",
+    ),
+    (r"colonoscop(?:y|ies)", "colonoscopy", "scope"),
+    (
+        r"ogd|egd|gastroscopy|upper\s+(?:gi\s+)?endoscopy|o?esophagogastroduodenoscopy",
+        "upper_endoscopy",
+        "scope",
+    ),
+    (r"(?:small\s+bowel\s+|video\s+)?capsule(?:\s+endoscopy)?|vce|pill\s*cam", "capsule_endoscopy", "scope"),
+    (r"eus|endoscopic\s+ultrasound|endosonography", "eus", "scope"),
+    (r"bronchoscop(?:y|ies)", "bronchoscopy", "scope"),
+    (
+        r"92[\s-]*gene(?:\s+(?:assay|test|classifier|panel))?|cancer\s*type\s*id|molecular\s+(?:classifier|profiling)"
+        r"|gene\s+expression\s+(?:profiling|classifier)|methylation\s+(?:profiling|classifier|array)",
+        "molecular_classifier",
+        "scan",
+    ),
+    (r"germline\s+(?:genetic\s+)?(?:testing|tests?|panel)|genetic\s+test(?:ing|s)?|men1\s+(?:gene\s+)?test(?:ing)?", "germline", "scan"),
+    (
+        r"(?:exploratory\s+|diagnostic\s+|staging\s+)?lap(?:arotomy|aroscopy)|surgical\s+exploration"
+        r"|explora(?:tory|tive)\s+surgery",
+        "surgical_exploration",
+        "scan",
+    ),
+)
+# Outcome wording, checked in this order (negative wording first: "showed no primary").
+NEGATIVE_OUTCOMES = (
+    r"neg(?:ative)?|-ve|normal(?!\s*(?:<|>|=|:|\d|range|ref|values?|limits?\s+(?:is|are)|is|up))|unremarkable|nil|clear|wnl|within\s+normal\s+(?:limits|range)"
+    r"|not\s+(?:raised|elevated|increased|avid|high|abnormal|contributory|helpful)|non[\s-]?avid"
+    r"|non[\s-]?contributory|no\s+(?:abnormal\s+|avid\s+|pathological\s+|significant\s+)?(?:uptake|avidity|primary"
+    r"|lesions?|abnormalit(?:y|ies)|disease|source|tumou?r|focus|foci|evidence\s+of\s+(?:a\s+)?(?:primary|disease))"
+    r"|(?:showed|shows|revealed|reveals|demonstrated|found|was|were)\s+(?:no|nothing|negative|normal|unremarkable)"
+    r"|(?:did\s+not|didn't|failed\s+to|could\s+not|couldn't)\s+(?:show|find|identify|reveal|locali[sz]e|demonstrate"
+    r"|detect|see)|nothing(?:\s+found)?|came\s+back\s+(?:neg(?:ative)?|normal|clear)"
+)
+POSITIVE_OUTCOMES = (
+    r"pos(?:itive)?|\+ve|\+(?![\w+])|avid|(?:intense\s+|focal\s+)?uptake|raised|elevated|high|increased|abnormal"
+    r"|(?:markedly|mildly|very)\s+(?:raised|elevated|high)"
+    r"|(?:showed|shows|revealed|demonstrated|found|identified|detected|localised|localized)\s+"
+    r"(?:an?\s+|the\s+|some\s+|a\s+small\s+)?(?:\w+\s+)?(?:lesions?|mass(?:es)?|primary|uptake|focus|foci|tumou?rs?|nodules?|avid|mets|metastases|metastatic\s+disease)"
+)
+DONE_OUTCOMES = r"done|performed|completed"
+# Laboratory wording only (for "lab" tests): raised/normal and multiples of the ULN.
+LAB_NEGATIVE_OUTCOMES = r"normal(?!\s*(?:<|>|=|:|\d|range|ref|values?|limits?\s+(?:is|are)|is|up))|wnl|within\s+normal\s+(?:limits|range)|not\s+(?:raised|elevated|increased|high)"
+LAB_POSITIVE_OUTCOMES = (
+    r"(?:markedly\s+|mildly\s+|very\s+)?(?:raised|elevated|high|increased)|abnormal"
+    r"|(?:above|>)\s*(?:the\s+)?(?:uln|upper\s+limit(?:\s+of\s+normal)?)"
+)
+# "any" lab tests (CgA, 5-HIAA) also accept positive/negative wording.
+LAB_ANY_NEGATIVE_OUTCOMES = r"neg(?:ative)?|-ve"
+LAB_ANY_POSITIVE_OUTCOMES = r"pos(?:itive)?|\+ve"
+# A measured value may sit between a lab test and its judgement ("CgA 250 ug/L, 3x ULN").
+LAB_VALUE = r"\d+(?:\.\d+)?\s*(?:ng/ml|ug/l|pmol/l|nmol/l|u/l|iu/l|mg/24\s*h|umol/24\s*h|umol/day|mg/day)?\s*[,(]?\s*"
+ULN_MULTIPLE = r"(?P<times>\d+(?:\.\d+)?)\s*(?:x|times|-fold|fold)\s*(?:the\s+)?(?:uln|upper\s+limit(?:\s+of\s+normal)?|normal)"
+# Outcome words that may precede the test ("negative DOTATATE", "raised CgA", "avid on FDG").
+PRECEDING_NEGATIVE = (
+    r"neg(?:ative)?|normal|unremarkable|non[\s-]?avid|(?:no|negative|nothing)(?:\s+(?:uptake|primary|lesions?|disease"
+    r"|abnormality))?(?:\s+(?:seen|found|identified|visible))?\s+on"
+)
+PRECEDING_POSITIVE = r"pos(?:itive)?|raised|elevated|high|abnormal|avid\s+on|uptake\s+on"
+# Words that may sit between a test and its outcome ("DOTATATE PET was negative").
+TEST_FILLERS = (
+    r"was|were|is|are|came\s+back|returned|both|all|also|scan|scans|imaging|study|studies|results?|levels?"
+    r"|has\s+been|have\s+been|reportedly|completely|entirely|totally|essentially|again|too|itself"
+    r"|strongly|intensely|highly|very|markedly|mildly|weakly|faintly|avidly"
+)
+TEST_LIST_JOINERS = r",\s*(?:and|or)?|and|or|&|/|\+"
+
+# ----------------------------------------------------------------------------- IHC
+# (pattern, IhcMarker value). Matched with outcome wording; no outcome, no entity.
+IHC_MARKERS: tuple[tuple[str, str], ...] = (
+    (r"cdx[\s-]?2", "cdx2"),
+    (r"ttf[\s-]?1", "ttf1"),
+    (r"isl[\s-]?1", "isl1"),
+    (r"pax[\s-]?8", "pax8"),
+    (r"pax[\s-]?6", "pax6"),
+    (r"satb[\s-]?2", "satb2"),
+    (r"nkx[\s-]?2[.\s-]?2", "nkx22"),
+    (r"pdx[\s-]?1", "pdx1"),
+    (r"chromogranin(?:[\s-]*a)?", "chromogranin"),
+    (r"synaptophysin|synapto|syn(?=\s*[+-])", "synaptophysin"),
+    (r"insm[\s-]?1", "insm1"),
+)
+IHC_POSITIVE = (
+    r"(?:strongly\s+|diffusely\s+|weakly\s+|focally\s+|patchy\s+)?pos(?:itive)?|\+ve|\(\s*\+\s*\)|\+(?![\w+])"
+    r"|expressed|retained"
+)
+IHC_NEGATIVE = r"neg(?:ative)?|-ve|\(\s*-\s*\)|not\s+expressed|no\s+expression|absent|lost"
+IHC_POSITIVE_LEADS = r"(?:stain(?:s|ed|ing)?\s+)?pos(?:itive|itivity)?\s+for|\+ve\s+for|express(?:es|ed|ing)"
+IHC_NEGATIVE_LEADS = r"(?:stain(?:s|ed|ing)?\s+)?neg(?:ative|ativity)?\s+for|-ve\s+for|no\s+(?:staining|expression)\s+(?:for|of)"
+IHC_LIST_JOINERS = r",\s*(?:and|or)?|and|&|/"
+
+# ----------------------------------------------------------------------------- audience
+AUDIENCE_TERMS: tuple[tuple[str, str], ...] = (
+    (
+        r"i(?:'|\s+a)?m\s+(?:a|the)\s+(?:\w+\s+)?patient|as\s+a\s+patient|(?:i'?m|i\s+am)\s+(?:a\s+|the\s+)?(?:carer|caregiver)"
+        r"|i\s+(?:have|had|was\s+diagnosed\s+with|'ve\s+been\s+diagnosed\s+with)\s+(?:a\s+|an\s+)?(?:net|nen|neuroendocrine"
+        r"|carcinoid|pnet|cancer|tumou?r)|i\s+(?:was|'ve\s+been|have\s+been)\s+diagnosed"
+        r"|my\s+(?:mother|mum|mom|father|dad|wife|husband|partner|sister|brother|son|daughter|aunt|uncle|friend"
+        r"|grandmother|grandfather|grandma|grandpa|child|parent|spouse|family\s+member)(?:'s)?\s+(?:has|had|was|is|got"
+        r"|just|recently|net|tumou?r|cancer|diagnosis|scan|doctor|oncologist)"
+        r"|my\s+(?:own\s+)?(?:diagnosis|scan|biopsy|results|pathology\s+report|doctor|oncologist|surgeon|gp|consultant)",
+        "patient",
+    ),
+    (
+        r"(?:i'?m|i\s+am|as|we\s+are|speaking\s+as)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:oncologist|clinician|doctor|physician"
+        r"|pathologist|surgeon|radiologist|gp|nurse(?:\s+specialist)?|registrar|resident|fellow|endocrinologist"
+        r"|gastroenterologist|consultant|hepatologist|medic|trainee|health\s*care\s+professional|hcp)s?"
+        r"|clinician\s+here|(?:my|our)\s+patients?",
+        "clinician",
+    ),
+)
+
+# ----------------------------------------------------------------------------- Ki-67 and mitoses
+KI67_NAMES = r"k[il][\s-]?(?:67|76)(?:\s*/\s*mib[\s-]?1)?|mib[\s-]?1"
+# Words allowed between the Ki-67 name and its number ("Ki-67 labelling index was ~8%").
+KI67_FILLERS = (
+    r"\(\s*mib[\s-]?1\s*\)|proliferati(?:on|ve)\s+(?:index|rate|fraction)|label+ing\s+index|index|li|pi|score|value"
+    r"|level|rate|of|was|is|were|be|at|approx\.?|approximately|about|around|roughly|only|just|now|hot[\s-]?spot"
+    r"|in\s+(?:the\s+)?hot[\s-]?spots?|reported\s+as|measured\s+at|increased\s+to|rose\s+to|=|:|~|-"
+)
+MITOSIS_NAMES = r"mitos[ie]s|mitotic\s+(?:rate|count|index|activity|figures?)|mitotic|mitoses\s+count"
+# Mitotic count units: (pattern, kind). kind "hpf" keeps the number of fields; "mm2" converts.
+HPF_UNIT = r"hpfs?|high[\s-]power[\s-]fields?|hp\s?fs?"
+MM2_UNIT = r"mm2|mm\^2|sq\.?\s*mm|square\s+mm|mm\s+sq(?:uared)?|mm\s+squared"
+# Comparators in front of a number, mapped to the prefix kept in the value.
+COMPARATORS: tuple[tuple[str, str], ...] = (
+    (r"<=|=<|\u2264|less\s+than\s+or\s+equal\s+to|at\s+most|up\s+to", "<="),
+    (r">=|=>|\u2265|at\s+least", ">="),
+    (r"<|less\s+than|fewer\s+than|under|below", "<"),
+    (r">|more\s+than|greater\s+than|over|above", ">"),
+)
+
+# ----------------------------------------------------------------------------- ConText rules
+# Added to medspaCy's default rules: (literal, category, direction, max_scope, allowed labels).
+# Labels are the span labels of extractor.py (SITE, METASTASIS, ...). None = all labels.
+CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], ...] = (
+    (",", "CLAUSE_END", "TERMINATE", None, None),
+    (";", "CLAUSE_END", "TERMINATE", None, None),
+    ("-", "CLAUSE_END", "TERMINATE", None, None),
+    ("nil", "NEGATED_EXISTENCE", "FORWARD", 3, None),
+    ("w/o", "NEGATED_EXISTENCE", "FORWARD", 3, None),
+    ("neither", "NEGATED_EXISTENCE", "FORWARD", 5, None),
+    ("nor", "NEGATED_EXISTENCE", "FORWARD", 3, None),
+    ("absent", "NEGATED_EXISTENCE", "BACKWARD", 3, ("NECROSIS", "METASTASIS", "NODES", "SYNDROME")),
+    ("not seen", "NEGATED_EXISTENCE", "BACKWARD", 3, ("NECROSIS", "METASTASIS", "NODES", "SYNDROME")),
+    ("not identified", "NEGATED_EXISTENCE", "BACKWARD", 3, ("NECROSIS", "METASTASIS", "NODES", "SYNDROME")),
+    ("not present", "NEGATED_EXISTENCE", "BACKWARD", 3, ("NECROSIS", "METASTASIS", "NODES", "SYNDROME")),
+    ("excluded", "NEGATED_EXISTENCE", "BACKWARD", 3, None),
+    ("normal", "NEGATED_EXISTENCE", "BIDIRECTIONAL", 2, ("SITE",)),
+    ("unremarkable", "NEGATED_EXISTENCE", "BACKWARD", 3, ("SITE",)),
+    ("suspected", "POSSIBLE_EXISTENCE", "FORWARD", 3, None),
+    ("suspicious", "POSSIBLE_EXISTENCE", "FORWARD", 3, None),
+    ("query", "POSSIBLE_EXISTENCE", "FORWARD", 3, None),
+    ("probable", "POSSIBLE_EXISTENCE", "FORWARD", 3, None),
+    ("indeterminate", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 3, None),
+    ("equivocal", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 3, None),
+    ("cannot exclude", "POSSIBLE_EXISTENCE", "FORWARD", 5, None),
+    ("can't exclude", "POSSIBLE_EXISTENCE", "FORWARD", 5, None),
+    ("could be", "POSSIBLE_EXISTENCE", "FORWARD", 4, None),
+    ("suggesting", "POSSIBLE_EXISTENCE", "FORWARD", 4, None),
+    ("suggests", "POSSIBLE_EXISTENCE", "FORWARD", 4, None),
+    ("favour", "POSSIBLE_EXISTENCE", "FORWARD", 4, None),
+    ("favor", "POSSIBLE_EXISTENCE", "FORWARD", 4, None),
+    ("favouring", "POSSIBLE_EXISTENCE", "FORWARD", 4, None),
+    ("favoring", "POSSIBLE_EXISTENCE", "FORWARD", 4, None),
+    # "well or poorly differentiated?", "pancreatic vs ileal", "NET G3 or NEC": a choice, not a finding.
+    ("or", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 2, ("SITE", "DIFFERENTIATION")),
+    ("vs", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 3, ("SITE", "DIFFERENTIATION")),
+    ("versus", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 3, ("SITE", "DIFFERENTIATION")),
+    ("difference between", "POSSIBLE_EXISTENCE", "FORWARD", 6, ("SITE", "DIFFERENTIATION")),
+)

@@ -1,0 +1,57 @@
+"""Plain text for the command line: no markup, a blank line before each heading."""
+
+from __future__ import annotations
+
+from typing import List
+
+from bot.answer import Answer
+from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
+
+
+def _tail(line: Line) -> str:
+    tail = f" ({line.label})" if line.label else ""
+    tail += f" {cite(line.refs)}" if line.refs else ""
+    tag = status_tag(line.status)
+    return tail + (f" ({tag})" if tag else "")
+
+
+def render_line(line: Line) -> str:
+    if line.kind == "title":
+        return line.text + "\n" + "=" * len(line.text)
+    if line.kind == "heading":
+        return "\n" + line.text
+    if line.kind == "banner":
+        return f"! {line.text}: {', '.join(line.ids)}"
+    if line.kind == "sentence":
+        return line.text + _tail(line)
+    if line.kind == "bullet":
+        return "- " + line.text + _tail(line)
+    if line.kind == "conflict":
+        return f"  {CONFLICT_LEAD} " + line.text + _tail(line)
+    if line.kind == "need":
+        return "- " + line.text
+    if line.kind in ("abstain",):
+        return line.text
+    if line.kind == "covered":
+        return f"{COVERED_LEAD} {line.text}"
+    if line.kind == "reference":
+        text = f"{cite(line.refs)} {line.text}"
+        if line.url:
+            text += f" <{line.url}>"
+        if line.note:
+            text += f" ({line.note})"
+        return text
+    if line.kind == "review":
+        pending = f" Pending: {', '.join(line.ids)}." if line.ids else ""
+        return f"\n{REVIEW_LEAD} {line.text}{pending}"
+    if line.kind == "disclaimer":
+        return line.text
+    raise ValueError(f"unknown line kind {line.kind!r}")
+
+
+def render_text(answer: Answer) -> str:
+    lines: List[str] = [render_line(line) for line in layout(answer)]
+    if answer.follow_ups:
+        lines.append("\nYou could also ask:")
+        lines.extend(f"- {f.question}" for f in answer.follow_ups)
+    return "\n".join(lines) + "\n"

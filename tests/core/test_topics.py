@@ -1,0 +1,43 @@
+"""Which topic answers a question: fixed by intent, or chosen by the words and the case."""
+
+import pytest
+
+from bot.models import Case, Differentiation
+from bot.topics import topic_for
+
+
+@pytest.mark.parametrize(
+    "intent, text, topic",
+    [
+        ("ask_grade", "ki67 12% grade?", "grade"),
+        ("ask_stage", "what stage", "stage"),
+        ("ask_workup", "what next", "workup"),
+        ("ask_imaging", "is FDG PET useful here", "fdg_pet"),
+        ("ask_imaging", "is octreoscan still used", "srs_octreoscan"),
+        ("ask_imaging", "DOTATATE PET for unknown primary?", "sstr_pet"),
+        ("ask_imaging", "which CT protocol", "imaging_cross_sectional"),
+        ("ask_labs", "how to prepare for urine 5-HIAA", "labs_5hiaa"),
+        ("ask_labs", "does omeprazole affect chromogranin", "labs_cga"),
+        ("ask_labs", "which hormones for insulinoma", "labs_hormones"),
+        ("ask_ihc", "which stains for site of origin", "ihc_site_of_origin"),
+        ("ask_ihc", "is synaptophysin enough", "ihc_differentiation"),
+        ("ask_definition", "what is MiNEN", "definitions"),
+        ("ask_definition", "what is a NET of unknown primary", "net_cup"),
+        ("ask_surgery", "does debulking help", "surgery_debulking"),
+        ("ask_surgery", "should we explore to find the primary", "surgery_exploration"),
+        ("ask_treatment", "platinum etoposide?", "treatment_nec"),
+        ("ask_review_process", "who reviews this", "editorial"),
+    ],
+)
+def test_topic_table(intent, text, topic):
+    assert topic_for(intent, text) == topic
+
+
+def test_treatment_topic_follows_the_case():
+    assert topic_for("ask_treatment", "what treatment", Case(differentiation=Differentiation.poorly)) == "treatment_nec"
+    assert topic_for("ask_treatment", "what treatment", Case(differentiation=Differentiation.well, ki67_percent=30)) == "treatment_net_g3"
+    assert topic_for("ask_treatment", "what treatment", Case(differentiation=Differentiation.well, ki67_percent=5)) == "treatment_well_differentiated"
+
+
+def test_chitchat_has_no_topic():
+    assert topic_for("greet", "hello") is None

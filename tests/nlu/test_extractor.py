@@ -1,0 +1,300 @@
+"""Clinical entity extractor (bot/nlu): text -> normalised entities, read like a table.
+
+Each row lists EVERY entity the text must yield, so a row also fails on an extra value
+(precision matters more than recall for numbers). Run in the Rasa venv:
+
+    /work/main/.venv/rasa/bin/python -m pytest tests/nlu -q
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.extractor import ClinicalEntityExtractor, shared_extractor
+
+E = frozenset  # expected entities as a set of (entity, value)
+
+CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
+    # --- the way clinicians type whole cases
+    ("58F, liver mets, no primary found, Ki67 8%, 3 mitoses/2mm2 - grade and stage?",
+     E({("metastasis", "liver"), ("site", "unknown"), ("ki67", "8"), ("mitoses", "3/2mm2")})),
+    ("pNET 2.4 cm, node neg, ki-67 2 %",
+     E({("site", "pancreas"), ("tumour_size", "2.4"), ("nodes", "negative"), ("ki67", "2")})),
+    ("DOTATATE negative, what next?", E({("test_result", "sstr_pet:negative")})),
+    ("NET-CUP, mets in liver, Ki67 15%, 5 mitoses per 10 HPF, no necrosis. stage?",
+     E({("site", "unknown"), ("metastasis", "liver"), ("ki67", "15"), ("mitoses", "5/10hpf"), ("necrosis", "absent")})),
+    ("hypoglycaemic episodes, pancreatic head lesion 1.2 cm",
+     E({("syndrome", "insulinoma"), ("site", "pancreas"), ("tumour_size", "1.2")})),
+    ("duodenal NET invading the pancreas, 1.5cm",
+     E({("site", "duodenum"), ("invasion", "pancreas_or_peripancreatic"), ("tumour_size", "1.5")})),
+    ("appendix NET 2.5 cm with mesoappendiceal invasion",
+     E({("site", "appendix"), ("tumour_size", "2.5"), ("invasion", "subserosa")})),
+    ("rectal NET confined to submucosa, 0.9 cm",
+     E({("site", "rectum"), ("invasion", "confined"), ("tumour_size", "0.9")})),
+    # --- Ki-67: names, typos, comparators, ranges, units
+    ("what if the Ki-67 were 25?", E({("ki67", "25")})),
+    ("MIB-1 index 15%", E({("ki67", "15")})),
+    ("Ki 67 <1%", E({("ki67", "<1")})),
+    ("ki-67 2\u20133 %", E({("ki67", "2-3")})),  # en dash
+    ("Ki-67 >20%", E({("ki67", ">20")})),
+    ("Ki67 of 12.5 %", E({("ki67", "12.5")})),
+    ("ki67 12,5%", E({("ki67", "12.5")})),
+    ("ki76 5%", E({("ki67", "5")})),
+    ("kI-67 3%", E({("ki67", "3")})),
+    ("Ki-67 labelling index of 0.5%", E({("ki67", "0.5")})),
+    ("8% Ki-67 in hot spots", E({("ki67", "8")})),
+    ("Ki67 less than 2%", E({("ki67", "<2")})),
+    # --- mitoses: units and conversions
+    ("mitotic rate 4 per 10 HPF", E({("mitoses", "4/10hpf")})),
+    ("5 mitoses per 50 hpf", E({("mitoses", "5/50hpf")})),
+    ("2 mitoses/mm\u00b2", E({("mitoses", "4/2mm2")})),  # per mm2 -> per 2 mm2
+    ("1 mitosis per 10 hpf", E({("mitoses", "1/10hpf")})),
+    ("mitotic count <2/2 mm2", E({("mitoses", "<2/2mm2")})),
+    ("12 mitoses per 10 mm2", E({("mitoses", "2.4/2mm2")})),
+    ("no mitoses seen", E({("mitoses", "0/2mm2")})),
+    ("mitoses 3", E({("mitoses", "3")})),  # no unit: the bare count
+    ("what if mitoses were 25?", E({("mitoses", "25")})),
+    # --- tumour size
+    ("1.2cm", E({("tumour_size", "1.2")})),
+    ("8 mm", E({("tumour_size", "0.8")})),
+    ("2.4 x 1.8 cm ileal mass", E({("tumour_size", "2.4"), ("site", "jejunum_ileum")})),
+    ("58M with 3 liver lesions up to 4 cm, pancreatic tail mass 2.1 cm",
+     E({("metastasis", "liver"), ("site", "pancreas"), ("tumour_size", "2.1")})),
+    # --- nodes
+    ("3/12 nodes positive", E({("nodes", "positive"), ("node_count", "3/12")})),
+    ("0/12 nodes", E({("nodes", "negative"), ("node_count", "0/12")})),
+    ("4 positive nodes", E({("nodes", "positive"), ("node_count", "4")})),
+    ("N0", E({("nodes", "negative")})),
+    ("N1", E({("nodes", "positive")})),
+    ("node negative", E({("nodes", "negative")})),
+    ("lymph nodes negative", E({("nodes", "negative")})),
+    ("no nodal mets", E({("nodes", "negative")})),
+    ("mesenteric nodal metastases", E({("nodes", "positive")})),
+    ("pT2 N1 M0", E({("nodes", "positive"), ("no_metastasis", "any")})),
+    ("T3N0M1a", E({("nodes", "negative"), ("metastasis", "liver")})),
+    # --- metastases, negation, ambiguity
+    ("liver mets, no bone lesions", E({("metastasis", "liver"), ("no_metastasis", "bone")})),
+    ("hepatic and osseous metastases", E({("metastasis", "liver"), ("metastasis", "bone")})),
+    ("peritoneal carcinomatosis", E({("metastasis", "peritoneum")})),
+    ("mets to lung", E({("metastasis", "lung")})),
+    ("lung mets", E({("metastasis", "lung")})),  # NOT site lung
+    ("metastatic to liver and bone", E({("metastasis", "liver"), ("metastasis", "bone")})),
+    ("metastatic pNET to the liver", E({("site", "pancreas"), ("metastasis", "liver")})),
+    ("no mets to liver", E({("no_metastasis", "liver")})),
+    ("liver lesion biopsy showed NET", E({("metastasis", "liver")})),
+    ("no liver mets", E({("no_metastasis", "liver")})),
+    ("no liver, bone or lung mets", E({("no_metastasis", "liver"), ("no_metastasis", "bone"), ("no_metastasis", "lung")})),
+    ("no evidence of distant metastases", E({("no_metastasis", "any")})),
+    ("no distant metastases", E({("no_metastasis", "any")})),
+    ("M0", E({("no_metastasis", "any")})),
+    ("brain mets", E({("metastasis", "brain")})),
+    ("distant nodal metastases", E({("metastasis", "distant_nodes")})),
+    ("mets in the liver and peritoneum", E({("metastasis", "liver"), ("metastasis", "peritoneum")})),
+    ("?liver mets", E()),  # uncertain: nothing
+    # --- differentiation and necrosis
+    ("well differentiated NET", E({("differentiation", "well")})),
+    ("WD NET, Ki67 5%", E({("differentiation", "well"), ("ki67", "5")})),
+    ("well-diff", E({("differentiation", "well")})),
+    ("poorly differentiated", E({("differentiation", "poorly")})),
+    ("PD NEC", E({("differentiation", "poorly")})),
+    ("NEC of the colon", E({("differentiation", "poorly"), ("site", "colon")})),
+    ("small cell carcinoma", E({("differentiation", "poorly")})),
+    ("large cell NEC", E({("differentiation", "poorly")})),
+    ("no necrosis", E({("necrosis", "absent")})),
+    ("without necrosis", E({("necrosis", "absent")})),
+    ("focal necrosis", E({("necrosis", "present")})),
+    ("tumour necrosis absent", E({("necrosis", "absent")})),
+    ("NET G3 or NEC?", E()),  # a choice, not a finding
+    ("is it well or poorly differentiated?", E()),
+    ("PD on CAPTEM", E()),  # progressive disease
+    ("non-small cell lung cancer", E()),
+    # --- primary sites
+    ("terminal ileum NET", E({("site", "jejunum_ileum")})),
+    ("small bowel NET with liver mets", E({("site", "jejunum_ileum"), ("metastasis", "liver")})),
+    ("SI-NET", E({("site", "jejunum_ileum")})),
+    ("midgut NET", E({("site", "jejunum_ileum")})),
+    ("bronchial carcinoid", E({("site", "lung")})),
+    ("lung carcinoid", E({("site", "lung")})),
+    ("typical carcinoid", E({("site", "lung")})),
+    ("atypical carcinoid of the thymus", E({("site", "thymus")})),
+    ("appendiceal NET 1.5 cm", E({("site", "appendix"), ("tumour_size", "1.5")})),
+    ("appendix NET 1.8 cm, invades mesoappendix 3 mm",  # 3 mm is the invasion depth
+     E({("site", "appendix"), ("tumour_size", "1.8"), ("invasion", "subserosa")})),
+    ("NET liver, unknown origin, what workup?", E({("site", "unknown")})),
+    ("rectal NET 8 mm", E({("site", "rectum"), ("tumour_size", "0.8")})),
+    ("gastric NET type 1", E({("site", "stomach")})),
+    ("duodenal NET", E({("site", "duodenum")})),
+    ("ampullary NET", E({("site", "ampulla")})),
+    ("pancreatic NET", E({("site", "pancreas")})),
+    ("panNET G2", E({("site", "pancreas")})),
+    ("unknown primary", E({("site", "unknown")})),
+    ("CUP with liver mets", E({("site", "unknown"), ("metastasis", "liver")})),
+    ("occult primary", E({("site", "unknown")})),
+    ("primary not identified", E({("site", "unknown")})),
+    ("thymic carcinoid", E({("site", "thymus")})),
+    ("possible pancreatic primary", E()),
+    # --- syndromes
+    ("carcinoid syndrome", E({("syndrome", "carcinoid")})),
+    ("flushing and diarrhoea", E({("syndrome", "carcinoid")})),
+    ("insulinoma", E({("syndrome", "insulinoma")})),
+    ("hypoglycaemia", E({("syndrome", "insulinoma")})),
+    ("Zollinger-Ellison", E({("syndrome", "gastrinoma")})),
+    ("gastrinoma", E({("syndrome", "gastrinoma")})),
+    ("VIPoma", E({("syndrome", "vipoma")})),
+    ("glucagonoma", E({("syndrome", "glucagonoma")})),
+    ("Cushing syndrome", E({("syndrome", "acth")})),
+    ("ectopic ACTH", E({("syndrome", "acth")})),
+    ("non-functional pNET", E({("syndrome", "none"), ("site", "pancreas")})),
+    ("no carcinoid syndrome", E({("syndrome", "none")})),
+    # --- tests and their outcomes
+    ("CgA 3x ULN", E({("test_result", "chromogranin_a:positive")})),
+    ("chromogranin elevated", E({("test_result", "chromogranin_a:positive")})),
+    ("CgA normal", E({("test_result", "chromogranin_a:negative")})),
+    ("5-HIAA raised", E({("test_result", "5hiaa:positive")})),
+    ("raised chromogranin A and normal 5-HIAA",
+     E({("test_result", "chromogranin_a:positive"), ("test_result", "5hiaa:negative")})),
+    ("Ga-68 DOTATATE PET negative", E({("test_result", "sstr_pet:negative")})),
+    ("dotatate -ve", E({("test_result", "sstr_pet:negative")})),
+    # a test that found no primary also says the primary is (so far) unknown
+    ("SSTR PET showed no primary", E({("test_result", "sstr_pet:negative"), ("site", "unknown")})),
+    ("octreoscan negative", E({("test_result", "octreoscan:negative")})),
+    ("FDG avid", E({("test_result", "fdg_pet:positive")})),
+    ("CT showed no primary", E({("test_result", "ct:negative"), ("site", "unknown")})),
+    ("no primary on Ga68 dotatate pet/ct", E({("test_result", "sstr_pet:negative"), ("site", "unknown")})),
+    ("CT shows liver lesions", E({("test_result", "ct:positive"), ("metastasis", "liver")})),
+    ("FDG PET negative, DOTATATE strongly avid", E({("test_result", "fdg_pet:negative"), ("test_result", "sstr_pet:positive")})),
+    ("CgA 350 ng/mL (normal <100), on PPI", E()),  # a reference range is not a judgement
+    ("Chromogranin A was 2.5 x ULN", E({("test_result", "chromogranin_a:positive")})),
+    ("EGD and colonoscopy unremarkable, capsule showed a jejunal lesion",
+     E({("test_result", "upper_endoscopy:negative"), ("test_result", "colonoscopy:negative"),
+        ("test_result", "capsule_endoscopy:positive"), ("site", "jejunum_ileum")})),
+    ("colonoscopy normal", E({("test_result", "colonoscopy:negative")})),
+    ("CT, MRI and colonoscopy were all normal",
+     E({("test_result", "ct:negative"), ("test_result", "mri:negative"), ("test_result", "colonoscopy:negative")})),
+    ("CT and DOTATATE negative, FDG avid",
+     E({("test_result", "ct:negative"), ("test_result", "sstr_pet:negative"), ("test_result", "fdg_pet:positive")})),
+    ("capsule endoscopy negative", E({("test_result", "capsule_endoscopy:negative")})),
+    ("gastroscopy normal", E({("test_result", "upper_endoscopy:negative")})),
+    ("EUS normal", E({("test_result", "eus:negative")})),
+    ("MRI pancreas normal", E({("test_result", "mri:negative")})),  # pancreas is the scanned organ
+    ("should we do a DOTATATE?", E()),  # proposed, not done
+    # --- IHC
+    ("CDX2+", E({("ihc", "cdx2:positive")})),
+    ("TTF-1 negative", E({("ihc", "ttf1:negative")})),
+    ("TTF1 neg", E({("ihc", "ttf1:negative")})),
+    ("ISL1 positive", E({("ihc", "isl1:positive")})),
+    ("PAX8+", E({("ihc", "pax8:positive")})),
+    ("SATB2 +", E({("ihc", "satb2:positive")})),
+    ("CDX2+, TTF1-, ISL1-", E({("ihc", "cdx2:positive"), ("ihc", "ttf1:negative"), ("ihc", "isl1:negative")})),
+    ("positive for chromogranin, synaptophysin and CDX2, TTF-1 negative",
+     E({("ihc", "chromogranin:positive"), ("ihc", "synaptophysin:positive"), ("ihc", "cdx2:positive"),
+        ("ihc", "ttf1:negative")})),
+    # --- invasion
+    ("invades muscularis propria", E({("invasion", "muscularis_propria")})),
+    ("confined to submucosa", E({("invasion", "confined")})),
+    ("serosal involvement", E({("invasion", "serosa_or_adjacent_organs")})),
+    ("invades duodenum", E({("invasion", "duodenum_or_bile_duct")})),  # NOT site duodenum
+    ("through the muscularis propria into the subserosa", E({("invasion", "subserosa")})),  # deepest wins
+    # --- audience
+    ("I'm a patient", E({("audience", "patient")})),
+    ("my mother has a NET", E({("audience", "patient")})),
+    ("I am an oncologist", E({("audience", "clinician")})),
+    ("as a clinician, what is the grade?", E({("audience", "clinician")})),
+    ("my patient has liver mets", E({("audience", "clinician"), ("metastasis", "liver")})),
+    ("I'm not a doctor", E()),
+]
+
+# Numbers that are NOT the value they look like: nothing may be read from them.
+NOT_A_VALUE: list[tuple[str, str]] = [
+    ("58F", "ki67"),
+    ("58F, 3/12 nodes", "ki67"),
+    ("3/12 nodes, Ki67 not done", "ki67"),
+    ("3 mitoses/2mm2", "tumour_size"),
+    ("liver mets up to 3 cm", "tumour_size"),
+    ("margin 2 mm", "tumour_size"),
+    ("Ki67 8%", "mitoses"),
+    ("CgA 250", "test_result"),
+    ("progressive disease (PD) on octreotide", "differentiation"),
+    ("lungs clear", "site"),
+    ("colonoscopy to terminal ileum normal", "site"),
+]
+
+
+@pytest.fixture(scope="module")
+def extractor() -> ClinicalEntityExtractor:
+    return shared_extractor()
+
+
+@pytest.mark.parametrize("text, expected", CASES, ids=[c[0][:50] for c in CASES])
+def test_extracts_exactly_the_expected_entities(extractor: ClinicalEntityExtractor, text: str, expected: frozenset) -> None:
+    found = {(e["entity"], e["value"]) for e in extractor.extract(text)}
+    assert found == set(expected)
+
+
+@pytest.mark.parametrize("text, entity", NOT_A_VALUE)
+def test_never_reads_a_value_from_a_number_of_something_else(
+    extractor: ClinicalEntityExtractor, text: str, entity: str
+) -> None:
+    assert entity not in {e["entity"] for e in extractor.extract(text)}
+
+
+def test_entities_have_offsets_into_the_original_text(extractor: ClinicalEntityExtractor) -> None:
+    text = "ki-67 2\u20133 %, 2 mitoses/mm\u00b2, liver mets"
+    entities = extractor.extract(text)
+    assert {e["entity"] for e in entities} == {"ki67", "mitoses", "metastasis"}
+    for e in entities:
+        assert 0 <= e["start"] < e["end"] <= len(text)
+        assert text[e["start"]] != " " and text[e["end"] - 1] != " "
+        assert e["confidence"] == 1.0
+    by_entity = {e["entity"]: text[e["start"] : e["end"]] for e in entities}
+    assert by_entity["metastasis"] == "liver"
+    assert by_entity["ki67"].startswith("ki-67")
+
+
+def test_empty_text_gives_nothing(extractor: ClinicalEntityExtractor) -> None:
+    assert extractor.extract("") == []
+    assert extractor.extract("   ") == []
+
+
+def test_the_pipeline_is_built_once_per_process() -> None:
+    assert shared_extractor() is shared_extractor()
+    assert shared_extractor().nlp.pipe_names == ["sentencizer", "medspacy_context"]
+
+
+def test_rasa_component_adds_tagged_entities_and_keeps_others(tmp_path) -> None:
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.constants import ENTITIES, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.component import ClinicalEntities
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("clinical_entities")
+    context = ExecutionContext(node_name="clinical_entities", graph_schema=None)
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    component = ClinicalEntities.create(ClinicalEntities.get_default_config(), storage, resource, context)
+    loaded = ClinicalEntities.load(ClinicalEntities.get_default_config(), storage, resource, context)
+    assert loaded.extractor is component.extractor  # one spaCy pipeline per process
+
+    other = {"entity": "person", "value": "x", "start": 0, "end": 3, "extractor": "OtherExtractor"}
+    message = Message({TEXT: "58F, liver mets, no primary found, Ki67 8%, 3 mitoses/2mm2 - grade and stage?"})
+    message.set(ENTITIES, [other])
+    tokenizer.process([message])
+    component.process([message])
+
+    entities = message.get(ENTITIES)
+    assert entities[0] == other
+    ours = entities[1:]
+    assert {(e["entity"], e["value"]) for e in ours} == {
+        ("metastasis", "liver"), ("site", "unknown"), ("ki67", "8"), ("mitoses", "3/2mm2"),
+    }
+    assert all(e["extractor"] == "ClinicalEntities" for e in ours)
+    assert ENTITIES in message.output_properties
+
+    empty = Message({TEXT: "hello there"})
+    tokenizer.process([empty])
+    component.process([empty])
+    assert empty.get(ENTITIES, []) == []
