@@ -1,14 +1,21 @@
 # NETguide: the two commands of the README, plus helpers.
-.PHONY: run test setup bench clean
+.PHONY: run run-production test setup bench clean
 
 run:      ## set up if needed, train if needed, start actions + Rasa + chat page
 	@scripts/run.sh
+
+run-production:  ## production profile: PostgreSQL + Redis, 2 Rasa replicas, 2 action servers, nginx
+	@scripts/run_production.sh
 
 test:     ## set up if needed, then run every test suite (this is what CI runs)
 	@scripts/test.sh
 
 setup:    ## only the set-up: venvs, pinned dependencies, model
 	@scripts/setup.sh
+
+bench:    ## speed, memory and accuracy vs two `rasa init` reference bots; table + bench/results/latest.json
+	@scripts/setup.sh >/dev/null
+	@.venv/rasa/bin/python bench/run.py $(BENCH_ARGS)
 
 clean:    ## remove venvs, models and runtime data
 	rm -rf .venv models var results

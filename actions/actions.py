@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.audit import record_answer
 from bot.conversation import ConversationState, handle_turn
 from bot.models import Case
 
@@ -32,8 +33,15 @@ def state_from_slots(tracker: Tracker) -> ConversationState:
     except ValidationError:
         logger.warning("stored case could not be read; starting from an empty case")
         case = Case()
-    audience = tracker.get_slot("audience") or "clinician"
-    return ConversationState(case=case, audience=audience, last_topic=tracker.get_slot("last_topic"))
+    audience = tracker.get_slot("audience")
+    unknown = tracker.get_slot("unknown_fields")
+    return ConversationState(
+        case=case,
+        audience=audience if audience in ("clinician", "patient") else "clinician",
+        last_topic=tracker.get_slot("last_topic") or None,
+        pending=tracker.get_slot("pending_question") or None,
+        unknown_fields=[str(f) for f in unknown] if isinstance(unknown, list) else [],
+    )
 
 
 def slots_from_state(state: ConversationState) -> List[EventType]:
@@ -41,6 +49,8 @@ def slots_from_state(state: ConversationState) -> List[EventType]:
         SlotSet("case", state.case.model_dump(mode="json", exclude_defaults=True)),
         SlotSet("audience", state.audience),
         SlotSet("last_topic", state.last_topic),
+        SlotSet("pending_question", state.pending),
+        SlotSet("unknown_fields", list(state.unknown_fields)),
     ]
 
 
@@ -65,6 +75,12 @@ class ActionAnswer(Action):
             logger.exception("action_answer failed for intent %s", intent)
             dispatcher.utter_message(text=FAILURE_MESSAGE)
             return []
+        record_answer(tracker.sender_id, intent, result, message.get("message_id"), tracker.get_latest_input_channel())
+        # the computed values go to REST clients (scripts, tests) as a separate JSON message; chat channels
+        # (widget, Slack) would show it as raw data, so they get the text and buttons only
+        structured = tracker.get_latest_input_channel() == "rest"
         for reply in result.messages:
-            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+            dispatcher.utter_message(
+                text=reply.text, buttons=reply.buttons or None, json_message=reply.custom if structured and reply.custom else None
+            )
         return slots_from_state(result.state)

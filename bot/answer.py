@@ -59,6 +59,10 @@ DISCLAIMERS = {
 }
 STEP_STATUS_WORD = {"recommended": "Recommended", "consider": "Consider", "done": "Done"}
 MAX_EXTRA_STATEMENTS = 2  # per topic pulled in by the computed case
+# A chat answer stays readable: at most this many guideline and research bullets, the most relevant
+# to the result kept (statements the computed lines cite, then those specific to the case). None = no cap.
+MAX_GUIDELINE_BULLETS = 3
+MAX_RESEARCH_BULLETS = 2
 
 # Grading rules whose trace lines decide the category (they form the direct answer).
 DECISIVE_GRADE_RULES = frozenset(
@@ -203,10 +207,16 @@ def compose_answer(
     case: Optional[Case] = None,
     audience: str = "clinician",
     kb: Optional[KnowledgeBase] = None,
+    max_guideline: Optional[int] = MAX_GUIDELINE_BULLETS,
+    max_research: Optional[int] = MAX_RESEARCH_BULLETS,
 ) -> Answer:
-    """The cited answer for a knowledge topic or a computed question ('grade', 'stage', 'workup')."""
+    """The cited answer for a knowledge topic or a computed question ('grade', 'stage', 'workup').
+
+    `max_guideline` / `max_research` cap the bullets (None: every statement selected is shown).
+    """
     kb = kb if kb is not None else load_knowledge()
     composer = _Composer(kb, topic, audience if audience in AUDIENCES else "clinician")
+    composer.caps = {Tier.guideline: max_guideline, Tier.research: max_research}
     if topic not in ANSWERABLE_TOPICS:
         composer.abstain(AbstainKind.out_of_scope, "This question is outside what I cover.")
     elif topic == "grade":
@@ -249,6 +259,7 @@ class _Composer:
         self.abstain_reason: Optional[Abstain] = None
         self.omitted: List[str] = []
         self.follow_up_key = topic
+        self.caps: Dict[Tier, Optional[int]] = {Tier.guideline: None, Tier.research: None}
 
     # --- statement picking ---
 
@@ -325,7 +336,7 @@ class _Composer:
         for sid in ids:
             if sid in self.kb.statement_files:
                 statement = self.kb.statement(sid)
-                if self.context.matches(statement.applies_to):
+                if self.context.matches(statement.applies_to) and not statement.is_rejected:
                     chosen.append(statement)
         return chosen
 
@@ -606,6 +617,29 @@ class _Composer:
                 break
         return chosen
 
+    def most_relevant(self, statements: List[Statement]) -> List[Statement]:
+        """Keep at most the capped number of bullets per tier, in their selection order. Relevance: the
+        statements behind the direct answer, then those specific to the case (brought in by the result),
+        then those the computed lines cite (their references are listed either way), then the rest."""
+        direct = {sid for item in self.direct for sid in item.statement_ids}
+        cited = set()
+        if self.computed:
+            cited = {sid for section in self.computed.sections for line in section.lines for sid in line.statement_ids}
+
+        def rank(position: int) -> Tuple[int, int, int]:
+            statement = statements[position]
+            specificity = self.context.specificity(statement.applies_to)
+            group = 0 if statement.id in direct else 1 if specificity > 0 else 2 if statement.id in cited else 3
+            return (group, -specificity, position)
+
+        keep: set = set()
+        for tier, cap in self.caps.items():
+            positions = [i for i, s in enumerate(statements) if s.tier == tier]
+            if cap is not None:
+                positions = sorted(positions, key=rank)[: max(cap, 0)]
+            keep |= set(positions)
+        return [s for i, s in enumerate(statements) if i in keep]
+
     def finish(self) -> Answer:
         direct_ids = {sid for item in self.direct for sid in item.statement_ids if len(item.statement_ids) == 1}
         if self.topic not in ("grade", "stage"):
@@ -613,6 +647,7 @@ class _Composer:
             bullets_from = [s for s in self.statements if s.id not in direct_ids]
         else:
             bullets_from = list(self.statements)
+        bullets_from = self.most_relevant(bullets_from)
         bullets = [
             Bullet(
                 statement_id=s.id,

@@ -36,6 +36,12 @@ FIELD_LABELS = {
     "functional_syndrome": "functional syndrome",
     "positive_node_count": "number of positive nodes",
     "cells_counted": "cells counted",
+    "nodes_positive": "regional node status",
+    "metastatic_sites": "distant metastases",
+    "necrosis": "necrosis",
+    "bulky_mesenteric_mass": "mesenteric mass > 2 cm",
+    "tests_done": "tests done",
+    "ihc": "immunohistochemistry",
 }
 
 
@@ -117,6 +123,9 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
             set_field(field_name, raw)
     for raw in _values(entities, "necrosis")[-1:]:
         set_field("necrosis", raw == "present")
+    # internal: only produced by reply_entities for a yes/no answer (no extractor entity exists for it)
+    for raw in _values(entities, "bulky_mesenteric_mass")[-1:]:
+        set_field("bulky_mesenteric_mass", raw == "yes")
     for raw in _values(entities, "nodes")[-1:]:
         set_field("nodes_positive", raw == "positive")
     for raw in _values(entities, "node_count")[-1:]:
@@ -172,3 +181,134 @@ def _validated(previous: Case, data: Dict[str, Any], update: CaseUpdate) -> Case
                 if field_name in update.changed:
                     update.changed.remove(field_name)
     return previous
+
+
+# --------------------------------------------------------------------------------------------
+# Short replies to the question the assistant just asked ("18", "no", "poorly", "not known")
+# --------------------------------------------------------------------------------------------
+
+UNKNOWN_REPLY = re.compile(
+    r"^\W*(?:(?:i\s+)?(?:do\s*n[o']?t|dont|do not)\s+know|not\s+(?:known|sure|available|reported|stated|given|done)"
+    r"(?:\s+yet)?|unknown|unk|n/?a|no\s+idea|unclear|no\s+data|can'?t\s+say|not\s+that\s+i\s+know)\W*$",
+    re.IGNORECASE,
+)
+YES_REPLY = re.compile(r"^\W*(?:yes|yeah|yep|y|correct|present|positive|pos|involved|there\s+are)\b", re.IGNORECASE)
+NO_REPLY = re.compile(r"^\W*(?:no|nope|n|none|absent|negative|neg|nil|not\s+involved)\b", re.IGNORECASE)
+NUMBER_REPLY = re.compile(
+    r"^\s*(?:it\s+(?:is|was)\s+|about\s+|approx(?:imately|\.)?\s+|~\s*)?"
+    r"(?P<bound>[<>]=?\s*)?(?P<low>\d+(?:[.,]\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:[.,]\d+)?))?\s*(?P<unit>%|cm|mm)?\W*$",
+    re.IGNORECASE,
+)
+MAX_REPLY_WORDS = 5  # longer messages are read by the NLU alone
+
+# yes / no answers to a pending question: field -> (entity, value if yes, value if no); None = not enough
+YES_NO_ENTITIES: Dict[str, tuple] = {
+    "nodes_positive": ("nodes", "positive", "negative"),
+    "necrosis": ("necrosis", "present", "absent"),
+    "metastatic_sites": ("no_metastasis", None, "any"),  # "yes" alone does not say where
+    "bulky_mesenteric_mass": ("bulky_mesenteric_mass", "yes", "no"),
+    "functional_syndrome": ("syndrome", None, "none"),
+}
+# a bare number answers these fields
+NUMBER_ENTITIES = {"ki67_percent": "ki67", "mitoses": "mitoses", "tumour_size_cm": "tumour_size", "positive_node_count": "node_count"}
+# which extractor entities answer a field (the reply is then read by the NLU alone)
+ENTITIES_OF_FIELD = {
+    "ki67_percent": {"ki67"},
+    "mitoses": {"mitoses"},
+    "site": {"site"},
+    "differentiation": {"differentiation"},
+    "necrosis": {"necrosis"},
+    "tumour_size_cm": {"tumour_size"},
+    "invasion": {"invasion"},
+    "nodes_positive": {"nodes", "node_count"},
+    "positive_node_count": {"node_count"},
+    "metastatic_sites": {"metastasis", "no_metastasis"},
+    "functional_syndrome": {"syndrome"},
+    "ihc": {"ihc"},
+}
+DIFFERENTIATION_WORDS = {"well": re.compile(r"^\W*well\b", re.I), "poorly": re.compile(r"^\W*poor(?:ly)?\b", re.I)}
+
+
+def reply_entities(pending: str, text: str, intent: str, entities: List[Dict[str, Any]]) -> tuple[List[Dict[str, Any]], bool]:
+    """Read a short reply to the question asked for `pending` (a Case field).
+
+    Returns extra entities the reply means (e.g. "18" -> ki67 "18" when the Ki-67 was asked) and whether
+    the reply says the value is not known. "Not known" for the primary site means an unknown primary.
+    Entities the extractor already found for the field win; long messages are left to the NLU.
+    """
+    wanted = ENTITIES_OF_FIELD.get(pending, set())
+    if any(e.get("entity") in wanted for e in entities):
+        return [], False
+    words = text.split()
+    if not words or len(words) > MAX_REPLY_WORDS:
+        return [], False
+    if UNKNOWN_REPLY.match(text) and not entities:
+        if pending == "site":
+            return [{"entity": "site", "value": "unknown"}], False
+        return [], True
+    number = NUMBER_REPLY.match(text)
+    if number and pending in NUMBER_ENTITIES and not entities:
+        return [{"entity": NUMBER_ENTITIES[pending], "value": _number_value(pending, number)}], False
+    if pending == "differentiation":
+        for value, pattern in DIFFERENTIATION_WORDS.items():
+            if pattern.match(text):
+                return [{"entity": "differentiation", "value": value}], False
+    if pending in YES_NO_ENTITIES and not entities:
+        entity, if_yes, if_no = YES_NO_ENTITIES[pending]
+        said_yes = intent == "affirm" or bool(YES_REPLY.match(text))
+        said_no = intent == "deny" or bool(NO_REPLY.match(text))
+        if said_no and not said_yes and if_no:
+            return [{"entity": entity, "value": if_no}], False
+        if said_yes and not said_no and if_yes:
+            return [{"entity": entity, "value": if_yes}], False
+    return [], False
+
+
+def _number_value(pending: str, match: "re.Match[str]") -> str:
+    bound = (match.group("bound") or "").replace(" ", "")
+    low, high = match.group("low").replace(",", "."), match.group("high")
+    if pending == "tumour_size_cm":
+        size = float(low) / (10 if (match.group("unit") or "").lower() == "mm" else 1)
+        return f"{size:g}"
+    if high:
+        return f"{low}-{high.replace(',', '.')}"
+    return f"{bound}{low}"
+
+
+# --------------------------------------------------------------------------------------------
+# Values in words, for "Noted: Ki-67 18% (was 12%)"
+# --------------------------------------------------------------------------------------------
+
+UNIT_WORDS = {MitoticUnit.per_2mm2: "per 2 mm²", MitoticUnit.per_10hpf: "per 10 HPF", MitoticUnit.per_50hpf: "per 50 HPF"}
+
+
+def field_label(field_name: str) -> str:
+    return FIELD_LABELS.get(field_name, field_name.replace("_", " "))
+
+
+def describe_value(field_name: str, case: Case) -> str:
+    value = getattr(case, field_name, None)
+    if value is None:
+        return "not given"
+    if field_name == "ki67_percent":
+        return f"{value:g}%"
+    if field_name == "mitoses":
+        return f"{value:g} {UNIT_WORDS.get(case.mitoses_unit, '')}".strip()
+    if field_name == "tumour_size_cm":
+        return f"{value:g} cm"
+    if field_name in ("nodes_positive", "bulky_mesenteric_mass"):
+        return "positive" if value else "negative" if field_name == "nodes_positive" else "yes" if value else "no"
+    if field_name == "necrosis":
+        return "present" if value else "absent"
+    if field_name == "metastatic_sites":
+        return ", ".join(_word(v) for v in value) if value else "none"
+    if field_name == "tests_done":
+        return ", ".join(f"{_word(t.test)} {_word(t.outcome)}" for t in value) or "none"
+    if field_name == "ihc":
+        return ", ".join(f"{_word(r.marker).upper()}{'+' if r.positive else '−'}" for r in value) or "none"
+    return _word(value)
+
+
+def _word(value: Any) -> str:
+    text = value.value if hasattr(value, "value") else str(value)
+    return text.replace("jejunum_ileum", "jejunum/ileum").replace("_", " ")

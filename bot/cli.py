@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tupl
 
 from pydantic import BaseModel, ValidationError
 
+from bot.audit import add_audit_arguments, run_audit
 from bot.kb_cli import add_answer_arguments, add_kb_arguments, run_answer, run_kb
 from bot.models import (
     Case,
@@ -379,6 +380,8 @@ SUBCOMMANDS: Dict[str, Subcommand] = {
     "workup": Subcommand("NET-CUP workup steps and treatment direction", add_case_command_arguments, run_workup),
     "answer": Subcommand("cited answer for a topic or a case", add_answer_arguments, run_answer),
     "kb": Subcommand("knowledge base: `kb check` validates it", add_kb_arguments, run_kb),
+    "audit": Subcommand("audit trail of a conversation: statements, rules and KB version per answer",
+                        add_audit_arguments, run_audit),
 }
 
 

@@ -2,21 +2,35 @@
 
 The Rasa action (actions/actions.py) only reads slots and the parsed message, calls `handle_turn`
 and dispatches what it returns. The CLI and the tests call the same function.
+
+The dialogue in one place:
+- every question is answered at once with what is known; a grade, stage or workup answer then asks
+  for the ONE missing value that would most change or complete it (`state.pending`);
+- the next message may answer that question ("18", "no", "not known", a button), give other values,
+  correct one ("sorry, Ki-67 was 18"), or ask something else (answered at once; the question lapses);
+- "not known" is remembered (`state.unknown_fields`): never asked again, and the answer says what stays
+  provisional; "start over" clears the case;
+- a what-if is computed on a copy of the case: the recorded case never changes;
+- the audience changes wording only and never blocks an answer (clinician by default).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from pydantic import BaseModel, Field
 
-from bot.case_update import apply_entities
+from bot.case_update import CaseUpdate, apply_entities, describe_value, field_label, reply_entities
 from bot.models import Case
 from bot.topics import topic_for
 
 AUDIENCES = ("clinician", "patient")
 COMPUTED_TOPICS = ("grade", "stage", "workup")
+
+# --------------------------------------------------------------------------------------------
+# Fixed wording (boilerplate: no clinical claim lives here)
+# --------------------------------------------------------------------------------------------
 
 CAPABILITIES = (
     "I answer questions about neuroendocrine neoplasms, above all NETs of unknown primary: "
@@ -25,13 +39,47 @@ CAPABILITIES = (
     "differentiation, and prognosis. Every answer cites its sources. Try: "
     "\"Ki-67 12%, 1 mitosis per 2 mm2, what grade?\" or \"liver mets, no primary found, what next?\""
 )
-OUT_OF_SCOPE = (
-    "That is outside what I cover. I only answer questions about neuroendocrine neoplasms "
-    "(grading, staging, workup, treatment direction and prognosis), and I do not give patient-specific "
-    "drug doses or emergency advice. If this is an emergency, contact your local emergency services. "
-    + "Ask me, for example: \"how is a NET of unknown primary worked up?\""
+COVERED = (
+    "I only answer questions about neuroendocrine neoplasms (NETs and NECs): grading, staging, the workup "
+    "of an unknown primary, imaging, laboratory tests, immunohistochemistry, treatment direction and prognosis."
 )
-CLARIFY = "I am not sure what you are asking. Did you mean one of these?"
+# Out-of-scope messages: what kind of question it was (first match), then what is covered.
+OUT_OF_SCOPE_KINDS: Sequence[Tuple[str, str]] = (
+    (
+        r"emergen|urgent|chest pain|can'?t breathe|cannot breathe|short(ness)? of breath|bleeding|collaps|"
+        r"unconscious|faint|suicid|kill myself|overdos|seizure|severe pain|vomiting blood|\b911\b|\b999\b|\b112\b",
+        "If this is an emergency or you feel unwell now, call your local emergency number or go to the nearest "
+        "emergency department. I cannot help with urgent or personal medical problems.",
+    ),
+    (
+        r"\bdos(e|es|ing|age)\b|\bmg\b|\bmcg\b|how much .* (take|give)|prescri|titrat",
+        "I do not give drug doses or prescribing advice; check the product information and ask the treating team "
+        "or a pharmacist.",
+    ),
+    (
+        r"breast|prostate|melanoma|lymphoma|leuka?emia|myeloma|sarcoma|glioma|ovarian cancer|cervical|"
+        r"adenocarcinoma|squamous|non.?small|nsclc|colorectal cancer|bowel cancer|pancreatic cancer|"
+        r"bladder|kidney cancer|renal cell|thyroid cancer|liver cancer|hepatocellular|stomach cancer|cancer",
+        "That question is about a different kind of tumour; I only cover neuroendocrine neoplasms.",
+    ),
+)
+OUT_OF_SCOPE_DEFAULT = "That is outside what I cover."
+# Whatever intent the NLU gives, these are out of scope: a personal emergency, a request for a dose, and
+# another cancer named without any NEN word (the classifier has only seen NEN questions).
+ALWAYS_OUT_OF_SCOPE = (
+    r"emergenc|\b911\b|\b999\b|\b112\b|suicid|kill myself|"
+    r"\b(i|i'm|i am|i've|my \w+|he|she)\b.{0,40}(chest pain|can'?t breathe|cannot breathe|short(ness)? of breath|"
+    r"bleeding|collaps|unconscious|faint|overdos|seizure|severe pain|vomiting blood)",
+    r"\b(what|which|how much|right|correct|usual)\b.{0,30}\b(dose|doses|dosing|dosage)\b|\bdos(e|ing|age) (of|for)\b",
+)
+OTHER_CANCER = 2  # index into OUT_OF_SCOPE_KINDS
+NEN_WORDS = (
+    r"\bnets?\b|\bnens?\b|neuroendocrine|carcinoid|\bnecs?\b|minen|manec|pnet|\bg[123]\b|ki.?67|mib.?1|mitos|"
+    r"dotatate|dotatoc|sstr|somatostatin|octreo|lanreotide|chromogranin|\bcga\b|5.?hiaa|insulinoma|gastrinoma|"
+    r"glucagonoma|vipoma|islet|small.?cell|large.?cell|unknown primary|\bcup\b"
+)
+# gibberish may be classified as fallback or out of scope: both say what is covered and offer the same buttons
+CLARIFY = "I am not sure what you are asking. " + COVERED + " Did you mean one of these?"
 CLARIFY_BUTTONS = [
     {"title": "Grade a tumour", "payload": "How do I grade a NET from Ki-67 and mitoses?"},
     {"title": "Stage a tumour", "payload": "How are NETs of unknown primary staged?"},
@@ -42,18 +90,97 @@ AUDIENCE_BUTTONS = [
     {"title": "Clinician", "payload": '/choose_audience{"audience": "clinician"}'},
     {"title": "Patient or caregiver", "payload": '/choose_audience{"audience": "patient"}'},
 ]
+AUDIENCE_SET = {
+    "clinician": "Thank you. I will use clinical wording.",
+    "patient": "Thank you. I will use plain language.",
+}
+CLEARED = "Cleared. The case is empty; ask a new question whenever you are ready."
+NOTHING_TO_EXPLAIN = (
+    "There is no result to explain yet. Give me the values (for example \"Ki-67 12%, 1 mitosis per 2 mm2\") "
+    "and ask for the grade, stage or next steps."
+)
+WHAT_IF_NEEDS_A_VALUE = (
+    "Which value should I change? For example: \"what if the Ki-67 were 25%?\" or \"what if there were bone "
+    "metastases too?\". The recorded case stays as it is."
+)
+WHAT_IF_LEAD = "What if: {changes}? Computed on a copy; the recorded case is unchanged."
+ACK_AFFIRM = "Good. What would you like to know next?"
+ACK_DENY = "All right. What would you like to ask instead?"
+ASK_LEAD = "One more value would change or complete this answer: {question}"
+ASK_TAIL = " If it was not reported, say \"not known\"."
+NOT_KNOWN_NOTE = "Noted: the {label} is not known. The answer uses what is known and stays provisional without it."
+NOTED = "Noted: {changes}."
+WHAT_NEXT_BUTTONS = [
+    {"title": "Grade", "payload": "What is the grade?"},
+    {"title": "Stage", "payload": "What is the stage?"},
+    {"title": "Next steps", "payload": "What are the next steps in the workup?"},
+]
+NOT_KNOWN_BUTTON = {"title": "Not known", "payload": "not known"}
+
+# Buttons offered with the question for a missing value. Intent payloads skip the NLU, so a click is
+# always understood; "not known" is plain text, recognised while the question is pending.
+VALUE_BUTTONS: Dict[str, List[Dict[str, str]]] = {
+    "site": [
+        {"title": "Unknown primary", "payload": '/give_values{"site": "unknown"}'},
+        {"title": "Pancreas", "payload": '/give_values{"site": "pancreas"}'},
+        {"title": "Small intestine", "payload": '/give_values{"site": "jejunum_ileum"}'},
+        {"title": "Lung", "payload": '/give_values{"site": "lung"}'},
+    ],
+    "differentiation": [
+        {"title": "Well differentiated", "payload": '/give_values{"differentiation": "well"}'},
+        {"title": "Poorly differentiated", "payload": '/give_values{"differentiation": "poorly"}'},
+        NOT_KNOWN_BUTTON,
+    ],
+    "necrosis": [
+        {"title": "Necrosis present", "payload": '/give_values{"necrosis": "present"}'},
+        {"title": "No necrosis", "payload": '/give_values{"necrosis": "absent"}'},
+        NOT_KNOWN_BUTTON,
+    ],
+    "nodes_positive": [
+        {"title": "Nodes positive", "payload": '/give_values{"nodes": "positive"}'},
+        {"title": "Nodes negative", "payload": '/give_values{"nodes": "negative"}'},
+        NOT_KNOWN_BUTTON,
+    ],
+    "metastatic_sites": [
+        {"title": "No distant metastases", "payload": '/give_values{"no_metastasis": "any"}'},
+        {"title": "Liver metastases", "payload": '/give_values{"metastasis": "liver"}'},
+        NOT_KNOWN_BUTTON,
+    ],
+}
+
+# Which missing value to ask for first, per computation (Case field names as the results list them).
+# Grading: a missing index, then the site, then morphology; staging: site, size or depth, nodes, metastases.
+ASK_ORDER: Dict[str, Tuple[str, ...]] = {
+    "grade": ("ki67_percent", "mitoses", "site", "differentiation", "necrosis"),
+    "stage": ("site", "tumour_size_cm", "invasion", "nodes_positive", "metastatic_sites",
+              "positive_node_count", "bulky_mesenteric_mass", "differentiation"),
+    "workup": ("differentiation", "ki67_percent", "ihc"),
+}
+# Values each computation reads; a change to one of them re-answers that computation.
+INPUTS: Dict[str, frozenset] = {
+    "grade": frozenset({"ki67_percent", "mitoses", "mitoses_unit", "necrosis", "cells_counted", "site", "differentiation"}),
+    "stage": frozenset({"tumour_size_cm", "invasion", "nodes_positive", "positive_node_count", "bulky_mesenteric_mass",
+                        "metastatic_sites", "site", "differentiation"}),
+}
+# Values that alone do not say which computation is wanted.
+SHARED_INPUTS = frozenset({"site", "differentiation"})
+WORKUP_ONLY_INPUTS = frozenset({"tests_done", "ihc", "functional_syndrome"})
+
+PAYLOAD = re.compile(r"^\s*/")
 
 
 class ConversationState(BaseModel):
     case: Case = Field(default_factory=Case)
     audience: str = "clinician"
     last_topic: Optional[str] = None
+    pending: Optional[str] = None  # the Case field the previous reply asked for
+    unknown_fields: List[str] = Field(default_factory=list)  # the user said these are not known
 
 
 class Message(BaseModel):
     text: str
     buttons: List[Dict[str, str]] = Field(default_factory=list)
-    custom: Optional[Dict[str, Any]] = None  # structured answer for channels that want it
+    custom: Optional[Dict[str, Any]] = None  # structured answer (topic, computed result) for channels that want it
 
 
 class TurnResult(BaseModel):
@@ -64,17 +191,9 @@ class TurnResult(BaseModel):
     rule_ids: List[str] = Field(default_factory=list)
 
 
-def _wants_both_grade_and_stage(text: str) -> bool:
-    lowered = text.lower()
-    return bool(re.search(r"\bgrad", lowered)) and bool(re.search(r"\bstag|\btnm\b", lowered))
-
-
-def _topic_from_case(case: Case) -> Optional[str]:
-    if case.ki67_percent is not None or case.mitoses is not None:
-        return "grade"
-    if case.tumour_size_cm is not None or case.metastatic_sites is not None or case.nodes_positive is not None:
-        return "stage"
-    return None
+# --------------------------------------------------------------------------------------------
+# The turn
+# --------------------------------------------------------------------------------------------
 
 
 def handle_turn(
@@ -85,72 +204,342 @@ def handle_turn(
     channel: str = "markdown",
 ) -> TurnResult:
     """Answer one user message. Never raises for anything the user can type."""
-    text = text or ""
-    audience = next((str(e["value"]) for e in entities if e.get("entity") == "audience"), None)
-    if audience in AUDIENCES:
-        state = state.model_copy(update={"audience": audience})
+    return _Turn(state, intent or "nlu_fallback", list(entities or []), text or "", channel).run()
 
-    if intent == "start_over":
-        new_state = ConversationState(audience=state.audience)
-        return TurnResult(messages=[Message(text="Cleared. The case is empty; ask a new question whenever you are ready.")], state=new_state)
-    if intent == "ask_capabilities":
-        return TurnResult(messages=[Message(text=CAPABILITIES, buttons=AUDIENCE_BUTTONS)], state=state)
-    if intent == "out_of_scope":
-        return TurnResult(messages=[Message(text=OUT_OF_SCOPE)], state=state)
-    if intent == "nlu_fallback":
-        return TurnResult(messages=[Message(text=CLARIFY, buttons=CLARIFY_BUTTONS)], state=state)
 
-    update = apply_entities(state.case, entities)
-    is_what_if = intent == "what_if"
-    # a what-if is answered on a copy: the recorded case stays as the user gave it
-    answer_case = update.case
-    if not is_what_if:
-        state = state.model_copy(update={"case": update.case})
+class _Turn:
+    def __init__(self, state: ConversationState, intent: str, entities: List[Dict[str, Any]], text: str, channel: str):
+        self.state = state
+        self.intent = intent
+        self.entities = [e for e in entities if isinstance(e, dict)]
+        self.text = "" if PAYLOAD.match(text) else text  # a button payload carries no words to read
+        self.channel = channel
+        self.messages: List[Message] = []
+        self.topics: List[str] = []
+        self.statement_ids: List[str] = []
+        self.rule_ids: List[str] = []
+        self.missing: Dict[str, List[str]] = {}  # topic answered -> the Case fields its answer still needs
 
-    if intent == "choose_audience":
-        topics = [state.last_topic] if state.last_topic else []
-        intro = "Thank you. I will use plain language." if state.audience == "patient" else "Thank you. I will use clinical wording."
-        if not topics:
-            return TurnResult(messages=[Message(text=intro + " What would you like to know?")], state=state)
-    elif intent in ("what_if", "explain", "give_values"):
-        topic = state.last_topic or _topic_from_case(answer_case)
-        topics = [topic] if topic else []
-    else:
-        topic = topic_for(intent, text, answer_case)
-        topics = [topic] if topic else []
-        if topic in ("grade", "stage") and _wants_both_grade_and_stage(text):
+    # --- result ---
+
+    def result(self, pending: Optional[str] = None) -> TurnResult:
+        # a question lapses after one turn: the next message either answers it or moves on
+        self.state = self.state.model_copy(update={"pending": pending})
+        return TurnResult(
+            messages=self.messages, state=self.state, topics=self.topics,
+            statement_ids=self.statement_ids, rule_ids=self.rule_ids,
+        )
+
+    def say(self, text: str, buttons: Optional[List[Dict[str, str]]] = None) -> None:
+        self.messages.append(Message(text=text, buttons=list(buttons or [])))
+
+    # --- dispatch ---
+
+    def run(self) -> TurnResult:
+        self.set_audience()
+        intent = self.intent
+        if intent == "start_over":
+            self.state = ConversationState(audience=self.state.audience)
+            self.say(CLEARED)
+            return self.result()
+        if intent == "ask_capabilities":
+            self.say(CAPABILITIES, AUDIENCE_BUTTONS)
+            return self.result()
+        if (intent == "out_of_scope" and not self.clinical_entities()) or clearly_out_of_scope(self.text):
+            self.say(out_of_scope_reply(self.text), CLARIFY_BUTTONS)
+            return self.result()
+
+        reply, said_unknown = self.pending_reply()
+        if intent == "choose_audience":
+            return self.choose_audience()
+        if intent == "explain":
+            return self.explain()
+        if intent == "what_if":
+            return self.what_if()
+        if intent.startswith("ask_") and intent not in ("ask_capabilities",):
+            return self.question(reply)
+        if reply or said_unknown or self.clinical_entities() or intent == "give_values":
+            return self.give_values(reply, said_unknown)
+        if intent == "affirm":
+            self.say(ACK_AFFIRM)
+            return self.result()
+        if intent == "deny":
+            self.say(ACK_DENY)
+            return self.result()
+        if intent == "greet":
+            self.say("Hello, I am NETguide. " + AUDIENCE_QUESTION, AUDIENCE_BUTTONS)
+            return self.result()
+        if intent in ("thanks", "goodbye"):
+            self.say("You are welcome. Ask another question any time.")
+            return self.result()
+        self.say(CLARIFY, CLARIFY_BUTTONS)  # nlu_fallback and anything unknown
+        return self.result()
+
+    # --- understanding ---
+
+    def set_audience(self) -> None:
+        audience = next((str(e.get("value")) for e in self.entities if e.get("entity") == "audience"), None)
+        if audience in AUDIENCES:
+            self.state = self.state.model_copy(update={"audience": audience})
+
+    def clinical_entities(self) -> List[Dict[str, Any]]:
+        return [e for e in self.entities if e.get("entity") not in (None, "audience")]
+
+    def pending_reply(self) -> Tuple[List[Dict[str, Any]], bool]:
+        """Entities read from a short reply to the pending question, and whether it said 'not known'."""
+        pending = self.state.pending
+        if not pending:
+            return [], False
+        return reply_entities(pending, self.text, self.intent, self.clinical_entities())
+
+    def merged(self, extra: Iterable[Dict[str, Any]] = ()) -> CaseUpdate:
+        return apply_entities(self.state.case, self.clinical_entities() + list(extra))
+
+    def report_update(self, update: CaseUpdate, previous: Case, what_if: bool = False) -> None:
+        for text in update.problems + update.notes:
+            self.say(text)
+        if not what_if:
+            changes = describe_changes(previous, update.case, update.changed, only_corrections=True)
+            if changes:
+                self.say(NOTED.format(changes=changes))
+
+    # --- intents ---
+
+    def choose_audience(self) -> TurnResult:
+        if not any(e.get("entity") == "audience" for e in self.entities):
+            self.say(AUDIENCE_QUESTION, AUDIENCE_BUTTONS)
+            return self.result()
+        intro = AUDIENCE_SET[self.state.audience]
+        topic = self.state.last_topic
+        if not topic:
+            self.say(intro + " What would you like to know?")
+            return self.result()
+        self.say(intro + " Here is the last answer again in that wording.")
+        self.answer([topic], self.state.case)
+        return self.result()
+
+    def question(self, reply: List[Dict[str, Any]]) -> TurnResult:
+        previous = self.state.case
+        update = self.merged(reply)
+        self.state = self.state.model_copy(update={"case": update.case})
+        self.report_update(update, previous)
+        topic = topic_for(self.intent, self.text, update.case)
+        if topic is None:
+            self.say(CLARIFY, CLARIFY_BUTTONS)
+            return self.result()
+        topics = [topic]
+        if topic in ("grade", "stage") and wants_grade_and_stage(self.text):
             topics = ["grade", "stage"]
+        if topics == [topic] and topic in ("grade", "stage") and not has_inputs(update.case, topic):
+            # "how are NETs graded?" with no values: the rules themselves, then the first value they need
+            general = general_topic(topic, update.case, self.text)
+            self.answer([general], update.case)
+            self.missing[general] = list(ASK_ORDER[topic])
+            self.state = self.state.model_copy(update={"last_topic": general})
+            return self.result(self.ask_missing(order=ASK_ORDER[topic]))
+        self.answer(topics, update.case)
+        return self.result(self.ask_missing())
 
-    messages: List[Message] = [Message(text=p) for p in update.problems + update.notes]
-    if not topics:
-        messages.append(Message(text=CLARIFY, buttons=CLARIFY_BUTTONS))
-        return TurnResult(messages=messages, state=state)
+    def give_values(self, reply: List[Dict[str, Any]], said_unknown: bool) -> TurnResult:
+        previous = self.state.case
+        update = self.merged(reply)
+        unknown = list(self.state.unknown_fields)
+        if said_unknown and self.state.pending and self.state.pending not in unknown:
+            unknown.append(self.state.pending)
+            self.say(NOT_KNOWN_NOTE.format(label=field_label(self.state.pending)))
+        # a value now given is no longer "not known"
+        unknown = [f for f in unknown if f not in update.changed]
+        self.state = self.state.model_copy(update={"case": update.case, "unknown_fields": unknown})
+        self.report_update(update, previous)
 
-    statement_ids: List[str] = []
-    rule_ids: List[str] = []
-    for topic in topics:
-        rendered = render_answer(topic, answer_case, state.audience, channel)
-        messages.append(rendered["message"])
-        statement_ids.extend(rendered["statement_ids"])
-        rule_ids.extend(rendered["rule_ids"])
-    return TurnResult(
-        messages=messages,
-        state=state.model_copy(update={"last_topic": topics[-1]}),
-        topics=topics,
-        statement_ids=statement_ids,
-        rule_ids=rule_ids,
-    )
+        topics = affected_topics(update.changed, self.state.last_topic)
+        if not topics and said_unknown and self.state.last_topic:
+            topics = [self.state.last_topic]
+        if not topics:
+            if update.changed:
+                self.say(NOTED.format(changes=describe_changes(previous, update.case, update.changed)) +
+                         " What would you like to know?", WHAT_NEXT_BUTTONS)
+            elif not update.problems:
+                self.say(CLARIFY, CLARIFY_BUTTONS)
+            return self.result()
+        self.answer(topics, update.case)
+        return self.result(self.ask_missing())
+
+    def what_if(self) -> TurnResult:
+        update = self.merged()
+        for text in update.problems + update.notes:
+            self.say(text)
+        if not update.changed:
+            if not update.problems:
+                self.say(WHAT_IF_NEEDS_A_VALUE)
+            return self.result()
+        topics = affected_topics(update.changed, self.state.last_topic) or [self.state.last_topic or "grade"]
+        changes = describe_changes(self.state.case, update.case, update.changed, was="recorded")
+        self.say(WHAT_IF_LEAD.format(changes=changes))
+        # answered on the copy; state.case, last_topic and pending stay as they were before the what-if
+        last_topic = self.state.last_topic
+        self.answer(topics, update.case, what_if=True)
+        self.state = self.state.model_copy(update={"last_topic": last_topic})
+        return self.result()
+
+    def explain(self) -> TurnResult:
+        topic = self.state.last_topic
+        if not topic:
+            self.say(NOTHING_TO_EXPLAIN, CLARIFY_BUTTONS)
+            return self.result()
+        if topic in COMPUTED_TOPICS:
+            self.answer([topic], self.state.case, explain=True)
+        else:
+            # an information answer: the reasons are its statements, shown without the chat cap
+            self.answer([topic], self.state.case, uncapped=True)
+        return self.result()
+
+    # --- answering ---
+
+    def answer(self, topics: List[str], case: Case, what_if: bool = False, explain: bool = False,
+               uncapped: bool = False) -> None:
+        for topic in topics:
+            rendered = render_answer(topic, case, self.state.audience, self.channel, uncapped=uncapped)
+            if explain and rendered["rule_ids"]:
+                self.say("Why: the rules applied, in order: " + " → ".join(rendered["rule_ids"]) + ".")
+            message = rendered["message"]
+            message.custom = dict(message.custom or {}, what_if=what_if)
+            self.messages.append(message)
+            self.statement_ids.extend(s for s in rendered["statement_ids"] if s not in self.statement_ids)
+            self.rule_ids.extend(r for r in rendered["rule_ids"] if r not in self.rule_ids)
+            self.topics.append(topic)
+            self.missing[topic] = rendered["missing"]
+        if topics:
+            self.state = self.state.model_copy(update={"last_topic": topics[-1]})
+
+    def ask_missing(self, order: Optional[Sequence[str]] = None) -> Optional[str]:
+        """Ask for the one most useful missing value of the answers just given; returns the field asked."""
+        if order is not None:
+            field = next(
+                (f for f in order if f not in self.state.unknown_fields and getattr(self.state.case, f, None) is None), None
+            )
+        else:
+            field = most_useful_missing(self.missing, self.state.unknown_fields)
+        if field is None:
+            return None
+        from bot.answer_tables import need_question
+
+        question = need_question(field)
+        tail = "" if field == "site" else ASK_TAIL
+        buttons = list(VALUE_BUTTONS.get(field, [NOT_KNOWN_BUTTON]))
+        # the widget and socketio show buttons on the last message only: repeat the answer's
+        # first follow-up questions here so they are not lost behind the value question
+        answer_follow_ups = next((m.buttons for m in reversed(self.messages) if m.buttons), [])
+        buttons += [b for b in answer_follow_ups if b not in buttons][:2]
+        self.say(ASK_LEAD.format(question=question) + tail, buttons)
+        self.messages[-1].custom = {"asks": field}
+        return field
 
 
-def render_answer(topic: str, case: Case, audience: str, channel: str) -> Dict[str, Any]:
+# --------------------------------------------------------------------------------------------
+# Small pure helpers (tested on their own)
+# --------------------------------------------------------------------------------------------
+
+
+def wants_grade_and_stage(text: str) -> bool:
+    lowered = text.lower()
+    return bool(re.search(r"\bgrad", lowered)) and bool(re.search(r"\bstag|\btnm\b", lowered))
+
+
+def has_inputs(case: Case, topic: str) -> bool:
+    """Whether the case holds any value the computation reads beyond the site and differentiation."""
+    return any(getattr(case, f, None) not in (None, []) for f in INPUTS[topic] - SHARED_INPUTS - {"mitoses_unit"})
+
+
+def general_topic(topic: str, case: Case, text: str) -> str:
+    """The knowledge topic that explains a computation's rules when there are no values to compute with."""
+    from bot.models import Site
+
+    if topic == "grade":
+        return "grading_lung" if case.site in (Site.lung, Site.thymus) else "grading_gep"
+    unknown_primary = case.site == Site.unknown or re.search(r"unknown primary|\bcup\b|no primary|occult", text.lower())
+    return "staging_unknown_primary" if unknown_primary else "staging"
+
+
+def clearly_out_of_scope(text: str) -> bool:
+    """An emergency or a drug dose, or another cancer named without any NEN word: out of scope whatever
+    the intent classifier says (it has only seen NEN questions, so it may call these a treatment question)."""
+    lowered = text.lower()
+    if any(re.search(pattern, lowered) for pattern in ALWAYS_OUT_OF_SCOPE):
+        return True
+    return bool(re.search(OUT_OF_SCOPE_KINDS[OTHER_CANCER][0], lowered)) and not re.search(NEN_WORDS, lowered)
+
+
+def out_of_scope_reply(text: str) -> str:
+    lowered = text.lower()
+    lead = next((reply for pattern, reply in OUT_OF_SCOPE_KINDS if re.search(pattern, lowered)), OUT_OF_SCOPE_DEFAULT)
+    return f"{lead} {COVERED}"
+
+
+def affected_topics(changed: Iterable[str], last_topic: Optional[str]) -> List[str]:
+    """The computations to (re)answer after values changed: the last computed topic if it reads one of
+    them (the workup reads everything), else grade and/or stage by the values given."""
+    changed = set(changed)
+    if not changed:
+        return []
+    if last_topic == "workup":
+        return ["workup"]
+    topics = [t for t in ("grade", "stage") if changed & (INPUTS[t] - SHARED_INPUTS)]
+    if last_topic in INPUTS and changed & INPUTS[last_topic] and last_topic not in topics:
+        topics.insert(0, last_topic)
+    if last_topic in topics:
+        topics.remove(last_topic)
+        topics.insert(0, last_topic)
+    if not topics and changed & WORKUP_ONLY_INPUTS:
+        topics = ["workup"]
+    return topics
+
+
+def most_useful_missing(missing: Dict[str, List[str]], unknown: Sequence[str]) -> Optional[str]:
+    """The first missing value, in the ask order of each computation answered, not declared unknown."""
+    for topic, fields in missing.items():
+        for field in ASK_ORDER.get(topic, ()):
+            if field in fields and field not in unknown:
+                return field
+    return None
+
+
+def describe_changes(
+    before: Case, after: Case, changed: Iterable[str], only_corrections: bool = False, was: str = "was"
+) -> str:
+    """'Ki-67 25% (was 8%), bone metastases' — the values that changed, in words."""
+    parts: List[str] = []
+    for field in dict.fromkeys(changed):
+        if field == "mitoses_unit":
+            continue
+        old, new = getattr(before, field, None), getattr(after, field, None)
+        if old == new:
+            continue
+        is_correction = old not in (None, [])
+        if only_corrections and not is_correction:
+            continue
+        text = f"{field_label(field)} {describe_value(field, after)}"
+        if is_correction:
+            text += f" ({was}: {describe_value(field, before)})"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def render_answer(topic: str, case: Case, audience: str, channel: str, uncapped: bool = False) -> Dict[str, Any]:
     """Compose the cited answer for a topic and render it for the channel."""
     from bot.answer import compose_answer  # imported here: the knowledge base loads once, on first use
     from bot.render import render_for_channel
 
-    answer = compose_answer(topic, case=case, audience=audience)
+    caps: Dict[str, Any] = {"max_guideline": None, "max_research": None} if uncapped else {}
+    answer = compose_answer(topic, case=case, audience=audience, **caps)
     text, buttons = render_for_channel(answer, channel)
+    custom: Dict[str, Any] = {"topic": topic}
+    if answer.computed:
+        custom["computed"] = answer.computed.result
+        custom["provisional"] = answer.computed.provisional
     return {
-        "message": Message(text=text, buttons=buttons),
+        "message": Message(text=text, buttons=buttons, custom=custom),
         "statement_ids": answer.statement_ids(),
         "rule_ids": answer.rule_ids(),
+        "missing": [need.field for need in answer.needs],
     }

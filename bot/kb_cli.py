@@ -1,13 +1,22 @@
-"""`python -m bot kb check` and `python -m bot answer`: registered in bot/cli.py's SUBCOMMANDS.
+"""`python -m bot kb ...` and `python -m bot answer`: registered in bot/cli.py's SUBCOMMANDS.
 
 kb check: validate the knowledge base, print counts by tier, topic and effective review status and
 list stale statements; exit 0 when valid, 1 with one line per problem (file, id, field) when not.
+kb review: the review queue (bot/kb_review.py): pending, changed since approval (with a diff),
+citing a source with a newer edition.
+kb approve ID --reviewer NAME [--source SID] | --reject --reason TEXT: record a review in the files.
+kb record-approved: keep the approved copy of statements approved by hand.
+kb policy-page: regenerate web/editorial-policy.html from docs/EDITORIAL_POLICY.md.
 answer: compose and render the cited answer for a topic and an optional case.
+
+Exit status: 0 done, 1 knowledge base invalid, 2 bad input (unknown id, empty reviewer or reason),
+3 refused by the editorial policy (e.g. a FROM MEMORY fact without a verified source).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -16,6 +25,8 @@ from bot.knowledge import KnowledgeBase, KnowledgeError, clear_knowledge_cache, 
 
 EXIT_OK = 0
 EXIT_INVALID = 1
+EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 3
 AUDIENCE_CHOICES = ("clinician", "patient")
 FORMAT_CHOICES = ("markdown", "slack", "text", "json")
 
@@ -40,6 +51,28 @@ def add_kb_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     check = sub.add_parser("check", help="validate knowledge/ and report counts and stale statements")
     check.add_argument("--root", help="knowledge directory (default: <repo>/knowledge)")
+    review = sub.add_parser(
+        "review", help="list what needs review: pending, changed since approval (with a diff), newer source editions"
+    )
+    review.add_argument("--root", help="knowledge directory (default: <repo>/knowledge)")
+    approve = sub.add_parser(
+        "approve",
+        help="approve a statement as it reads now, or reject it with --reject --reason",
+        description="Approve a statement (records reviewer, date and content hash in its file and its approved "
+        "copy in knowledge/approvals.yml), or reject it with a reason. See docs/EDITORIAL_POLICY.md.",
+    )
+    approve.add_argument("statement_id", metavar="ID", help="statement id, e.g. sstr_pet.cup_detection_rates")
+    approve.add_argument("--reviewer", required=True, metavar="NAME", help="who reviewed it (name and role)")
+    approve.add_argument("--source", metavar="SOURCE_ID", help="add a verified source that shows the fact (required for a FROM MEMORY fact)")
+    approve.add_argument("--reject", action="store_true", help="reject instead of approving (needs --reason)")
+    approve.add_argument("--reason", metavar="TEXT", help="why it is rejected: what is wrong and what to change")
+    approve.add_argument("--date", metavar="YYYY-MM-DD", help="review date (default: today)")
+    approve.add_argument("--root", help="knowledge directory (default: <repo>/knowledge)")
+    record = sub.add_parser(
+        "record-approved", help="copy statements approved by hand into knowledge/approvals.yml (no new approval)"
+    )
+    record.add_argument("--root", help="knowledge directory (default: <repo>/knowledge)")
+    sub.add_parser("policy-page", help="regenerate web/editorial-policy.html from docs/EDITORIAL_POLICY.md")
 
 
 def check_report(kb: KnowledgeBase) -> List[str]:
@@ -62,14 +95,96 @@ def check_report(kb: KnowledgeBase) -> List[str]:
 
 
 def run_kb(ns: argparse.Namespace) -> int:
-    if ns.kb_command != "check":  # argparse only lets known subcommands through
-        return EXIT_INVALID
+    handlers = {
+        "check": _run_check,
+        "review": _run_review,
+        "approve": _run_approve,
+        "record-approved": _run_record_approved,
+        "policy-page": _run_policy_page,
+    }
     try:
-        kb = _load(getattr(ns, "root", None))
+        return handlers[ns.kb_command](ns)
     except KnowledgeError as error:
         _print_problems(error)
         return EXIT_INVALID
-    print("\n".join(check_report(kb)))
+
+
+def _run_check(ns: argparse.Namespace) -> int:
+    print("\n".join(check_report(_load(ns.root))))
+    return EXIT_OK
+
+
+def _run_review(ns: argparse.Namespace) -> int:
+    from bot.kb_review import queue_report, review_queue
+
+    kb = _load(ns.root)
+    print("\n".join(queue_report(kb, review_queue(kb))))
+    return EXIT_OK
+
+
+def _review_date(text: Optional[str]) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--date: '{text}' is not a date; use YYYY-MM-DD, e.g. 2026-12-01") from None
+
+
+def _run_approve(ns: argparse.Namespace) -> int:
+    from bot import kb_review
+
+    prefix = "python -m bot kb approve: "
+    try:
+        if ns.reject and not (ns.reason or "").strip():
+            raise kb_review.ReviewInputError("--reject needs --reason TEXT saying what is wrong and what to change")
+        if not ns.reject and ns.reason is not None:
+            raise kb_review.ReviewInputError("--reason is only used with --reject")
+        if ns.reject and ns.source:
+            raise kb_review.ReviewInputError("--source adds a source to an approval; it cannot be used with --reject")
+        try:
+            on = _review_date(ns.date)
+        except ValueError as error:
+            raise kb_review.ReviewInputError(str(error)) from None
+        root = Path(ns.root) if ns.root else None
+        if ns.reject:
+            outcome = kb_review.reject(ns.statement_id, ns.reviewer, ns.reason, on, root=root)
+        else:
+            outcome = kb_review.approve(ns.statement_id, ns.reviewer, on, source_id=ns.source, root=root)
+    except kb_review.ReviewInputError as error:
+        print(f"{prefix}error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except kb_review.ReviewRefused as error:
+        print(f"{prefix}refused: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except kb_review.ReviewError as error:
+        print(f"{prefix}error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(outcome.message)
+    return EXIT_OK
+
+
+def _run_record_approved(ns: argparse.Namespace) -> int:
+    from bot.kb_review import ReviewError, record_approved
+
+    try:
+        outcome = record_approved(Path(ns.root) if ns.root else None)
+    except ReviewError as error:
+        print(f"python -m bot kb record-approved: error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(outcome.message)
+    return EXIT_OK
+
+
+def _run_policy_page(ns: argparse.Namespace) -> int:
+    from bot.editorial_policy import POLICY_DOC, write_policy_page
+
+    try:
+        page = write_policy_page()
+    except OSError as error:
+        print(f"python -m bot kb policy-page: error: cannot write the page from {POLICY_DOC}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Wrote {page} from {POLICY_DOC}.")
     return EXIT_OK
 
 

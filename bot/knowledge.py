@@ -3,7 +3,9 @@
 Every problem is reported with the file, the item id (statement or source) and the field, and all
 problems of a load are collected before `KnowledgeError` is raised, so one `kb check` run lists them
 all. A statement approved under an older wording (hash mismatch) is "stale": its effective status is
-under_review until it is approved again.
+under_review until it is approved again. knowledge/approvals.yml (optional, written by `kb approve`) keeps
+the approved copy of each statement; each copy must match its own content hash. A statement whose review
+block records a rejection is left out of answers until it is approved.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.content_hash import content_hash
 from bot.models import Case, Differentiation, GradeResult, ReviewStatus, Site, Syndrome
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "knowledge"
+APPROVALS_FILE = "approvals.yml"  # the approved copies, under the knowledge root
 
 # The fixed topic vocabulary (one statements file per topic).
 KNOWLEDGE_TOPICS: Tuple[str, ...] = (
@@ -158,11 +161,37 @@ class AppliesTo(_Strict):
     syndromes: List[Syndrome] = Field(default_factory=list)
 
 
+class Rejection(_Strict):
+    """A reviewer's rejection of one wording (content_hash); written by `kb approve --reject`."""
+
+    by: str = Field(min_length=1)
+    date: dt.date
+    reason: str = Field(min_length=1)
+    content_hash: str = Field(min_length=1)
+
+
 class Review(_Strict):
     status: ReviewStatus
-    reviewed_by: Optional[str] = None
+    reviewed_by: Optional[str] = None  # with date and content_hash: the last approval
     date: Optional[dt.date] = None
     content_hash: Optional[str] = None
+    rejected: Optional[Rejection] = None  # a rejected statement is withheld from answers until approved
+
+
+class Approval(_Strict):
+    """The approved copy of a statement in knowledge/approvals.yml (written by `kb approve`), so that
+    `kb review` can diff a changed statement against what the reviewer approved."""
+
+    reviewed_by: str = Field(min_length=1)
+    date: dt.date
+    content_hash: str = Field(min_length=1)
+    sources: List[str] = Field(min_length=1)
+    text: str = Field(min_length=1)
+    patient_text: Optional[str] = None
+
+    @property
+    def own_hash(self) -> str:
+        return content_hash(self.text, self.patient_text, self.sources)
 
 
 class Statement(_Strict):
@@ -192,6 +221,11 @@ class Statement(_Strict):
     def is_stale(self) -> bool:
         """Approved, but the wording or the sources changed since (or no hash was recorded)."""
         return self.review.status == ReviewStatus.approved and self.review.content_hash != self.current_hash
+
+    @property
+    def is_rejected(self) -> bool:
+        """Rejected by a reviewer and not approved since: left out of answers."""
+        return self.review.rejected is not None and self.review.status != ReviewStatus.approved
 
     @property
     def effective_status(self) -> ReviewStatus:
@@ -274,6 +308,7 @@ class KnowledgeBase(BaseModel):
     statement_files: Dict[str, str]  # statement id -> file shown to users
     version: str
     last_updated: Optional[dt.date] = None
+    approvals: Dict[str, Approval] = Field(default_factory=dict)  # statement id -> approved copy
 
     # --- lookup ---
 
@@ -309,7 +344,11 @@ class KnowledgeBase(BaseModel):
         context = context or CaseContext()
         own = [s for s in self.statements if s.topics[0] == topic]
         borrowed = [s for s in self.statements if topic in s.topics[1:]]
-        chosen = [s for s in own + borrowed if context.matches(s.applies_to) and (tier is None or s.tier == tier)]
+        chosen = [
+            s
+            for s in own + borrowed
+            if context.matches(s.applies_to) and (tier is None or s.tier == tier) and not s.is_rejected
+        ]
         # sorted() is stable: equal specificity keeps file order
         return sorted(chosen, key=lambda s: -context.specificity(s.applies_to))
 
@@ -353,7 +392,11 @@ def _load_cached(root: str) -> KnowledgeBase:
     return _Loader(Path(root)).load()
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it: ten times faster, same safe constructors
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """A safe loader that rejects duplicate mapping keys (PyYAML silently keeps the last)."""
 
 
@@ -484,6 +527,40 @@ class _Loader:
                     self.problem(path, statement.id, f"topics[{index}]", f"unknown topic '{extra}'")
         return statements
 
+    def load_approvals(self) -> Dict[str, Approval]:
+        """knowledge/approvals.yml (optional): statement id -> approved copy, each matching its own hash."""
+        path = self.root / APPROVALS_FILE
+        if not path.is_file():
+            return {}
+        data = self.read_yaml(path)
+        if not isinstance(data, dict) or set(data) != {"approvals"}:
+            if data is not None or not any(p.file == self.shown(path) for p in self.problems):
+                self.problem(path, None, "-", "must be a mapping with the single key 'approvals'")
+            return {}
+        entries = data["approvals"] or {}
+        if not isinstance(entries, dict):
+            self.problem(path, None, "approvals", "must be a mapping of statement id to its approved copy")
+            return {}
+        approvals: Dict[str, Approval] = {}
+        for statement_id, raw in entries.items():
+            try:
+                approval = Approval.model_validate(raw)
+            except ValidationError as error:
+                for detail in error.errors():
+                    self.problem(path, str(statement_id), _field_path(detail["loc"]), detail["msg"])
+                continue
+            if approval.content_hash != approval.own_hash:
+                self.problem(
+                    path,
+                    str(statement_id),
+                    "content_hash",
+                    f"'{approval.content_hash}' does not match this copy's text, patient_text and sources "
+                    f"('{approval.own_hash}'); the file is written by `python -m bot kb approve`, do not edit it by hand",
+                )
+                continue
+            approvals[str(statement_id)] = approval
+        return approvals
+
     def load_meta(self) -> Optional[dt.date]:
         path = self.root / "meta.yml"
         if not path.is_file():
@@ -520,6 +597,8 @@ class _Loader:
                 self.problem(path, statement.id, "review.reviewed_by", "a recorded approval names its reviewer")
             if statement.review.content_hash and statement.review.date is None:
                 self.problem(path, statement.id, "review.date", "a recorded approval has a review date")
+            if statement.review.rejected is not None:
+                self.problem(path, statement.id, "review.rejected", "an approved statement carries no rejection; remove it")
 
     def load(self) -> KnowledgeBase:
         if not self.root.is_dir():
@@ -528,6 +607,7 @@ class _Loader:
         sources = self.load_sources()
         # an unreadable register would make every citation dangle: report it once, not per citation
         register_ok = len(self.problems) == before
+        approvals = self.load_approvals()
         statement_dir = self.root / "statements"
         files = sorted(statement_dir.glob("*.yml")) + sorted(statement_dir.glob("*.yaml"))
         statements: List[Statement] = []
@@ -553,4 +633,5 @@ class _Loader:
             statement_files=statement_files,
             version=version_of(self.root),
             last_updated=max(review_dates) if review_dates else meta_date,
+            approvals=approvals,
         )

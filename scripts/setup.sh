@@ -73,7 +73,7 @@ else
   wait "$train_pid" || true
   [ -f "$MODEL" ] || { tail -n 40 "$VAR_DIR/log/train.log" >&2; die "training did not produce $MODEL; the full log is var/log/train.log"; }
   info "trained in $(( $(date +%s) - start )) s: ${MODEL#$ROOT/}"
-  # keep only the current model
-  find "$MODELS_DIR" -name 'netguide-*.tar.gz' ! -name "$(basename "$MODEL")" -delete
+  # keep the five newest models (older ones are never used again)
+  ls -t "$MODELS_DIR"/netguide-*.tar.gz 2>/dev/null | tail -n +6 | xargs -r rm -f
 fi
 step "Set-up complete"

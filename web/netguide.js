@@ -1,28 +1,249 @@
-// Starts the rasa-webchat widget against the Rasa socketio channel and shows the connection state.
+// NETguide chat page: starts the rasa-webchat widget against Rasa's socketio channel, shows whether the
+// server can be reached (and reconnects by itself), and makes numbered citations show their reference.
 (function () {
+  "use strict";
+
   var cfg = window.NETGUIDE_CONFIG || {};
-  var rasaUrl = cfg.rasaUrl || (location.protocol + "//" + location.hostname + ":5005");
-  var status = document.getElementById("server-status");
+  // config.js is written by `make run`; without it, assume the default Rasa port on this host
+  var rasaUrl = (cfg.rasaUrl || (location.protocol + "//" + location.hostname + ":5005")).replace(/\/+$/, "");
+  var HEALTH_URL = rasaUrl + "/webhooks/rest/";
+  var POLL_ONLINE_MS = 10000; // while connected: a cheap check that the server still answers
+  var POLL_OFFLINE_MS = 3000; // while unreachable: check often, so the page says "reconnected" quickly
+  var POLL_TIMEOUT_MS = 4000; // a server that does not answer in time counts as unreachable
+
+  // ------------------------------------------------------------------------------------------------
+  // Status line: one place decides what it says, from the socket events and the health poll.
+  // ------------------------------------------------------------------------------------------------
+  var statusEl = document.getElementById("server-status");
+  var link = { socket: "connecting", http: "unknown", everOnline: false, wasOffline: false, lastError: "" };
+
+  function renderStatus() {
+    var state, text;
+    if (link.socket === "online" && link.http !== "down") {
+      state = "online";
+      text = link.wasOffline ? "Reconnected. Your conversation continues." : "Connected to the assistant.";
+    } else if (link.http === "down" || link.http === "cors" || link.socket === "offline") {
+      state = "offline";
+      text = "Cannot reach the assistant at " + rasaUrl + ". Your conversation is kept; reconnecting…";
+      if (link.http === "cors") {
+        text = "The assistant at " + rasaUrl + " answers but does not accept this page's address (" + location.origin +
+          "): start it with NETGUIDE_CORS_ORIGIN=" + location.origin + " (make run sets it for its own page).";
+      } else if (link.http === "up") {
+        // the server answers HTTP but the chat socket does not connect: a configuration problem
+        text = "The assistant answers but the chat connection failed (" + (link.lastError || "socket.io") +
+          "): check that credentials.yml enables the socketio channel. Retrying…";
+      }
+    } else {
+      state = "connecting";
+      text = "Connecting to the assistant at " + rasaUrl + "…";
+    }
+    if (state === "offline") link.wasOffline = link.everOnline;
+    if (statusEl.getAttribute("data-state") !== state || statusEl.textContent !== text) {
+      statusEl.setAttribute("data-state", state);
+      statusEl.textContent = text;
+    }
+  }
+
+  var pollTimer = null;
+  var polling = false;
+  function poll() {
+    if (polling) return; // never two checks at once
+    polling = true;
+    clearTimeout(pollTimer);
+    var controller = window.AbortController ? new AbortController() : null;
+    var timeout = setTimeout(function () { if (controller) controller.abort(); }, POLL_TIMEOUT_MS);
+    fetch(HEALTH_URL, { cache: "no-store", signal: controller ? controller.signal : undefined })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); link.http = "up"; })
+      .catch(function () {
+        // the readable request failed: an opaque one tells "server down" from "server up, origin not allowed"
+        return fetch(HEALTH_URL, { mode: "no-cors", cache: "no-store", signal: controller ? controller.signal : undefined })
+          .then(function () { link.http = "cors"; }, function () { link.http = "down"; });
+      })
+      .then(function () {
+        clearTimeout(timeout);
+        polling = false;
+        renderStatus();
+        pollTimer = setTimeout(poll, link.http === "up" && link.socket === "online" ? POLL_ONLINE_MS : POLL_OFFLINE_MS);
+      });
+  }
+  window.addEventListener("online", poll);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
+
+  var socketEvents = {
+    // the widget emits session_request on every (re)connect; session_confirm means the conversation is joined
+    session_confirm: function () { link.socket = "online"; link.everOnline = true; renderStatus(); },
+    disconnect: function () { link.socket = "offline"; renderStatus(); poll(); },
+    connect_error: function (err) { link.socket = "offline"; link.lastError = (err && err.message) || ""; renderStatus(); }
+  };
+
+  // ------------------------------------------------------------------------------------------------
+  // The widget
+  // ------------------------------------------------------------------------------------------------
   window.WebChat.default({
     selector: "#webchat",
-    initPayload: "/greet",
+    initPayload: "/greet", // sent once, for a new conversation only
     customData: { language: "en" },
     socketUrl: rasaUrl,
     socketPath: "/socket.io/",
     title: "NETguide",
-    subtitle: "Cited answers on neuroendocrine tumours",
-    inputTextFieldHint: "e.g. Ki-67 12%, 1 mitosis per 2 mm², what grade?",
+    inputTextFieldHint: "Ask, e.g. Ki-67 12%, 1 mitosis per 2 mm², what grade?",
+    // the conversation (messages and session id) lives in localStorage: a reload rejoins the same
+    // Rasa session (credentials.yml: session_persistence: true) and shows the history
     params: { storage: "local" },
-    embedded: false,
-    showFullScreenButton: true,
+    embedded: true,
     hideWhenNotConnected: false,
-    connectingText: "Connecting to NETguide…"
-  }, null);
-  function check() {
-    fetch(rasaUrl + "/webhooks/rest/", { cache: "no-store" })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); status.textContent = "Connected to the assistant."; status.className = ""; })
-      .catch(function () { status.textContent = "The assistant is unreachable. Retrying…"; status.className = "offline"; });
+    connectingText: "Connecting to NETguide…",
+    customMessageDelay: function () { return 150; }, // answers are long: no simulated typing
+    // botfront "rules" would hide the widget until the server sends props, and they would replace our
+    // session_confirm handler: off, so the history shows even while the server is unreachable
+    withRules: false,
+    onSocketEvent: socketEvents
+  }, document.getElementById("webchat"));
+
+  // ------------------------------------------------------------------------------------------------
+  // Citations: every answer carries its reference list ("- [n] ..." under "References"). Each "[1, 2]"
+  // in the answer becomes a button that shows those references right under the line and highlights them
+  // in the list. Only nodes are added; the widget's own nodes are left in place (React owns them).
+  // ------------------------------------------------------------------------------------------------
+  var CITE = /\[(\d+(?:,\s*\d+)*)\]/g;
+  var HAS_CITE = /\[\d+(?:,\s*\d+)*\]/;
+  var REF_LABEL = /^\s*\[(\d+)\]\s/;
+
+  function referenceItems(markdown) {
+    var refs = {};
+    Array.prototype.forEach.call(markdown.querySelectorAll("li"), function (li) {
+      var m = REF_LABEL.exec(li.textContent);
+      if (m) { refs[m[1]] = li; li.classList.add("ng-ref"); li.setAttribute("data-ref", m[1]); }
+    });
+    return refs;
   }
-  check();
-  setInterval(check, 5000);
+
+  function textNodes(root) {
+    var out = [];
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (node) {
+        var p = node.parentNode;
+        if (!p || p.closest("a, code, button, .ng-ref, .ng-refbox")) return NodeFilter.FILTER_REJECT;
+        return HAS_CITE.test(node.nodeValue) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
+      }
+    });
+    while (walker.nextNode()) out.push(walker.currentNode);
+    return out;
+  }
+
+  function citeButton(label, numbers) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "ng-cite";
+    b.textContent = label;
+    b.setAttribute("data-refs", numbers.join(","));
+    b.setAttribute("aria-expanded", "false");
+    b.setAttribute("aria-label", "Show reference" + (numbers.length > 1 ? "s " : " ") + numbers.join(", "));
+    b.title = "Show reference" + (numbers.length > 1 ? "s" : "");
+    return b;
+  }
+
+  function linkCitations(node, refs) {
+    var text = node.nodeValue, pieces = [], last = 0, m;
+    CITE.lastIndex = 0;
+    while ((m = CITE.exec(text))) {
+      var numbers = m[1].split(/,\s*/);
+      if (!numbers.every(function (n) { return refs[n]; })) continue; // not a citation of this answer
+      pieces.push(document.createTextNode(text.slice(last, m.index)));
+      pieces.push(citeButton(m[0], numbers));
+      last = m.index + m[0].length;
+    }
+    if (!pieces.length) return;
+    pieces.push(document.createTextNode(text.slice(last)));
+    // keep the widget's text node (shortened to the text before the first citation), add the rest after it
+    node.nodeValue = pieces.shift().nodeValue;
+    var after = node.nextSibling;
+    pieces.forEach(function (piece) { node.parentNode.insertBefore(piece, after); });
+  }
+
+  // the markdown renderer splits "\\[1, 2]" into the text nodes "[" and "1, 2]": join each run of sibling
+  // text nodes into its first node and empty the others (kept, not removed: React still owns them)
+  function joinTextRuns(root) {
+    Array.prototype.forEach.call([root].concat(Array.prototype.slice.call(root.querySelectorAll("*"))), function (el) {
+      var first = null;
+      Array.prototype.forEach.call(el.childNodes, function (child) {
+        if (child.nodeType !== Node.TEXT_NODE) { first = null; return; }
+        if (!first) { first = child; return; }
+        first.nodeValue += child.nodeValue;
+        child.nodeValue = "";
+      });
+    });
+  }
+
+  function enhance(markdown) {
+    if (markdown.getAttribute("data-ng")) return;
+    markdown.setAttribute("data-ng", "1");
+    Array.prototype.forEach.call(markdown.querySelectorAll("p"), function (p) {
+      if (/^\s*⚠/.test(p.textContent)) p.classList.add("ng-banner");
+    });
+    joinTextRuns(markdown);
+    var refs = referenceItems(markdown);
+    if (!Object.keys(refs).length) return;
+    textNodes(markdown).forEach(function (node) { linkCitations(node, refs); });
+  }
+
+  function toggleReferences(button) {
+    var block = button.closest("li, p, h3, h4") || button.parentNode;
+    var open = button.getAttribute("aria-expanded") === "true";
+    var existing = block.querySelector(":scope > .ng-refbox") ||
+      (block.nextElementSibling && block.nextElementSibling.classList.contains("ng-refbox") ? block.nextElementSibling : null);
+    if (existing) existing.parentNode.removeChild(existing);
+    Array.prototype.forEach.call(block.querySelectorAll(".ng-cite[aria-expanded='true']"), function (b) {
+      b.setAttribute("aria-expanded", "false");
+    });
+    if (open) return;
+    var markdown = button.closest(".rw-markdown");
+    var box = document.createElement("div");
+    box.className = "ng-refbox";
+    box.setAttribute("role", "note");
+    var close = document.createElement("button");
+    close.type = "button"; close.className = "ng-refbox-close"; close.textContent = "×";
+    close.setAttribute("aria-label", "Hide references");
+    close.addEventListener("click", function () { toggleReferences(button); });
+    box.appendChild(close);
+    button.getAttribute("data-refs").split(",").forEach(function (n) {
+      var li = markdown.querySelector("li.ng-ref[data-ref='" + n + "']");
+      if (!li) return;
+      var p = document.createElement("p");
+      p.className = "ng-refbox-item";
+      Array.prototype.forEach.call(li.childNodes, function (child) { p.appendChild(child.cloneNode(true)); });
+      box.appendChild(p);
+      li.classList.remove("ng-flash"); void li.offsetWidth; li.classList.add("ng-flash");
+      setTimeout(function () { li.classList.remove("ng-flash"); }, 2500);
+    });
+    if (block.tagName === "LI") block.appendChild(box); else block.parentNode.insertBefore(box, block.nextSibling);
+    button.setAttribute("aria-expanded", "true");
+  }
+
+  var chat = document.getElementById("webchat");
+  chat.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".ng-cite");
+    if (button) { event.preventDefault(); toggleReferences(button); }
+  });
+  var scheduled = false;
+  new MutationObserver(function () {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(function () {
+      scheduled = false;
+      Array.prototype.forEach.call(chat.querySelectorAll(".rw-response .rw-markdown:not([data-ng])"), enhance);
+    });
+  }).observe(chat, { childList: true, subtree: true });
+
+  // "New conversation": forget this browser's session id; the next load starts a fresh Rasa session
+  var restart = document.getElementById("new-conversation");
+  if (restart) {
+    restart.addEventListener("click", function () {
+      try { localStorage.removeItem("chat_session"); sessionStorage.removeItem("chat_session"); } catch (e) { /* storage off */ }
+      location.reload();
+    });
+  }
+
+  renderStatus();
+  poll();
 })();

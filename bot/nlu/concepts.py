@@ -158,7 +158,8 @@ def find_syndromes(text: str) -> Iterator[Candidate]:
 
 # ----------------------------------------------------------------------------- tests
 _TESTS = [(compile_terms(p), kind, outcomes) for p, kind, outcomes in V.TEST_TERMS]
-_AFTER_TEST = rf"^\s*(?:[:=-]\s*)?(?:(?:{V.TEST_FILLERS})\s+)*"
+# an outcome may follow in brackets: "ga-68 pet (neg)"
+_AFTER_TEST = rf"^\s*(?:[:=-]\s*)?(?:\(\s*)?(?:(?:{V.TEST_FILLERS})\s+)*"
 _OUTCOME_FOLLOWING = {
     "scan": [
         (re.compile(_AFTER_TEST + rf"(?:{V.NEGATIVE_OUTCOMES})(?![A-Za-z0-9])", re.IGNORECASE), "negative"),

@@ -203,6 +203,8 @@ class ClinicalEntityExtractor:
             if entity == "site":
                 strong = [c for c in cands if not c.weak]
                 cands = strong or cands
+            if entity == "metastasis" and values - {"liver", "other"}:
+                cands = [c for c in cands if not c.weak]  # "M1c, liver and bone" -> liver, bone
             seen: set[str] = set()
             for cand in sorted(cands, key=lambda c: c.start):
                 if cand.value not in seen:

@@ -124,19 +124,23 @@ def find_mitoses(text: str) -> Iterator[Candidate]:
 
 
 # ----------------------------------------------------------------------------- tumour size
+# decimal comma in a size ("1,5 cm"); never start inside a number (that read "1,5 cm" as 5 cm)
+_SIZE_NUM = rf"\d+,\d(?=\s*(?:x|by|cm|mm))|{_NUM}"
 _SIZE = compile_terms(
-    rf"(?<!/)(?<!per\s)(?P<a>{_NUM})(?:\s*(?:x|by)\s*(?P<b>{_NUM}))?(?:\s*(?:x|by)\s*(?P<c>{_NUM}))?"
+    rf"(?<![\d.,])(?<!/)(?<!per\s)(?P<a>{_SIZE_NUM})(?:\s*(?:x|by)\s*(?P<b>{_SIZE_NUM}))?(?:\s*(?:x|by)\s*(?P<c>{_SIZE_NUM}))?"
     r"\s*(?P<unit>cm|mm|centimet(?:er|re)s?|millimet(?:er|re)s?)(?![A-Za-z0-9^])"
 )
 # A size belongs to the primary unless its clause is about metastases, nodes or margins.
-_CLAUSE_BREAK = re.compile(r"[,;.()]|\s-\s|\band\b|\bwith\b|\bplus\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[,;.()]|\s-\s|\band\b|\bwith\b|\bplus\b|\bno\b|\bwithout\b", re.IGNORECASE)
 _NOT_PRIMARY = (
     r"mets?|metasta\w*|liver|hepatic|lesions|nod(?:e|es|al)|lns?|lymph|mesenter\w*|margins?|clearance|depth|distance"
     r"|away|from|deposits?|bone|lungs?|peritone\w*|ovar\w*|brain"
 )
 # before the size in its clause: also an invasion depth ("invades mesoappendix 3 mm")
 _NOT_PRIMARY_BEFORE = re.compile(rf"\b(?:{_NOT_PRIMARY}|invad\w*|invasion|mesoappendi\w*|extends?|extension|beyond)\b", re.IGNORECASE)
-_NOT_PRIMARY_AFTER = re.compile(rf"\b(?:{_NOT_PRIMARY}|deep|beyond|into)\b", re.IGNORECASE)
+_NOT_PRIMARY_AFTER = re.compile(rf"\b(?:{_NOT_PRIMARY})\b", re.IGNORECASE)
+# an invasion depth: "3 mm into the subserosa", "2 mm deep" (the next word only; "1.1 cm rectal NET into ..." is a size)
+_DEPTH_AFTER = re.compile(r"^\s*(?:deep|beyond|into)\b", re.IGNORECASE)
 
 
 def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
@@ -151,7 +155,11 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
     found: list[Candidate] = []
     for m in _SIZE.finditer(text):
         left, right = _clause_around(text, m.start(), m.end())
-        if _NOT_PRIMARY_BEFORE.search(left) or _NOT_PRIMARY_AFTER.search(" ".join(right.split()[:3])):
+        if (
+            _NOT_PRIMARY_BEFORE.search(left)
+            or _NOT_PRIMARY_AFTER.search(" ".join(right.split()[:3]))
+            or _DEPTH_AFTER.match(right)
+        ):
             continue
         dims = [number(g) for g in (m.group("a"), m.group("b"), m.group("c")) if g]
         if any(d is None or d <= 0 for d in dims):
@@ -218,7 +226,8 @@ def _m_category(m: str, sub: Optional[str], start: int, end: int) -> Iterator[Ca
         yield Candidate("no_metastasis", V.NO_METASTASIS_ANY, start, end, PRIORITY)
     elif sub:
         for site in _M1_SITES[sub]:
-            yield Candidate("metastasis", site, start, end, PRIORITY)
+            # "other" only stands for the extrahepatic site(s) M1b/M1c imply; a named one replaces it
+            yield Candidate("metastasis", site, start, end, PRIORITY, weak=site == "other")
 
 
 def find_tnm(text: str) -> Iterator[Candidate]:

@@ -63,7 +63,7 @@ METASTATIC_SITES: tuple[tuple[str, str, bool], ...] = (
     (r"adrenal|pleural|breast|skin|cutaneous|splenic|spleen|cardiac|orbital|soft\s+tissue|subcutaneous", "other", False),
 )
 STRONG_METASTASIS_NOUNS = r"mets|met|metastases|metastasis|metastatic\s+(?:deposits?|disease|lesions?|foci)|secondaries|deposits?"
-WEAK_METASTASIS_NOUNS = r"lesions?|nodules?|masses|mass|involvement|spread|biopsy|disease|foci"
+WEAK_METASTASIS_NOUNS = r"lesions?|nodules?|masses|mass|involvement|spread|biopsy|bx|cores?|disease|foci"
 # "metastatic to liver", "mets in the liver and bone"
 METASTASIS_LEADS = r"mets|metastases|metastasis|metastatic|spread|metastasi[sz]ed|metastasi[sz]ing|deposits"
 METASTASIS_LEAD_LINKS = r"to|in|within|involving|into|throughout"
@@ -71,6 +71,7 @@ METASTASIS_LEAD_LINKS = r"to|in|within|involving|into|throughout"
 METASTASIS_PHRASES: tuple[tuple[str, str], ...] = (
     (r"(?:peritoneal\s+)?carcinomatosis", "peritoneum"),
     (r"liver[\s-]+(?:only|dominant|predominant)(?:\s+disease)?", "liver"),
+    (r"(?:bones?|bony|osseous|skeletal)[\s-]+(?:only|predominant)(?:\s+disease)?", "bone"),
     (r"(?:distant|non-?regional|extra-?regional)\s+(?:lymph\s+)?nodes", "distant_nodes"),
 )
 # Metastases with no site: only their negation is used ("no distant metastases" -> "any").
@@ -151,6 +152,8 @@ NODES_NEGATIVE_PHRASES = (
     r"(?:lymph\s+)?node[\s-]?neg(?:ative)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|all\s+)*(?:neg(?:ative)?|-ve"
     r"|clear|free|uninvolved|not\s+involved|benign)|lns?\s*(?:neg(?:ative)?|-ve|-(?![\w-]))"
     r"|negative\s+(?:lymph\s+)?nodes|node[\s-]negative"
+    r"|no\s+(?:positive\s+|involved\s+)?(?:lymph\s+)?nodes?(?:\s+(?:involved|positive))?(?![\w-])"
+    r"(?!\s+(?:were\s+|was\s+)?(?:examined|sampled|resected|removed|retrieved|available|assessed|seen))"
 )
 NODES_POSITIVE_PHRASES = (
     r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+)?(?:pos(?:itive)?|\+ve|involved)"
@@ -310,7 +313,7 @@ IHC_MARKERS: tuple[tuple[str, str], ...] = (
     (r"insm[\s-]?1", "insm1"),
 )
 IHC_POSITIVE = (
-    r"(?:strongly\s+|diffusely\s+|weakly\s+|focally\s+|patchy\s+)?pos(?:itive)?|\+ve|\(\s*\+\s*\)|\+(?![\w+])"
+    r"(?:strongly\s+|diffusely\s+|weakly\s+|focally\s+|patchy\s+)?pos(?:itive|itivity)?|\+ve|\(\s*\+\s*\)|\+(?![\w+])"
     r"|expressed|retained"
 )
 IHC_NEGATIVE = r"neg(?:ative)?|-ve|\(\s*-\s*\)|not\s+expressed|no\s+expression|absent|lost"
@@ -347,7 +350,7 @@ KI67_FILLERS = (
     r"|level|rate|of|was|is|were|be|at|approx\.?|approximately|about|around|roughly|only|just|now|hot[\s-]?spot"
     r"|in\s+(?:the\s+)?hot[\s-]?spots?|reported\s+as|measured\s+at|increased\s+to|rose\s+to|=|:|~|-"
 )
-MITOSIS_NAMES = r"mitos[ie]s|mitotic\s+(?:rate|count|index|activity|figures?)|mitotic|mitoses\s+count"
+MITOSIS_NAMES = r"mitos[ie]s|mitotic\s+(?:rate|count|index|activity|figures?)|mitotic|mitoses\s+count|mits?\b"
 # Mitotic count units: (pattern, kind). kind "hpf" keeps the number of fields; "mm2" converts.
 HPF_UNIT = r"hpfs?|high[\s-]power[\s-]fields?|hp\s?fs?"
 MM2_UNIT = r"mm2|mm\^2|sq\.?\s*mm|square\s+mm|mm\s+sq(?:uared)?|mm\s+squared"

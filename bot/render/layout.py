@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from bot.answer import BANNER_TEXT, Answer, CitedSentence
+from bot.editorial_policy import policy_url
 from bot.models import ReviewStatus
 
 CITED_KINDS = frozenset({"sentence", "bullet", "conflict"})
@@ -124,6 +125,7 @@ def layout(answer: Answer) -> List[Line]:
             + (f", last updated {answer.last_updated}" if answer.last_updated else "")
             + ".",
             ids=list(answer.review_summary.not_approved),
+            url=policy_url(),  # every answer links the editorial policy
         )
     )
     lines.append(Line("disclaimer", answer.disclaimer))

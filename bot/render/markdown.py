@@ -1,9 +1,16 @@
-"""Markdown for the web widget (rasa-webchat: react-markdown 4).
+"""Markdown for the web widget (rasa-webchat 1.0.1: react-markdown 4 / remark-parse 5) and the REST channel.
 
-Rasa's socketio channel sends every blank-line-separated paragraph as its own bubble, so the
-answer is ONE block without blank lines. react-markdown 4 joins single newlines into one line
-and does not let a list start right under a text line, so every line ends with a hard break
-(two spaces) and shows on its own line; "- " lines read as bullets either way.
+Constraints measured in the real widget (tests/e2e/test_widget.py checks them in a browser):
+- Rasa's socketio channel sends every "\\n\\n"-separated part as its own bubble and puts the buttons on the
+  last one, so an answer never contains an empty line. A line holding one space still ends a list or a
+  paragraph for the markdown parser, and Rasa does not split on it: `BLOCK_BREAK`.
+- ATX headings ("#### ...") interrupt a paragraph or a list, so sections need no separator.
+- A paragraph line right under a list item would be glued to that item; a list right under a paragraph
+  line may run into it: both get a `BLOCK_BREAK`.
+- "> quote" swallows every following line up to an empty line: the banner is a plain paragraph.
+- "[1, 2]" is parsed as a reference link and its brackets vanish; "\\[1, 2]" shows "[1, 2]". The opening
+  bracket alone is escaped so that the text still contains "[1, 2]" for people reading the REST reply.
+- Lines inside one paragraph end with a hard break (two spaces).
 """
 
 from __future__ import annotations
@@ -12,15 +19,22 @@ import re
 from typing import List
 
 from bot.answer import Answer
+from bot.editorial_policy import POLICY_LINK_TEXT
 from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
 
 HARD_BREAK = "  \n"
-_INLINE_SPECIAL = re.compile(r"([\\`*_])")
-_BLOCK_START = re.compile(r"^(?:([#>+\-])|(\d+)([.)]))")
+BLOCK_BREAK = "\n \n"  # ends a list or paragraph without an empty line (which would split the bubble)
+RULE = "\n___\n"  # thematic break before the review status and disclaimer
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]])")
+_BLOCK_START = re.compile(r"^(?:([#>+\-=|])|(\d+)([.)]))")
+
+HEADING_KINDS = frozenset({"title", "heading"})
+LIST_KINDS = frozenset({"bullet", "conflict", "need", "reference"})
+HEADING_MARK = {"title": "###", "heading": "####"}
 
 
 def escape(text: str) -> str:
-    """Keep statement text literal: no emphasis from * or _, no block started by its first character."""
+    """Keep statement text literal: no emphasis or link, no block started by its first character."""
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     return _BLOCK_START.sub(_escape_block_start, text)
 
@@ -31,6 +45,11 @@ def _escape_block_start(match: "re.Match[str]") -> str:
     return match.group(2) + "\\" + match.group(3)  # "12." -> "12\." (digits cannot be escaped)
 
 
+def citation(refs: List[int]) -> str:
+    """'\\[1, 3]': shows as "[1, 3]" in the widget (an unescaped "[" would make it a link reference)."""
+    return "\\" + cite(refs) if refs else ""
+
+
 def _code_list(ids: List[str]) -> str:
     return ", ".join(f"`{i}`" for i in ids)
 
@@ -38,14 +57,14 @@ def _code_list(ids: List[str]) -> str:
 def _tail(line: Line) -> str:
     """Evidence label, citations and review tag after a cited text."""
     tail = f" ({escape(line.label)})" if line.label else ""
-    tail += f" {cite(line.refs)}" if line.refs else ""
+    tail += f" {citation(line.refs)}" if line.refs else ""
     tag = status_tag(line.status)
     return tail + (f" _({tag})_" if tag else "")
 
 
 def render_line(line: Line) -> str:
-    if line.kind in ("title", "heading"):
-        return f"**{escape(line.text)}**"
+    if line.kind in HEADING_KINDS:
+        return f"{HEADING_MARK[line.kind]} {escape(line.text)}"
     if line.kind == "banner":
         return f"⚠️ **{line.text}:** {_code_list(line.ids)}"
     if line.kind == "sentence":
@@ -61,7 +80,7 @@ def render_line(line: Line) -> str:
     if line.kind == "covered":
         return f"{COVERED_LEAD} {escape(line.text)}"
     if line.kind == "reference":
-        text = f"{cite(line.refs)} {escape(line.text)}"
+        text = f"- {citation(line.refs)} {escape(line.text)}"
         if line.url:
             text += f" [link]({line.url})"
         if line.note:
@@ -69,11 +88,29 @@ def render_line(line: Line) -> str:
         return text
     if line.kind == "review":
         pending = f" Pending: {_code_list(line.ids)}." if line.ids else ""
-        return f"_{REVIEW_LEAD}_ {escape(line.text)}{pending}"
+        policy = f" [{POLICY_LINK_TEXT}]({line.url})" if line.url else ""
+        return f"_{REVIEW_LEAD}_ {escape(line.text)}{pending}{policy}"
     if line.kind == "disclaimer":
         return f"_{escape(line.text)}_"
     raise ValueError(f"unknown line kind {line.kind!r}")
 
 
+def _joiner(previous: Line, current: Line) -> str:
+    """What goes between two rendered lines so that each keeps its block type."""
+    if current.kind == "review":
+        return RULE
+    if current.kind in HEADING_KINDS or previous.kind in HEADING_KINDS:
+        return "\n"
+    if current.kind in LIST_KINDS:
+        return "\n" if previous.kind in LIST_KINDS else BLOCK_BREAK
+    # a paragraph line
+    return BLOCK_BREAK if previous.kind in LIST_KINDS else HARD_BREAK
+
+
 def render_markdown(answer: Answer) -> str:
-    return HARD_BREAK.join(render_line(line) for line in layout(answer))
+    lines = layout(answer)
+    parts = [render_line(lines[0])]
+    for previous, current in zip(lines, lines[1:]):
+        parts.append(_joiner(previous, current))
+        parts.append(render_line(current))
+    return "".join(parts)

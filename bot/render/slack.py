@@ -1,8 +1,9 @@
 """Slack mrkdwn text and Block Kit blocks.
 
-Rasa's Slack channel splits text on blank lines like the socketio channel, so the mrkdwn text is one
-block with single newlines. Blocks keep one section per heading; follow-ups become buttons whose
-value is the question text.
+The mrkdwn text uses single newlines and a bold line per heading. The Slack connector
+(bot/channels/slack.py) posts it as ONE message and cuts it into Block Kit sections at those heading
+lines, so keep headings on a line of their own. `slack_blocks` builds the same layout from an Answer
+for callers that have one; follow-ups become buttons whose value is the question text.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from bot.answer import Answer
+from bot.editorial_policy import POLICY_DOC, POLICY_LINK_TEXT, is_absolute
 from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
 
 SECTION_LIMIT = 3000  # Slack's limit for a section's text
@@ -58,7 +60,8 @@ def render_line(line: Line) -> str:
         return text
     if line.kind == "review":
         pending = f" Pending: {_code_list(line.ids)}." if line.ids else ""
-        return f"{REVIEW_LEAD} {escape(line.text)}{pending}"
+        policy = f"<{line.url}|{POLICY_LINK_TEXT}>" if is_absolute(line.url or "") else f"{POLICY_LINK_TEXT}: {POLICY_DOC}"
+        return f"{REVIEW_LEAD} {escape(line.text)}{pending} {policy}"
     if line.kind == "disclaimer":
         return f"_{escape(line.text)}_"
     raise ValueError(f"unknown line kind {line.kind!r}")

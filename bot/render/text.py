@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import List
 
 from bot.answer import Answer
+from bot.editorial_policy import POLICY_DOC, POLICY_LINK_TEXT, is_absolute
 from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
 
 
@@ -43,7 +44,8 @@ def render_line(line: Line) -> str:
         return text
     if line.kind == "review":
         pending = f" Pending: {', '.join(line.ids)}." if line.ids else ""
-        return f"\n{REVIEW_LEAD} {line.text}{pending}"
+        policy = line.url if is_absolute(line.url or "") else POLICY_DOC
+        return f"\n{REVIEW_LEAD} {line.text}{pending}\n{POLICY_LINK_TEXT}: {policy}"
     if line.kind == "disclaimer":
         return line.text
     raise ValueError(f"unknown line kind {line.kind!r}")

@@ -274,3 +274,34 @@ def test_real_kb_computed_answers_are_cited(name: str) -> None:
     assert not answer.omitted, answer.omitted
     for item in answer.cited_items():
         assert item.statement_ids and item.refs
+
+
+# --------------------------------------------------------------------------------------------
+# Chat-sized answers: capped bullets, the most relevant kept
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(COMPUTED_CASES))
+def test_bullets_are_capped_and_keep_the_statements_behind_the_result(name: str) -> None:
+    from bot.answer import MAX_GUIDELINE_BULLETS, MAX_RESEARCH_BULLETS
+
+    real = real_kb()
+    if real is None:
+        pytest.skip("knowledge/sources.yml not written yet")
+    topic, case = COMPUTED_CASES[name]
+    capped = compose_answer(topic, case, kb=real)
+    full = compose_answer(topic, case, kb=real, max_guideline=None, max_research=None)
+    assert len(capped.guideline_bullets) <= MAX_GUIDELINE_BULLETS and len(capped.research_bullets) <= MAX_RESEARCH_BULLETS
+    assert len(capped.guideline_bullets) == min(MAX_GUIDELINE_BULLETS, len(full.guideline_bullets))
+    direct = {sid for item in capped.direct_answer for sid in item.statement_ids}
+    shown = [b.statement_id for b in capped.guideline_bullets + capped.research_bullets]
+    full_ids = [b.statement_id for b in full.guideline_bullets + full.research_bullets]
+    assert [s for s in full_ids if s in direct][:MAX_GUIDELINE_BULLETS] == [s for s in shown if s in direct]
+    assert shown == [s for s in full_ids if s in shown], "the kept bullets keep their order"
+    assert capped.direct_answer == full.direct_answer and capped.computed == full.computed
+
+
+def test_case_specific_statements_survive_the_cap(kb: KnowledgeBase) -> None:
+    topic, case = COMPUTED_CASES["grade NEC"]
+    ids = [b.statement_id for b in compose_answer(topic, case, kb=kb, max_guideline=2).guideline_bullets]
+    assert "treatment_nec.first_line" in ids or "fdg_pet.nec" in ids

@@ -95,3 +95,28 @@ def test_mitotic_values(text_value, count, unit, noted):
 @pytest.mark.parametrize("text_value, expected", [(">20", 20.01), (">=20", 20.0), ("<=3", 3.0)])
 def test_ki67_bounds(text_value, expected):
     assert parse_ki67(text_value)[0] == expected
+
+
+def test_yes_no_reply_sets_the_bulky_mesenteric_mass():
+    assert apply_entities(Case(), ents(bulky_mesenteric_mass="yes")).case.bulky_mesenteric_mass is True
+    assert apply_entities(Case(), ents(bulky_mesenteric_mass="no")).case.bulky_mesenteric_mass is False
+
+
+@pytest.mark.parametrize(
+    "field, case, words",
+    [
+        ("ki67_percent", Case(ki67_percent=2.5), "2.5%"),
+        ("mitoses", Case(mitoses=3, mitoses_unit=MitoticUnit.per_10hpf), "3 per 10 HPF"),
+        ("tumour_size_cm", Case(tumour_size_cm=2.4), "2.4 cm"),
+        ("nodes_positive", Case(nodes_positive=False), "negative"),
+        ("metastatic_sites", Case(metastatic_sites=[]), "none"),
+        ("metastatic_sites", Case(metastatic_sites=[MetastaticSite.liver, MetastaticSite.bone]), "liver, bone"),
+        ("site", Case(site=Site.jejunum_ileum), "jejunum/ileum"),
+        ("necrosis", Case(necrosis=True), "present"),
+        ("ki67_percent", Case(), "not given"),
+    ],
+)
+def test_values_in_words(field, case, words):
+    from bot.case_update import describe_value
+
+    assert describe_value(field, case) == words

@@ -52,18 +52,25 @@ QUESTIONS: Dict[str, Tuple[str, Optional[Case]]] = {
 # Cites or stays silent, checked on the markdown users see
 # --------------------------------------------------------------------------------------------
 
-CITATION_TAIL = re.compile(r"^(?P<body>.*?)(?: \((?P<label>[^()]*)\))? \[(?P<refs>\d+(?:, \d+)*)\](?: _\((?P<tag>[^)]*)\)_)?$")
-REFERENCE_LINE = re.compile(r"^\[(\d+)\] ")
+CITATION_TAIL = re.compile(r"^(?P<body>.*?)(?: \((?P<label>[^()]*)\))? \\\[(?P<refs>\d+(?:, \d+)*)\](?: _\((?P<tag>[^)]*)\)_)?$")
+REFERENCE_LINE = re.compile(r"^- \\\[(\d+)\] ")
+BLOCK_BREAK_LINE = " "  # ends a list without an empty line (bot/render/markdown.py)
+RULE_LINE = "___"
+
+
+def markdown_lines(markdown: str) -> List[str]:
+    """The widget markdown's lines without hard breaks, block breaks and the rule before the footer."""
+    return [line.removesuffix("  ") for line in markdown.split("\n") if line not in (BLOCK_BREAK_LINE, RULE_LINE)]
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\([\\`*_#>+\-.)])", r"\1", text)
+    return re.sub(r"\\([\\`*_#>+\-.)\[\]=|])", r"\1", text)
 
 
 def _boilerplate(answer: Answer) -> List[str]:
     """Lines that are fixed wording (no citation needed)."""
-    headings = {f"**{h}**" for pair in HEADINGS.values() for h in pair}
-    fixed = headings | {f"**{answer.question}**", f"_{DISCLAIMERS[answer.audience]}_"}
+    headings = {f"#### {h}" for pair in HEADINGS.values() for h in pair}
+    fixed = headings | {f"### {answer.question}", f"_{DISCLAIMERS[answer.audience]}_"}
     fixed |= {f"- {n.question}" for n in answer.needs}
     if answer.abstain_reason:
         fixed.add(answer.abstain_reason.message)
@@ -78,7 +85,7 @@ def check_cites_or_silent(answer: Answer, markdown: str) -> None:
         cited_texts.setdefault(item.text, []).append(item)
         if getattr(item, "conflict", None):
             cited_texts.setdefault(item.conflict, []).append(item)
-    for line in markdown.split("  \n"):
+    for line in markdown_lines(markdown):
         if line in fixed or line.startswith("⚠️ **" + BANNER_TEXT) or line.startswith("_Review status:_ "):
             continue
         if line.startswith("I can answer questions on: "):
@@ -113,7 +120,7 @@ def test_the_checker_catches_an_uncited_line(small_kb: KnowledgeBase) -> None:
     with pytest.raises(AssertionError, match="uncited line"):
         check_cites_or_silent(answer, markdown + "  \nSSTR PET finds every primary.")
     with pytest.raises(AssertionError, match="citation without reference"):
-        check_cites_or_silent(answer, markdown + "  \n- Something [99]")
+        check_cites_or_silent(answer, markdown + "\n- Something \\[99]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,9 +132,12 @@ def test_the_checker_catches_an_uncited_line(small_kb: KnowledgeBase) -> None:
 def test_chat_text_is_one_block(kb: KnowledgeBase, name: str) -> None:
     topic, case = QUESTIONS[name]
     answer = compose_answer(topic, case, kb=kb)
-    for text in (render_markdown(answer), render_slack(answer)):
-        assert "\n\n" not in text
-        assert all(line.strip() for line in text.split("\n"))
+    markdown, slack = render_markdown(answer), render_slack(answer)
+    for text in (markdown, slack):
+        assert "\n\n" not in text  # Rasa's socketio and Slack channels split messages there
+    assert all(line.strip() for line in slack.split("\n"))
+    # the widget markdown's only whitespace line is the one-space block break
+    assert all(line.strip() or line == BLOCK_BREAK_LINE for line in markdown.split("\n"))
     for block in slack_blocks(answer):
         if block["type"] == "section":
             assert "\n\n" not in block["text"]["text"] and len(block["text"]["text"]) <= 3000
@@ -156,19 +166,40 @@ def test_banner_shown_exactly_when_answer_has_one(kb: KnowledgeBase, name: str) 
 def test_markdown_layout_for_the_widget(small_kb: KnowledgeBase) -> None:
     answer = compose_answer("grade", COMPUTED_CASES["grade G2"][1], kb=small_kb)
     markdown = render_markdown(answer)
-    lines = markdown.split("  \n")
-    assert lines[0] == "**What is the WHO grade of this tumour?**"
-    assert "**Answer**" in lines and "**From the guidelines**" in lines and "**References**" in lines
+    lines = markdown_lines(markdown)
+    assert lines[0] == "### What is the WHO grade of this tumour?"
+    assert "#### Answer" in lines and "#### From the guidelines" in lines and "#### References" in lines
     assert any(line.startswith("- ") for line in lines)
-    assert "[1] Doe J, Roe R. Test source 1. J Test Med 2001;1(2):3-4. PMID 1001. doi:10.1000/test.1. [link](https://doi.org/10.1000/test.1)" in lines
+    assert "- \\[1] Doe J, Roe R. Test source 1. J Test Med 2001;1(2):3-4. PMID 1001. doi:10.1000/test.1. [link](https://doi.org/10.1000/test.1)" in lines
     assert lines[-1] == f"_{DISCLAIMERS['clinician']}_"
+
+
+def _block(line: str) -> str:
+    if line in (BLOCK_BREAK_LINE, RULE_LINE) or line.startswith("#"):
+        return "break"
+    return "list" if line.startswith("- ") else "paragraph"
+
+
+@pytest.mark.parametrize("name", sorted(QUESTIONS))
+def test_widget_markdown_keeps_each_block_apart(kb: KnowledgeBase, name: str) -> None:
+    """What react-markdown 4 needs (measured in the browser): a paragraph line straight under a list item
+    is glued to that item, and a list straight under a paragraph line may run into it."""
+    topic, case = QUESTIONS[name]
+    markdown = render_markdown(compose_answer(topic, case, kb=kb))
+    lines = markdown.split("\n")
+    for above, below in zip(lines, lines[1:]):
+        kinds = (_block(above), _block(below))
+        assert kinds not in (("list", "paragraph"), ("paragraph", "list")), (above, below)
+    # every citation shows its brackets in the widget: "[" escaped, so it is no link reference
+    assert not re.search(r"(?<!\\)\[\d+(?:, \d+)*\]", markdown)
+    assert lines[-1].startswith("_") and RULE_LINE in lines, "review status and disclaimer close the answer"
 
 
 def test_patient_headings_are_simpler_but_citations_identical(small_kb: KnowledgeBase) -> None:
     topic, case = COMPUTED_CASES["stage CUP M1"]
     clinician = render_markdown(compose_answer(topic, case, kb=small_kb))
     patient = render_markdown(compose_answer(topic, case, audience="patient", kb=small_kb))
-    assert "**From the guidelines**" in clinician and "**What guidelines say**" in patient
+    assert "#### From the guidelines" in clinician and "#### What guidelines say" in patient
     assert re.findall(r"\[\d+(?:, \d+)*\]", clinician) == re.findall(r"\[\d+(?:, \d+)*\]", patient)
 
 

@@ -8,7 +8,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import requests
 
@@ -49,11 +49,20 @@ def wait_until(url: str, timeout: float, process: subprocess.Popen, log: Path) -
 
 @dataclass
 class Servers:
+    """The real servers, started through the same launchers as `make run` (actions.server, bot.channels.rasa_server).
+
+    Each log is appended to (a restart keeps the earlier lines), so a test can read a whole session.
+    """
+
     workdir: Path
     actions_port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
     endpoints_text: Optional[str] = None
     processes: List[subprocess.Popen] = field(default_factory=list)
+    extra_env: Dict[str, Optional[str]] = field(default_factory=dict)  # e.g. {"NETGUIDE_ACTION_TIMEOUT": "2"}; None unsets
+    credentials_path: Optional[Path] = None  # default: the project's credentials.yml
+    actions_process: Optional[subprocess.Popen] = None
+    rasa_process: Optional[subprocess.Popen] = None
 
     @property
     def rasa_url(self) -> str:
@@ -63,37 +72,86 @@ class Servers:
     def actions_url(self) -> str:
         return f"http://127.0.0.1:{self.actions_port}"
 
+    @property
+    def tracker_db(self) -> Path:
+        return self.workdir / "tracker.db"
+
+    @property
+    def audit_dir(self) -> Path:
+        return self.workdir / "audit"
+
+    @property
+    def actions_log(self) -> Path:
+        return self.workdir / "actions.log"
+
+    @property
+    def rasa_log(self) -> Path:
+        return self.workdir / "rasa.log"
+
     def env(self) -> dict:
         env = dict(os.environ)
         env["PYTHONPATH"] = str(ROOT)
         env["NETGUIDE_ACTIONS_PORT"] = str(self.actions_port)
+        env["NETGUIDE_AUDIT_DIR"] = str(self.audit_dir)
+        for name, value in self.extra_env.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         return env
 
-    def start_actions(self) -> None:
-        log = self.workdir / "actions.log"
-        proc = subprocess.Popen(
-            [str(VENV_ACTIONS / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
-            cwd=ROOT, env=self.env(), stdout=log.open("w"), stderr=subprocess.STDOUT,
-        )
+    def actions_command(self) -> List[str]:
+        return [str(VENV_ACTIONS / "bin" / "python"), "-m", "actions.server", "--port", str(self.actions_port)]
+
+    def rasa_command(self, endpoints: Path) -> List[str]:
+        return [str(VENV_RASA / "bin" / "python"), "-m", "bot.channels.rasa_server", "run",
+                "--model", str(current_model()), "--endpoints", str(endpoints),
+                "--credentials", str(self.credentials_path or ROOT / "credentials.yml"), "--port", str(self.rasa_port)]
+
+    def _spawn(self, command: List[str], log: Path) -> subprocess.Popen:
+        with log.open("a") as handle:
+            proc = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=handle, stderr=subprocess.STDOUT)
         self.processes.append(proc)
-        wait_until(f"{self.actions_url}/health", 60, proc, log)
+        return proc
+
+    def start_actions(self) -> None:
+        proc = self._spawn(self.actions_command(), self.actions_log)
+        wait_until(f"{self.actions_url}/health", 60, proc, self.actions_log)
         self.actions_process = proc
 
-    def start_rasa(self) -> None:
+    def write_endpoints(self) -> Path:
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(self.endpoints_text or (
             'action_endpoint:\n  url: http://127.0.0.1:${NETGUIDE_ACTIONS_PORT}/webhook\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.workdir / 'tracker.db'}\n"
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.tracker_db}\n"
         ))
-        log = self.workdir / "rasa.log"
-        proc = subprocess.Popen(
-            [str(VENV_RASA / "bin" / "rasa"), "run", "--model", str(current_model()), "--endpoints", str(endpoints),
-             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
-            cwd=ROOT, env=self.env(), stdout=log.open("w"), stderr=subprocess.STDOUT,
-        )
-        self.processes.append(proc)
-        wait_until(f"{self.rasa_url}/webhooks/rest/", 180, proc, log)
+        return endpoints
+
+    def start_rasa(self) -> None:
+        proc = self._spawn(self.rasa_command(self.write_endpoints()), self.rasa_log)
+        wait_until(f"{self.rasa_url}/webhooks/rest/", 180, proc, self.rasa_log)
         self.rasa_process = proc
+
+    def _stop(self, proc: Optional[subprocess.Popen]) -> None:
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc in self.processes:
+            self.processes.remove(proc)
+
+    def stop_actions(self) -> None:
+        self._stop(self.actions_process)
+        self.actions_process = None
+
+    def stop_rasa(self) -> None:
+        self._stop(self.rasa_process)
+        self.rasa_process = None
 
     def stop(self) -> None:
         for proc in self.processes:
@@ -105,6 +163,12 @@ class Servers:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.processes.clear()
+        self.actions_process = self.rasa_process = None
+
+    def post(self, body: bytes, content_type: str = "application/json", timeout: float = 30) -> requests.Response:
+        """A raw POST to the REST webhook, for malformed requests."""
+        return requests.post(f"{self.rasa_url}/webhooks/rest/webhook", data=body,
+                             headers={"Content-Type": content_type}, timeout=timeout)
 
     def say(self, sender: str, message: str, timeout: float = 30) -> list:
         response = requests.post(

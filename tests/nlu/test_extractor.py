@@ -202,6 +202,24 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("as a clinician, what is the grade?", E({("audience", "clinician")})),
     ("my patient has liver mets", E({("audience", "clinician"), ("metastasis", "liver")})),
     ("I'm not a doctor", E()),
+    # --- phase 2: notes-style details (decimal commas, brackets, abbreviations, "-only")
+    ("tumour 1,5 cm", E({("tumour_size", "1.5")})),  # never "5"
+    ("58F, 3,5 cm pancreatic mass", E({("tumour_size", "3.5"), ("site", "pancreas")})),
+    ("3 mits per 2mm2", E({("mitoses", "3/2mm2")})),
+    ("2 mits/10hpf", E({("mitoses", "2/10hpf")})),
+    ("pancreatic NET 4.5 cm no nodes no mets",
+     E({("site", "pancreas"), ("tumour_size", "4.5"), ("nodes", "negative"), ("no_metastasis", "any")})),
+    ("a 1.1 cm rectal NET into the muscularis propria",
+     E({("tumour_size", "1.1"), ("site", "rectum"), ("invasion", "muscularis_propria")})),
+    ("invades 3 mm into the subserosa", E({("invasion", "subserosa")})),  # a depth, not a size
+    ("no nodes were examined", E()),  # Nx, not N0
+    ("CUP NET with bone-only mets", E({("site", "unknown"), ("metastasis", "bone")})),
+    ("T2N1M1c, liver and bone mets", E({("nodes", "positive"), ("metastasis", "liver"), ("metastasis", "bone")})),
+    ("M1c", E({("metastasis", "liver"), ("metastasis", "other")})),
+    ("liver core showed WD NET", E({("metastasis", "liver"), ("differentiation", "well")})),
+    ("SATB2 positivity", E({("ihc", "satb2:positive")})),
+    ("ga-68 pet (neg), colonoscopy (normal)", E({("test_result", "sstr_pet:negative"), ("test_result", "colonoscopy:negative")})),
+    ("CgA (3x ULN)", E({("test_result", "chromogranin_a:positive")})),
 ]
 
 # Numbers that are NOT the value they look like: nothing may be read from them.

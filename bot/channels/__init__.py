@@ -1,0 +1,1 @@
+"""Rasa input/output channels (run in the Rasa venv; may import rasa, never the pydantic-2 core)."""

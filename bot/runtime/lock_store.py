@@ -1,0 +1,62 @@
+"""A Redis lock store whose ticket operations are atomic across Rasa replicas.
+
+Rasa 3.6's `RedisLockStore` keeps each conversation's ticket lock as one JSON value and changes it by
+read-modify-write (`issue_ticket`, `update_lock`, `cleanup`). Inside one process that is safe (no await
+in between), across replicas it is not: two replicas can read the same lock, both add a ticket and write
+back, and both then process the same conversation at once. With the SQL tracker store the later save
+then skips the other's events, so an answered message disappears from the conversation. This is Rasa
+issue #9213; the fix (`ConcurrentRedisLockStore`) was reverted from Rasa Open Source. The scale-out
+test `test_concurrent_messages_to_one_conversation_are_answered_in_order_once_each` caught it here.
+
+Each read-modify-write now runs under a short Redis mutex (redis-py's `Lock`: SET NX PX with a token,
+released by a Lua compare-and-delete), one per conversation. The ticket protocol itself is Rasa's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Text
+
+from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+MUTEX_TIMEOUT_S = 10  # a crashed replica's mutex expires after this; the operations take milliseconds
+MUTEX_POLL_S = 0.005
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """`RedisLockStore` with atomic ticket operations (configure with `type: bot.runtime.lock_store.AtomicRedisLockStore`)."""
+
+    def __init__(self, endpoint_config: EndpointConfig = None, **kwargs: Any) -> None:
+        if endpoint_config is not None:  # how Rasa builds a custom lock store
+            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
+        super().__init__(**kwargs)
+
+    def _mutex(self, conversation_id: Text):
+        return self.red.lock(
+            "mutex:" + self.key_prefix + conversation_id,
+            timeout=MUTEX_TIMEOUT_S, sleep=MUTEX_POLL_S, blocking_timeout=MUTEX_TIMEOUT_S,
+        )
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._mutex(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: Text) -> None:
+        with self._mutex(conversation_id):
+            super().update_lock(conversation_id)
+
+    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+        with self._mutex(conversation_id):
+            super().finish_serving(conversation_id, ticket_number)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        # one atomic step: drop our ticket, then delete the lock only if nobody else is waiting
+        with self._mutex(conversation_id):
+            lock = self.get_lock(conversation_id)
+            if lock is None:
+                return
+            lock.remove_ticket_for(ticket_number)
+            if lock.is_someone_waiting():
+                self.save_lock(lock)
+            else:
+                self.delete_lock(conversation_id)

@@ -1,0 +1,248 @@
+"""An SQL tracker store that notices, reports and recovers from database outages.
+
+Rasa wraps every tracker store in a `FailSafeTrackerStore`. When the database fails at run time it logs
+an error, `retrieve` returns None (the conversation silently restarts without its context) and `save`
+writes to an in-memory store that is never read again. Worse, when the database comes back between the
+failed `retrieve` and the `save`, Rasa's count-based `save` appends the events of the fresh tracker after
+the stored ones and corrupts the stored conversation.
+
+This store handles its own errors so that the fail-safe never triggers:
+- every failure and recovery is recorded in `self.health` (read by the health route, bot/runtime/health.py);
+- while the database is down, a conversation continues from memory on this replica, from the outage on;
+- a conversation touched during the outage is written to memory only until its next successful
+  `retrieve`, so a tracker born in memory is never merged into the stored one; its in-memory turns are
+  counted as not persisted and dropped, and the conversation resumes from the database with its context;
+- start-up waits a bounded time for the database, then stops with an error that names the store and
+  its URL (the password masked) instead of Rasa's endless retry loop;
+- `pool_pre_ping` replaces connections that died with a database restart, so no request fails on them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, Iterable, Optional, Set, Text
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+from rasa.core.tracker_store import (
+    InMemoryTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+    create_engine_kwargs,
+    validate_port,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+# What a database outage raises: SQLAlchemy errors (connection refused, server closed the connection,
+# admin shutdown) and plain OS errors from the driver.
+DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, OSError)
+
+
+@dataclass
+class StoreHealth:
+    """What the health route shows about the tracker store of this replica."""
+
+    store: str
+    url: str  # password masked
+    database_ok: bool = True
+    failures: int = 0
+    saves_not_persisted: int = 0
+    last_error: Optional[str] = None
+    last_failure_at: Optional[float] = None
+    last_recovery_at: Optional[float] = None
+    conversations_in_memory: Set[str] = field(default_factory=set)
+
+    def as_dict(self) -> Dict[str, Any]:
+        data = asdict(self)
+        # conversations touched during an outage, still waiting for their next message to resume from the
+        # database (their outage turns are then dropped: counted in saves_not_persisted)
+        data["conversations_in_memory"] = len(self.conversations_in_memory)
+        data["fallen_back_to_memory"] = not self.database_ok
+        return data
+
+
+class MonitoredSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` with recorded fallback and recovery (see the module docstring)."""
+
+    def __init__(
+        self,
+        domain=None,
+        dialect: Text = "sqlite",
+        host: Optional[Text] = None,
+        port: Optional[int] = None,
+        db: Text = "rasa.db",
+        username: Optional[Text] = None,
+        password: Optional[Text] = None,
+        event_broker=None,
+        login_db: Optional[Text] = None,
+        query: Optional[Dict] = None,
+        connect_timeout: int = 5,
+        startup_timeout: float = 60,
+        **kwargs: Any,
+    ) -> None:
+        # Not calling SQLTrackerStore.__init__: it retries forever when the database is down.
+        engine_url = self.get_db_url(dialect, host, validate_port(port), db, username, password, login_db, query)
+        engine_kwargs = create_engine_kwargs(engine_url)
+        if dialect.startswith("postgresql"):
+            connect_args = dict(engine_kwargs.get("connect_args", {}))
+            connect_args.setdefault("connect_timeout", int(connect_timeout))
+            engine_kwargs["connect_args"] = connect_args
+        self.engine = sa.create_engine(engine_url, pool_pre_ping=True, **engine_kwargs)
+        masked_url = repr(self.engine.url)  # SQLAlchemy masks the password as ***
+        self._wait_for_database(masked_url, float(startup_timeout))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        TrackerStore.__init__(self, domain, event_broker, **kwargs)
+        self.health = StoreHealth(store=type(self).__name__, url=masked_url)
+        self._memory = InMemoryTrackerStore(self.domain)
+        self._health_lock = threading.Lock()
+        logger.info(f"Tracker store {type(self).__name__} connected to {masked_url}.")
+
+    def _wait_for_database(self, masked_url: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.Base.metadata.create_all(self.engine)
+                return
+            except (sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.IntegrityError) as error:
+                # another replica created the tables at the same moment: fine
+                logger.debug(f"Tables created concurrently: {error}")
+                return
+            except DATABASE_ERRORS as error:
+                if time.monotonic() >= deadline:
+                    _exit_with_message(
+                        f"Cannot connect to the tracker store {type(self).__name__} at {masked_url} "
+                        f"after {timeout:.0f} s: {_first_line(error)}. Start the database (for the production "
+                        f"profile: deploy/postgres.sh start) or correct tracker_store in the endpoints file."
+                    )
+                logger.warning(f"Waiting for the tracker store database at {masked_url}: {_first_line(error)}")
+                time.sleep(2)
+
+    @property
+    def domain(self):
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain) -> None:
+        from rasa.shared.core.domain import Domain
+
+        self._domain = domain or Domain.empty()
+        memory = getattr(self, "_memory", None)
+        if memory is not None:
+            memory.domain = self._domain
+
+    # -- state changes, recorded once per transition so the log is not flooded during an outage --
+
+    def _failed(self, operation: str, error: BaseException) -> None:
+        with self._health_lock:
+            self.health.failures += 1
+            self.health.last_error = f"{type(error).__name__}: {_first_line(error)}"
+            self.health.last_failure_at = time.time()
+            if self.health.database_ok:
+                logger.error(
+                    f"Tracker store database {self.health.url} failed during {operation}; conversations continue "
+                    f"in memory on this replica and are NOT persisted until it is back. Error: {self.health.last_error}"
+                )
+            self.health.database_ok = False
+
+    def _succeeded(self) -> None:
+        if self.health.database_ok:
+            return
+        with self._health_lock:
+            if not self.health.database_ok:
+                self.health.database_ok = True
+                self.health.last_recovery_at = time.time()
+                logger.warning(f"Tracker store database {self.health.url} is reachable again.")
+
+    async def _reclaim(self, sender_id: Text) -> None:
+        """The database answered for this conversation: forget its in-memory copy (the turns from the outage)."""
+        if sender_id in self.health.conversations_in_memory:
+            self.health.conversations_in_memory.discard(sender_id)
+            self._memory.store.pop(sender_id, None)
+            logger.warning(f"Conversation resumes from the database; its turns during the outage were not persisted.")
+
+    # -- the TrackerStore interface --
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        try:
+            tracker = await super().retrieve(sender_id)
+        except DATABASE_ERRORS as error:
+            self._failed("retrieve", error)
+            self.health.conversations_in_memory.add(sender_id)
+            return await self._memory.retrieve(sender_id)
+        self._succeeded()
+        await self._reclaim(sender_id)
+        return tracker
+
+    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+        try:
+            tracker = await super().retrieve_full_tracker(conversation_id)
+        except DATABASE_ERRORS as error:
+            self._failed("retrieve_full_tracker", error)
+            return await self._memory.retrieve_full_tracker(conversation_id)
+        self._succeeded()
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if tracker.sender_id in self.health.conversations_in_memory:
+            # this tracker was built from memory (or from nothing) during the outage: merging it into the
+            # stored conversation would corrupt it, so it stays in memory until the next good retrieve
+            await self._save_in_memory(tracker)
+            return
+        try:
+            await super().save(tracker)
+        except DATABASE_ERRORS as error:
+            self._failed("save", error)
+            self.health.conversations_in_memory.add(tracker.sender_id)
+            await self._save_in_memory(tracker)
+            return
+        self._succeeded()
+
+    async def _save_in_memory(self, tracker: DialogueStateTracker) -> None:
+        self.health.saves_not_persisted += 1
+        await self._memory.save(tracker)
+
+    async def keys(self) -> Iterable[Text]:
+        try:
+            keys = await super().keys()
+        except DATABASE_ERRORS as error:
+            self._failed("keys", error)
+            return list(await self._memory.keys())
+        self._succeeded()
+        return keys
+
+    # -- for the health route --
+
+    def probe(self) -> bool:
+        """Ask the database right now (SELECT 1); record the result."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except DATABASE_ERRORS as error:
+            self._failed("health probe", error)
+            return False
+        self._succeeded()
+        return True
+
+
+def _exit_with_message(message: str) -> None:
+    """Stop the server with one clear line. Raising here (even SystemExit) makes Sanic print the whole
+    chained traceback of the driver error under "Experienced exception while trying to serve"."""
+    import rasa.shared.utils.cli
+
+    logger.error(message)
+    rasa.shared.utils.cli.print_error(message)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

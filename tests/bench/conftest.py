@@ -1,0 +1,19 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+from servers import Servers  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """The real action server and Rasa server, started once per test module."""
+    running = Servers(workdir=tmp_path_factory.mktemp("bench-servers"))
+    try:
+        running.start_actions()
+        running.start_rasa()
+        yield running
+    finally:
+        running.stop()

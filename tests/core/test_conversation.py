@@ -1,0 +1,388 @@
+"""The dialogue core (bot.conversation.handle_turn): answers at once, asks for one missing value,
+reads short replies, corrections, "not known", what-ifs on a copy, explanations, audience, scope.
+
+The last test replays tests/test_stories.yml through handle_turn: `rasa test` only predicts actions,
+so this is what checks that the slot_was_set lines written there are the action's real effects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+import yaml
+
+from bot.case_update import reply_entities
+from bot.conversation import (
+    ConversationState,
+    TurnResult,
+    affected_topics,
+    handle_turn,
+    most_useful_missing,
+    out_of_scope_reply,
+)
+from bot.models import Case, Differentiation, MetastaticSite, Site
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_STORIES = ROOT / "tests" / "test_stories.yml"
+UTTERED_BY_RESPONSE = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thanks": "utter_thanks"}
+SLOTS = ("case", "audience", "last_topic", "pending_question", "unknown_fields")
+
+
+def ents(**values: Any) -> List[Dict[str, str]]:
+    out = []
+    for name, value in values.items():
+        for v in value if isinstance(value, list) else [value]:
+            out.append({"entity": name, "value": v})
+    return out
+
+
+def turn(state: ConversationState, intent: str, text: str = "", **values: Any) -> TurnResult:
+    return handle_turn(state, intent, ents(**values), text, "markdown")
+
+
+def text_of(result: TurnResult) -> str:
+    return "\n".join(m.text for m in result.messages)
+
+
+def computed(result: TurnResult, topic: str) -> Dict[str, Any]:
+    return next(m.custom["computed"] for m in result.messages if m.custom and m.custom.get("topic") == topic)
+
+
+# --------------------------------------------------------------------------------------------
+# Answer at once, then ask the one most useful missing value
+# --------------------------------------------------------------------------------------------
+
+
+def test_first_question_is_answered_and_one_missing_index_is_asked() -> None:
+    result = turn(ConversationState(), "ask_grade", "ki67 12% grade?", ki67="12", site="unknown")
+    assert computed(result, "grade")["grade"] == "G2"
+    assert result.state.pending == "mitoses"
+    asked = result.messages[-1]
+    assert "mitotic count" in asked.text and {"title": "Not known", "payload": "not known"} in asked.buttons
+    assert result.state.audience == "clinician"
+    assert re.search(r"\[\d+(, \d+)*\]", result.messages[0].text), "the answer is cited"
+
+
+def test_bare_number_answers_the_pending_question() -> None:
+    first = turn(ConversationState(), "ask_grade", "ki67 12% grade?", ki67="12", site="unknown")
+    second = turn(first.state, "give_values", "3")
+    assert second.state.case.mitoses == 3 and second.state.case.ki67_percent == 12
+    assert computed(second, "grade")["grade"] == "G2"
+    assert second.state.pending == "differentiation"
+
+
+def test_not_known_is_remembered_and_the_answer_stays_provisional() -> None:
+    first = turn(ConversationState(), "ask_grade", "ki67 2% grade?", ki67="2", site="pancreas")
+    assert first.state.pending == "mitoses"
+    second = turn(first.state, "give_values", "not known")
+    assert "mitoses" in second.state.unknown_fields
+    assert "not known" in text_of(second) and "provisional" in text_of(second)
+    assert computed(second, "grade")["provisional"] is True
+    assert second.state.pending != "mitoses", "a value said to be unknown is not asked again"
+
+
+def test_unknown_for_the_site_means_an_unknown_primary() -> None:
+    first = turn(ConversationState(), "ask_stage", "liver mets, stage?", metastasis="liver")
+    assert first.state.pending == "site"
+    second = turn(first.state, "give_values", "unknown")
+    assert second.state.case.site == Site.unknown
+    assert computed(second, "stage")["stage_group"] == "IV"
+
+
+@pytest.mark.parametrize(
+    "pending, text, intent, expected, unknown",
+    [
+        ("ki67_percent", "18", "give_values", [("ki67", "18")], False),
+        ("ki67_percent", "2-3%", "nlu_fallback", [("ki67", "2-3")], False),
+        ("ki67_percent", "<1%", "give_values", [("ki67", "<1")], False),
+        ("mitoses", "3", "give_values", [("mitoses", "3")], False),
+        ("tumour_size_cm", "24 mm", "give_values", [("tumour_size", "2.4")], False),
+        ("tumour_size_cm", "1.5", "give_values", [("tumour_size", "1.5")], False),
+        ("nodes_positive", "no", "deny", [("nodes", "negative")], False),
+        ("nodes_positive", "yes", "affirm", [("nodes", "positive")], False),
+        ("metastatic_sites", "none", "deny", [("no_metastasis", "any")], False),
+        ("metastatic_sites", "yes", "affirm", [], False),  # yes alone does not say where
+        ("necrosis", "absent", "give_values", [("necrosis", "absent")], False),
+        ("differentiation", "poorly", "nlu_fallback", [("differentiation", "poorly")], False),
+        ("bulky_mesenteric_mass", "no", "deny", [("bulky_mesenteric_mass", "no")], False),
+        ("mitoses", "not known", "give_values", [], True),
+        ("mitoses", "I don't know", "deny", [], True),
+        ("invasion", "n/a", "nlu_fallback", [], True),
+        ("site", "unknown", "give_values", [("site", "unknown")], False),
+        ("mitoses", "what is the prognosis of a NET of unknown primary?", "ask_prognosis", [], False),
+    ],
+)
+def test_short_replies_to_the_question_asked(pending: str, text: str, intent: str, expected: list, unknown: bool) -> None:
+    extra, said_unknown = reply_entities(pending, text, intent, [])
+    assert [(e["entity"], e["value"]) for e in extra] == expected
+    assert said_unknown is unknown
+
+
+def test_extractor_entities_for_the_field_win_over_the_short_reply_reading() -> None:
+    extra, unknown = reply_entities("ki67_percent", "ki67 18", "give_values", [{"entity": "ki67", "value": "18"}])
+    assert extra == [] and unknown is False
+
+
+def test_correction_replaces_the_value_and_says_so() -> None:
+    first = turn(ConversationState(), "ask_grade", "ki67 12, 1 mitosis", ki67="12", mitoses="1/2mm2")
+    second = turn(first.state, "give_values", "sorry, Ki-67 was 18", ki67="18")
+    assert second.state.case.ki67_percent == 18
+    assert "Ki-67 18% (was: 12%)" in text_of(second)
+    assert computed(second, "grade")["grade"] == "G2"
+
+
+def test_digression_is_answered_at_once_and_the_question_lapses() -> None:
+    first = turn(ConversationState(), "ask_grade", "ki67 15 grade", ki67="15")
+    second = turn(first.state, "ask_prognosis", "what is the prognosis?")
+    assert second.topics == ["prognosis"] and second.state.pending is None
+    assert second.state.case.ki67_percent == 15, "the case is kept"
+
+
+def test_several_values_at_once_answer_grade_and_stage() -> None:
+    result = turn(ConversationState(), "give_values", "pNET 2.4 cm, node neg, ki-67 2 %",
+                  site="pancreas", tumour_size="2.4", nodes="negative", ki67="2")
+    assert result.topics == ["grade", "stage"]
+    assert computed(result, "grade")["grade"] == "G1" and computed(result, "stage")["n"] == "N0"
+
+
+# --------------------------------------------------------------------------------------------
+# Context: what-if, why, start over
+# --------------------------------------------------------------------------------------------
+
+
+def test_what_if_answers_on_a_copy_and_keeps_the_recorded_case() -> None:
+    first = turn(ConversationState(), "ask_grade", "", ki67="8", mitoses="3/2mm2", site="unknown", metastasis="liver")
+    what_if = turn(first.state, "what_if", "what if the Ki-67 were 25?", ki67="25")
+    assert computed(what_if, "grade")["grade"] == "G3"
+    assert what_if.state.case == first.state.case and what_if.state.case.ki67_percent == 8
+    assert "recorded case is unchanged" in text_of(what_if)
+    bone = turn(what_if.state, "what_if", "and if there are bone mets too?", metastasis="bone")
+    assert computed(bone, "stage")["m"] == "M1c"
+    assert bone.state.case.metastatic_sites == [MetastaticSite.liver]
+
+
+def test_what_if_without_a_value_asks_which_value() -> None:
+    first = turn(ConversationState(), "ask_grade", "", ki67="8", mitoses="1/2mm2")
+    result = turn(first.state, "what_if", "what if it were different?")
+    assert "Which value should I change" in text_of(result) and result.state.case == first.state.case
+
+
+def test_why_shows_the_rules_of_the_last_result() -> None:
+    first = turn(ConversationState(), "ask_stage", "", site="unknown", metastasis="liver")
+    why = turn(first.state, "explain", "why?")
+    assert "AJCC8-M1-STAGE-IV" in text_of(why) and "AJCC8-M1A" in text_of(why)
+    assert turn(ConversationState(), "explain", "why?").messages[0].text.startswith("There is no result to explain")
+
+
+def test_start_over_clears_the_case_but_keeps_the_audience() -> None:
+    state = ConversationState(case=Case(ki67_percent=5), audience="patient", last_topic="grade",
+                              pending="mitoses", unknown_fields=["mitoses"])
+    result = turn(state, "start_over", "start over")
+    assert result.state == ConversationState(audience="patient")
+
+
+@pytest.mark.parametrize(
+    "changed, last, topics",
+    [
+        ({"ki67_percent"}, None, ["grade"]),
+        ({"ki67_percent"}, "stage", ["grade"]),
+        ({"metastatic_sites"}, "grade", ["stage"]),
+        ({"ki67_percent", "tumour_size_cm"}, None, ["grade", "stage"]),
+        ({"ki67_percent", "tumour_size_cm"}, "stage", ["stage", "grade"]),
+        ({"site"}, "stage", ["stage"]),
+        ({"site"}, None, []),
+        ({"tests_done"}, None, ["workup"]),
+        ({"ki67_percent"}, "workup", ["workup"]),
+        (set(), "grade", []),
+    ],
+)
+def test_which_computations_new_values_reanswer(changed: set, last: Any, topics: List[str]) -> None:
+    assert affected_topics(changed, last) == topics
+
+
+def test_most_useful_missing_follows_the_ask_order_and_skips_unknown() -> None:
+    missing = {"stage": ["differentiation", "invasion", "metastatic_sites"]}
+    assert most_useful_missing(missing, []) == "invasion"
+    assert most_useful_missing(missing, ["invasion"]) == "metastatic_sites"
+    assert most_useful_missing({"grade": ["differentiation", "mitoses"]}, []) == "mitoses"
+    assert most_useful_missing({"grade": []}, []) is None
+
+
+def test_question_without_values_explains_the_rules_and_asks_the_first_value() -> None:
+    result = turn(ConversationState(), "ask_grade", "How do I grade a NET from Ki-67 and mitoses?")
+    assert result.topics == ["grading_gep"] and result.state.pending == "ki67_percent"
+    staged = turn(ConversationState(), "ask_stage", "How are NETs of unknown primary staged?")
+    assert staged.topics == ["staging_unknown_primary"] and staged.state.pending == "site"
+
+
+# --------------------------------------------------------------------------------------------
+# Audience, scope, fallback, robustness
+# --------------------------------------------------------------------------------------------
+
+
+def test_audience_change_reanswers_the_last_topic_in_plain_language() -> None:
+    first = turn(ConversationState(), "ask_grade", "", ki67="3", mitoses="2/2mm2")
+    patient = turn(first.state, "choose_audience", "I'm a patient", audience="patient")
+    assert patient.state.audience == "patient" and patient.topics == ["grade"]
+    assert "In short" in text_of(patient) and "In short" not in text_of(first)
+    assert computed(patient, "grade") == computed(first, "grade"), "wording changes, never the numbers"
+
+
+def test_audience_in_a_question_never_blocks_the_answer() -> None:
+    result = turn(ConversationState(), "ask_definition", "I'm a patient, what is a NET of unknown primary?", audience="patient")
+    assert result.state.audience == "patient" and result.topics == ["net_cup"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I have chest pain and can't breathe", "emergency"),
+        ("what dose of lanreotide should my patient get?", "drug doses"),
+        ("best chemo for breast cancer?", "different kind of tumour"),
+        ("what's the weather", "outside what I cover"),
+    ],
+)
+def test_out_of_scope_says_what_is_covered(text: str, expected: str) -> None:
+    reply = out_of_scope_reply(text)
+    assert expected in reply and "neuroendocrine" in reply
+    result = turn(ConversationState(case=Case(ki67_percent=4)), "out_of_scope", text)
+    assert result.messages[0].buttons and result.state.case.ki67_percent == 4
+
+
+def test_low_confidence_gets_a_clarifying_question_with_buttons() -> None:
+    result = turn(ConversationState(), "nlu_fallback", "blorp")
+    assert "not sure" in result.messages[0].text and len(result.messages[0].buttons) == 3
+
+
+def test_low_confidence_with_clinical_values_still_uses_them() -> None:
+    result = turn(ConversationState(), "nlu_fallback", "ki67 40 poorly diff", ki67="40", differentiation="poorly")
+    assert result.topics == ["grade"] and computed(result, "grade")["category"] == "NEC"
+
+
+@pytest.mark.parametrize(
+    "intent, entities, text",
+    [
+        ("ask_grade", ents(ki67="abc"), "ki67 abc"),
+        ("ask_grade", ents(ki67="150"), "ki67 150%"),
+        ("ask_stage", ents(tumour_size="-3", site="spleen"), "spleen -3 cm"),
+        ("give_values", ents(node_count="x/y", test_result="nonsense"), "???"),
+        ("what_if", ents(mitoses="lots/2mm2"), "what if lots of mitoses"),
+        ("no_such_intent", [], "\x00\x01"),
+        ("", [{"entity": None}], ""),
+        ("ask_imaging", [], "x" * 5000),
+        ("choose_audience", ents(audience="robot"), "I'm a robot"),
+    ],
+)
+def test_nothing_the_user_types_raises(intent: str, entities: list, text: str) -> None:
+    result = handle_turn(ConversationState(), intent, entities, text, "markdown")
+    assert result.messages and all(m.text for m in result.messages)
+
+
+def test_slack_channel_gets_slack_formatting() -> None:
+    result = handle_turn(ConversationState(), "ask_grade", ents(ki67="12", mitoses="1/2mm2"), "grade?", "slack")
+    assert "*" in result.messages[0].text and "**" not in result.messages[0].text
+
+
+# --------------------------------------------------------------------------------------------
+# tests/test_stories.yml: the slot_was_set lines are the action's real effects
+# --------------------------------------------------------------------------------------------
+
+ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>\w+)\)|(?P<json>\{[^}]*\}))")
+
+
+def parse_user(annotated: str) -> Tuple[str, List[Dict[str, str]]]:
+    """Rasa's inline annotations -> plain text and entities: [12](ki67) or [text]{"entity": .., "value": ..}."""
+    entities: List[Dict[str, str]] = []
+
+    def plain(match: "re.Match[str]") -> str:
+        if match.group("entity"):
+            entities.append({"entity": match.group("entity"), "value": match.group("text")})
+        else:
+            data = json.loads(match.group("json"))
+            entities.append({"entity": data["entity"], "value": str(data.get("value", match.group("text")))})
+        return match.group("text")
+
+    return ANNOTATION.sub(plain, annotated).strip(), entities
+
+
+def slot_values(state: ConversationState) -> Dict[str, Any]:
+    """The slots as actions/actions.py sets them."""
+    return {
+        "case": state.case.model_dump(mode="json", exclude_defaults=True),
+        "audience": state.audience,
+        "last_topic": state.last_topic,
+        "pending_question": state.pending,
+        "unknown_fields": list(state.unknown_fields),
+    }
+
+
+def replay(story: Dict[str, Any]) -> None:
+    """Play a test story through handle_turn; every slot_was_set must match, and no other slot may change."""
+    state = ConversationState()
+    steps = story["steps"]
+    index = 0
+    while index < len(steps):
+        step = steps[index]
+        index += 1
+        if "intent" not in step:
+            continue
+        intent = step["intent"]
+        if "user" in step:
+            text, entities = parse_user(step["user"])
+        else:
+            text = ""
+            entities = [{"entity": k, "value": str(v)} for e in step.get("entities", []) for k, v in e.items()]
+        action = steps[index]["action"]
+        index += 1
+        if intent in UTTERED_BY_RESPONSE:
+            assert action == UTTERED_BY_RESPONSE[intent], story["story"]
+            continue
+        assert action == "action_answer", story["story"]
+        before = slot_values(state)
+        state = handle_turn(state, intent, entities, text, "markdown").state
+        after = slot_values(state)
+        recorded: Dict[str, Any] = {}
+        while index < len(steps) and "slot_was_set" in steps[index]:
+            for item in steps[index]["slot_was_set"]:
+                recorded.update(item)
+            index += 1
+        where = f"{story['story']!r}, after {text or intent!r}"
+        for slot, value in recorded.items():
+            assert after[slot] == value, f"{where}: slot {slot} is {after[slot]!r}, the story says {value!r}"
+        changed = {slot for slot in SLOTS if after[slot] != before[slot]}
+        assert changed <= set(recorded), f"{where}: slots changed but not written in the story: {changed - set(recorded)}"
+
+
+def _test_stories() -> List[Dict[str, Any]]:
+    return yaml.safe_load(TEST_STORIES.read_text())["stories"]
+
+
+def test_there_are_at_least_40_test_stories() -> None:
+    assert len(_test_stories()) >= 40
+
+
+@pytest.mark.parametrize("story", _test_stories(), ids=lambda s: s["story"][:60])
+def test_test_story_slot_effects_are_what_the_action_does(story: Dict[str, Any]) -> None:
+    replay(story)
+
+
+@pytest.mark.parametrize(
+    "text, out",
+    [
+        ("what is the best chemo for breast cancer?", True),
+        ("what dose of lanreotide should my patient get?", True),
+        ("I have crushing chest pain right now", True),
+        ("is a pNET the same as pancreatic cancer?", False),
+        ("MiNEN with an adenocarcinoma component, how is it staged?", False),
+        ("risk of bleeding after liver biopsy of a NET?", False),
+        ("which treatments exist for well-differentiated NETs?", False),
+    ],
+)
+def test_clearly_out_of_scope_whatever_the_intent(text: str, out: bool) -> None:
+    from bot.conversation import clearly_out_of_scope
+
+    assert clearly_out_of_scope(text) is out
