@@ -96,7 +96,7 @@ fi
 step "Action servers on ports ${ACTIONS_PORTS[*]}"
 for port in "${ACTIONS_PORTS[@]}"; do
   start_bg "actions-$port" "$LOG_DIR/actions-$port.log" \
-    "$VENV_ACTIONS/bin/python" -m rasa_sdk --actions actions --port "$port"
+    "$VENV_ACTIONS/bin/python" -m actions.server --port "$port"
 done
 
 # ---- nginx ----
@@ -114,7 +114,7 @@ if [ -n "${NETGUIDE_CORS_ORIGIN:-}" ]; then cors_args=(--cors "$NETGUIDE_CORS_OR
 for port in "${RASA_PORTS[@]}"; do
   SANIC_WORKERS="$SANIC_WORKERS_PER_REPLICA" \
   start_bg "rasa-$port" "$LOG_DIR/rasa-$port.log" \
-    "$VENV_RASA/bin/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" \
+    "$VENV_RASA/bin/python" -m bot.channels.rasa_server run --model "$MODEL" --endpoints "$ENDPOINTS" \
       --credentials "$CREDENTIALS" --interface 127.0.0.1 --port "$port" \
       "${api_args[@]}" "${cors_args[@]}"
 done

@@ -240,11 +240,14 @@ def test_follow_up_buttons_send_the_question_text(small_kb: KnowledgeBase) -> No
 
 
 def test_patient_wording_reads_easier_than_clinician_wording() -> None:
-    textstat = pytest.importorskip("textstat")
+    import textstat
+
     real = _real_kb()
     if real is None:
         pytest.skip("knowledge/sources.yml not written yet")
     with_patient = [s for s in real.statements if s.patient_text]
     clinician = " ".join(s.text for s in with_patient)
     patient = " ".join(s.patient_text for s in with_patient)
-    assert textstat.flesch_kincaid_grade(patient) < textstat.flesch_kincaid_grade(clinician)
+    # measured 2026-11-25: patient 7.5, clinician 11.7 (Flesch-Kincaid grade; reading ease 71 vs 50)
+    assert textstat.flesch_kincaid_grade(patient) <= 9.0
+    assert textstat.flesch_kincaid_grade(patient) < textstat.flesch_kincaid_grade(clinician) - 2
