@@ -148,16 +148,23 @@ class ProcessGroup:
         self.procs.clear()
 
 
-def rasa_run_argv(model: Path, port: int, endpoints: Optional[Path], credentials: Path) -> List[str]:
-    argv = [RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
-            "--credentials", str(credentials), "--enable-api"]
+def rasa_run_argv(model: Path, port: int, endpoints: Optional[Path], credentials: Path,
+                  netguide: bool = False) -> List[str]:
+    """NETguide runs as deployed, through its launcher (start-up checks, input guards, cached
+    action-response validation); the reference bots run with plain `rasa run`."""
+    if netguide:
+        argv = [str(Path(RASA).parent / "python"), "-m", "bot.channels.rasa_server", "run"]
+    else:
+        argv = [RASA, "run", "--enable-api"]
+    argv += ["--model", str(model), "--interface", "127.0.0.1", "--port", str(port), "--credentials", str(credentials)]
     if endpoints is not None:
         argv += ["--endpoints", str(endpoints)]
     return argv
 
 
 def actions_argv(port: int) -> List[str]:
-    return [ACTIONS_PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    """The action server as deployed: knowledge base loaded and validated before it listens."""
+    return [ACTIONS_PYTHON, "-m", "actions.server", "--port", str(port)]
 
 
 def redis_argv(port: int, workdir: Path) -> List[str]:

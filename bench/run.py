@@ -154,7 +154,8 @@ class Deployment:
             env = base_env(NETGUIDE_ACTIONS_PORT=str(actions_port or 0))
             env.update({k: v.replace("{PYTHONPATH}", env["PYTHONPATH"]) for k, v in self.rasa_env.items()})
             proc = self.group.start(f"{self.name}-rasa{index}",
-                                    rasa_run_argv(self.model, rasa_port, endpoints, self.credentials), env,
+                                    rasa_run_argv(self.model, rasa_port, endpoints, self.credentials,
+                                                  netguide=self.with_actions), env,
                                     cwd=ROOT if self.with_actions else self.model.parent.parent)
             self.rasa.append(proc)
             self.ports.append(rasa_port)

@@ -170,7 +170,20 @@ NEED_QUESTION: Dict[str, str] = {
 }
 
 
-def need_question(field: str) -> str:
+# The depth-of-invasion question in each chapter's own terms (AJCC 8 T definitions).
+INVASION_QUESTION_BY_SITE = {
+    "pancreas": "Is the tumour limited to the pancreas, or does it invade the duodenum or bile duct, "
+                "or adjacent organs or the wall of large vessels?",
+    "ampulla": "Is the tumour confined within the sphincter of Oddi, or does it invade the duodenal wall, "
+               "the pancreas, or the serosa or other organs?",
+    "appendix": "Is the tumour confined to the appendix wall, or does it reach the subserosa or mesoappendix, "
+                "or perforate the peritoneum or invade other organs?",
+}
+
+
+def need_question(field: str, site: Optional[str] = None) -> str:
+    if field == "invasion" and site in INVASION_QUESTION_BY_SITE:
+        return INVASION_QUESTION_BY_SITE[site]
     return NEED_QUESTION.get(field, f"Can you give the {field.replace('_', ' ')}?")
 
 

@@ -148,6 +148,30 @@ VALUE_BUTTONS: Dict[str, List[Dict[str, str]]] = {
     ],
 }
 
+def _invasion_button(title: str, invasion: str) -> Dict[str, str]:
+    return {"title": title, "payload": '/give_values{"invasion": "%s"}' % invasion}
+
+
+# Depth-of-invasion choices in each chapter's own terms (values of bot.models.Invasion).
+INVASION_BUTTONS_BY_SITE: Dict[str, List[Dict[str, str]]] = {
+    "pancreas": [
+        _invasion_button("Limited to the pancreas", "confined"),
+        _invasion_button("Into duodenum or bile duct", "duodenum_or_bile_duct"),
+        _invasion_button("Adjacent organs or large vessels", "serosa_or_adjacent_organs"),
+    ],
+}
+INVASION_BUTTONS_GI = [
+    _invasion_button("Mucosa or submucosa only", "confined"),
+    _invasion_button("Into the muscularis propria", "muscularis_propria"),
+    _invasion_button("Through to the subserosa", "subserosa"),
+    _invasion_button("Serosa or other organs", "serosa_or_adjacent_organs"),
+]
+
+
+def invasion_buttons(site: Optional[str]) -> List[Dict[str, str]]:
+    return INVASION_BUTTONS_BY_SITE.get(site or "", INVASION_BUTTONS_GI) + [NOT_KNOWN_BUTTON]
+
+
 # Which missing value to ask for first, per computation (Case field names as the results list them).
 # Grading: a missing index, then the site, then morphology; staging: site, size or depth, nodes, metastases.
 ASK_ORDER: Dict[str, Tuple[str, ...]] = {
@@ -424,9 +448,10 @@ class _Turn:
             return None
         from bot.answer_tables import need_question
 
-        question = need_question(field)
+        site = self.state.case.site.value if self.state.case.site else None
+        question = need_question(field, site)
         tail = "" if field == "site" else ASK_TAIL
-        buttons = list(VALUE_BUTTONS.get(field, [NOT_KNOWN_BUTTON]))
+        buttons = list(invasion_buttons(site) if field == "invasion" else VALUE_BUTTONS.get(field, [NOT_KNOWN_BUTTON]))
         # the widget and socketio show buttons on the last message only: repeat the answer's
         # first follow-up questions here so they are not lost behind the value question
         answer_follow_ups = next((m.buttons for m in reversed(self.messages) if m.buttons), [])

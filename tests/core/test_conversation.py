@@ -386,3 +386,19 @@ def test_clearly_out_of_scope_whatever_the_intent(text: str, out: bool) -> None:
     from bot.conversation import clearly_out_of_scope
 
     assert clearly_out_of_scope(text) is out
+
+
+def test_depth_question_uses_the_chapter_terms_and_its_buttons_set_the_value():
+    from bot.conversation import ConversationState, handle_turn
+
+    first = handle_turn(ConversationState(), "ask_stage",
+                        [{"entity": "site", "value": "pancreas"}, {"entity": "tumour_size", "value": "2.4"},
+                         {"entity": "nodes", "value": "negative"}, {"entity": "no_metastasis", "value": "any"}],
+                        "pNET 2.4 cm node neg no mets, stage?", "markdown")
+    asked = first.messages[-1]
+    assert "limited to the pancreas" in asked.text
+    limited = next(b for b in asked.buttons if b["title"] == "Limited to the pancreas")
+    assert limited["payload"] == '/give_values{"invasion": "confined"}'
+    second = handle_turn(first.state, "give_values", [{"entity": "invasion", "value": "confined"}], limited["payload"], "markdown")
+    assert second.state.case.invasion.value == "confined"
+    assert any("Stage II" in m.text or "stage II" in m.text for m in second.messages), [m.text[:200] for m in second.messages]
