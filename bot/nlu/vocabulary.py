@@ -127,7 +127,9 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
         r"|lamina\s+propria",
         "confined",
     ),
-    (r"muscularis\s+propria|muscularis|muscular\s+(?:layer|wall)", "muscularis_propria"),
+    # "MP" alone is ambiguous; only after an invasion verb ("invades MP", "into the MP")
+    (r"muscularis\s+propria|muscularis|musc\.?\s+prop\w*|muscular\s+(?:layer|wall)|" + _INVADES + r"mp\b",
+     "muscularis_propria"),
     (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)", "subserosa"),
     (
         _INVADES + r"(?:pancreas|pancreatic\s+(?:parenchyma|head|tissue)|peri-?pancreatic\s+(?:fat|tissue|adipose"

@@ -191,6 +191,9 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
         ("ihc", "ttf1:negative")})),
     # --- invasion
     ("invades muscularis propria", E({("invasion", "muscularis_propria")})),
+    ("1.2 cm ileal NET invades MP", E({("tumour_size", "1.2"), ("site", "jejunum_ileum"), ("invasion", "muscularis_propria")})),
+    ("rectal NET, musc prop involved", E({("site", "rectum"), ("invasion", "muscularis_propria")})),
+    ("MP cardiologist referral", E(set())),  # "MP" alone is not a depth
     ("confined to submucosa", E({("invasion", "confined")})),
     ("serosal involvement", E({("invasion", "serosa_or_adjacent_organs")})),
     ("invades duodenum", E({("invasion", "duodenum_or_bile_duct")})),  # NOT site duodenum
