@@ -16,6 +16,7 @@ The dialogue in one place:
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -119,52 +120,53 @@ NOT_KNOWN_BUTTON = {"title": "Not known", "payload": "not known"}
 
 # Buttons offered with the question for a missing value. Intent payloads skip the NLU, so a click is
 # always understood; "not known" is plain text, recognised while the question is pending.
+def _value_button(title: str, entity: str, value: str) -> Dict[str, str]:
+    """A button that gives one value, as a /give_values payload with the entity the extractor would emit."""
+    return {"title": title, "payload": "/give_values" + json.dumps({entity: value})}
+
+
 VALUE_BUTTONS: Dict[str, List[Dict[str, str]]] = {
     "site": [
-        {"title": "Unknown primary", "payload": '/give_values{"site": "unknown"}'},
-        {"title": "Pancreas", "payload": '/give_values{"site": "pancreas"}'},
-        {"title": "Small intestine", "payload": '/give_values{"site": "jejunum_ileum"}'},
-        {"title": "Lung", "payload": '/give_values{"site": "lung"}'},
+        _value_button("Unknown primary", "site", "unknown"),
+        _value_button("Pancreas", "site", "pancreas"),
+        _value_button("Small intestine", "site", "jejunum_ileum"),
+        _value_button("Lung", "site", "lung"),
     ],
     "differentiation": [
-        {"title": "Well differentiated", "payload": '/give_values{"differentiation": "well"}'},
-        {"title": "Poorly differentiated", "payload": '/give_values{"differentiation": "poorly"}'},
+        _value_button("Well differentiated", "differentiation", "well"),
+        _value_button("Poorly differentiated", "differentiation", "poorly"),
         NOT_KNOWN_BUTTON,
     ],
     "necrosis": [
-        {"title": "Necrosis present", "payload": '/give_values{"necrosis": "present"}'},
-        {"title": "No necrosis", "payload": '/give_values{"necrosis": "absent"}'},
+        _value_button("Necrosis present", "necrosis", "present"),
+        _value_button("No necrosis", "necrosis", "absent"),
         NOT_KNOWN_BUTTON,
     ],
     "nodes_positive": [
-        {"title": "Nodes positive", "payload": '/give_values{"nodes": "positive"}'},
-        {"title": "Nodes negative", "payload": '/give_values{"nodes": "negative"}'},
+        _value_button("Nodes positive", "nodes", "positive"),
+        _value_button("Nodes negative", "nodes", "negative"),
         NOT_KNOWN_BUTTON,
     ],
     "metastatic_sites": [
-        {"title": "No distant metastases", "payload": '/give_values{"no_metastasis": "any"}'},
-        {"title": "Liver metastases", "payload": '/give_values{"metastasis": "liver"}'},
+        _value_button("No distant metastases", "no_metastasis", "any"),
+        _value_button("Liver metastases", "metastasis", "liver"),
         NOT_KNOWN_BUTTON,
     ],
 }
-
-def _invasion_button(title: str, invasion: str) -> Dict[str, str]:
-    return {"title": title, "payload": '/give_values{"invasion": "%s"}' % invasion}
-
 
 # Depth-of-invasion choices in each chapter's own terms (values of bot.models.Invasion).
 INVASION_BUTTONS_BY_SITE: Dict[str, List[Dict[str, str]]] = {
     "pancreas": [
-        _invasion_button("Limited to the pancreas", "confined"),
-        _invasion_button("Into duodenum or bile duct", "duodenum_or_bile_duct"),
-        _invasion_button("Adjacent organs or large vessels", "serosa_or_adjacent_organs"),
+        _value_button("Limited to the pancreas", "invasion", "confined"),
+        _value_button("Into duodenum or bile duct", "invasion", "duodenum_or_bile_duct"),
+        _value_button("Adjacent organs or large vessels", "invasion", "serosa_or_adjacent_organs"),
     ],
 }
 INVASION_BUTTONS_GI = [
-    _invasion_button("Mucosa or submucosa only", "confined"),
-    _invasion_button("Into the muscularis propria", "muscularis_propria"),
-    _invasion_button("Through to the subserosa", "subserosa"),
-    _invasion_button("Serosa or other organs", "serosa_or_adjacent_organs"),
+    _value_button("Mucosa or submucosa only", "invasion", "confined"),
+    _value_button("Into the muscularis propria", "invasion", "muscularis_propria"),
+    _value_button("Through to the subserosa", "invasion", "subserosa"),
+    _value_button("Serosa or other organs", "invasion", "serosa_or_adjacent_organs"),
 ]
 
 

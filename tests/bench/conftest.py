@@ -11,9 +11,5 @@ from servers import Servers  # noqa: E402
 def servers(tmp_path_factory):
     """The real action server and Rasa server, started once per test module."""
     running = Servers(workdir=tmp_path_factory.mktemp("bench-servers"))
-    try:
-        running.start_actions()
-        running.start_rasa()
+    with running.running():
         yield running
-    finally:
-        running.stop()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import requests
 
@@ -153,9 +155,20 @@ class Servers:
         self._stop(self.rasa_process)
         self.rasa_process = None
 
+    @contextmanager
+    def running(self) -> Iterator["Servers"]:
+        """The action server, then the Rasa server; both stopped on exit, also when starting failed."""
+        try:
+            self.start_actions()
+            self.start_rasa()
+            yield self
+        finally:
+            self.stop()
+
     def stop(self) -> None:
         for proc in self.processes:
             if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)  # a test may have frozen it (SIGSTOP): let it exit cleanly
                 proc.terminate()
         for proc in self.processes:
             try:

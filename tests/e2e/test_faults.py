@@ -29,14 +29,8 @@ QUESTION = "Ki-67 is 12% and 1 mitosis per 2 mm2, what grade?"
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     running = Servers(workdir=tmp_path_factory.mktemp("faults"), extra_env={"NETGUIDE_ACTION_TIMEOUT": str(ACTION_TIMEOUT_S)})
-    try:
-        running.start_actions()
-        running.start_rasa()
+    with running.running():  # stop() also resumes a frozen action server
         yield running
-    finally:
-        if running.actions_process is not None and running.actions_process.poll() is None:
-            os.kill(running.actions_process.pid, signal.SIGCONT)  # never leave a stopped process behind
-        running.stop()
 
 
 def test_action_server_down_gives_a_short_message_and_answers_resume(servers):

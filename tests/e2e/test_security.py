@@ -24,12 +24,8 @@ def servers(tmp_path_factory):
     running = Servers(workdir=tmp_path_factory.mktemp("security"), extra_env={
         "NETGUIDE_ENABLE_API": "1", "NETGUIDE_API_TOKEN": TOKEN, "NETGUIDE_CORS_ORIGIN": WIDGET_ORIGIN,
         "NETGUIDE_HOST": ""})
-    try:
-        running.start_actions()
-        running.start_rasa()
+    with running.running():
         yield running
-    finally:
-        running.stop()
 
 
 def listening_addresses(port: int) -> set:

@@ -51,11 +51,9 @@ def slack(tmp_path_factory):
     }, indent=2))
     servers = Servers(workdir=workdir, credentials_path=credentials, extra_env={k: None for k in CLEARED_ENV})
     try:
-        servers.start_actions()
-        servers.start_rasa()
-        yield SlackSession(servers, fake)
+        with servers.running():
+            yield SlackSession(servers, fake)
     finally:
-        servers.stop()
         fake.stop()
 
 

@@ -188,13 +188,11 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     # the Rasa server allows exactly the page's origin, as `make run` does (bot/channels/rasa_server.py)
     servers.extra_env["NETGUIDE_CORS_ORIGIN"] = site.url
     try:
-        servers.start_actions()
-        servers.start_rasa()
-        yield Stack(servers, relay, site)
+        with servers.running():
+            yield Stack(servers, relay, site)
     finally:
         site.stop()
         relay.cut()
-        servers.stop()
 
 
 class Browser:
