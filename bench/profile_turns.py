@@ -43,10 +43,13 @@ def main() -> None:
     parser.add_argument("--pyspy", default="/tmp/pyspy/bin/py-spy")
     parser.add_argument("--messages", type=int, default=120)
     parser.add_argument("--filter", default="", help="only frames containing this text (e.g. 'rasa/')")
+    parser.add_argument("--keep", type=Path, default=None, help="copy the collapsed stacks into this folder")
+    parser.add_argument("--top", type=int, default=45, help="how many frames to print per process")
+    parser.add_argument("--model", type=Path, default=None, help="model archive (default: the current one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="netguide-profile-") as scratch:
         workdir = Path(scratch)
-        deployment = Deployment("profile", current_model(), True, workdir)
+        deployment = Deployment("profile", args.model or current_model(), True, workdir)
         try:
             deployment.start()
             convs = conversations()
@@ -66,7 +69,10 @@ def main() -> None:
                 spy.wait(timeout=30)
             for name, out, _ in spies:
                 print(f"\n=== {name} ===")
-                print(top(out, 45, args.filter) if out.exists() else "no samples (py-spy needs ptrace permission)")
+                print(top(out, args.top, args.filter) if out.exists() else "no samples (py-spy needs ptrace permission)")
+                if args.keep and out.exists():
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    (args.keep / out.name).write_text(out.read_text())
         finally:
             deployment.stop()
 

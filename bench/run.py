@@ -106,21 +106,27 @@ def netguide_training(retrain: bool) -> Dict[str, object]:
 
 # ---- serving -----------------------------------------------------------------------------------------
 
+def shipped_endpoints() -> Dict:
+    """The shipped endpoints.yml: NETguide is measured with the stores and action settings users get."""
+    return yaml.safe_load((ROOT / "endpoints.yml").read_text())
+
+
 def endpoints_file(workdir: Path, actions_port: Optional[int], store: str, redis_port: Optional[int] = None) -> Optional[Path]:
-    lines = []
+    shipped = shipped_endpoints()
+    config: Dict = {}
     if actions_port:
-        lines.append(f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n")
+        config["action_endpoint"] = {**shipped["action_endpoint"], "url": f"http://127.0.0.1:{actions_port}/webhook"}
     if store == "sqlite":
-        lines.append(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n")
+        config["tracker_store"] = {**shipped["tracker_store"], "db": str(workdir / "tracker.db")}
     elif store == "memory":
         pass  # Rasa's default: InMemoryTrackerStore
     elif store == "redis":
-        lines.append(f"tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n  key_prefix: bench\n")
-        lines.append(f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 1\n  key_prefix: bench\n")
-    if not lines:
+        config["tracker_store"] = {"type": "redis", "url": "127.0.0.1", "port": redis_port, "db": 0, "key_prefix": "bench"}
+        config["lock_store"] = {"type": "redis", "url": "127.0.0.1", "port": redis_port, "db": 1, "key_prefix": "bench"}
+    if not config:
         return None
     path = workdir / f"endpoints-{store}-{actions_port or 'none'}.yml"
-    path.write_text("".join(lines))
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
 

@@ -29,6 +29,7 @@ from bot.answer_tables import (
     TOPIC_LABELS,
     RuleLink,
     need_question,
+    question_statement_ids,
     rule_link,
 )
 from bot.knowledge import (
@@ -42,7 +43,7 @@ from bot.knowledge import (
     Verification,
     load_knowledge,
 )
-from bot.models import Case, Differentiation, GradeResult, ReviewStatus, Site, Syndrome
+from bot.models import Case, Differentiation, GradeResult, MitoticUnit, ReviewStatus, Site, Syndrome
 
 AUDIENCES = ("clinician", "patient")
 BANNER_TEXT = "Educational purpose only; parts of this answer are pending human review"
@@ -82,6 +83,17 @@ DECISIVE_GRADE_RULES = frozenset(
     }
 )
 NOT_GRADABLE = "not gradable"
+
+# Stage outcomes whose rule lines read poorly as an answer: (headline, sentence) for the direct answer,
+# backed by the statements of every rule line; the rule lines stay in the trace.
+STAGE_SENTENCE = {
+    "AJCC8-CUP-M0-NO-GROUP": (
+        "No AJCC stage group can be assigned",
+        "the primary is unknown, so T is TX (primary tumour cannot be assessed), and there are no distant "
+        "metastases (M0). The N categories and stage groups belong to the site-specific AJCC 8 chapters, so "
+        "nodal-only disease without a known primary cannot be given a stage group",
+    ),
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,14 +221,18 @@ def compose_answer(
     kb: Optional[KnowledgeBase] = None,
     max_guideline: Optional[int] = MAX_GUIDELINE_BULLETS,
     max_research: Optional[int] = MAX_RESEARCH_BULLETS,
+    question: str = "",
 ) -> Answer:
     """The cited answer for a knowledge topic or a computed question ('grade', 'stage', 'workup').
 
     `max_guideline` / `max_research` cap the bullets (None: every statement selected is shown).
+    `question` is the user's wording: statements that answer its words (answer_tables.QUESTION_CUES)
+    lead an information answer and are kept first under the caps.
     """
     kb = kb if kb is not None else load_knowledge()
     composer = _Composer(kb, topic, audience if audience in AUDIENCES else "clinician")
     composer.caps = {Tier.guideline: max_guideline, Tier.research: max_research}
+    composer.asked_ids = [sid for sid in question_statement_ids(question) if sid in kb.statement_files]
     if topic not in ANSWERABLE_TOPICS:
         composer.abstain(AbstainKind.out_of_scope, "This question is outside what I cover.")
     elif topic == "grade":
@@ -260,6 +276,7 @@ class _Composer:
         self.omitted: List[str] = []
         self.follow_up_key = topic
         self.caps: Dict[Tier, Optional[int]] = {Tier.guideline: None, Tier.research: None}
+        self.asked_ids: List[str] = []  # statements that answer the question's words, most direct first
 
     # --- statement picking ---
 
@@ -370,9 +387,16 @@ class _Composer:
 
     # --- information topics ---
 
+    def asked_in_topic(self) -> List[Statement]:
+        """The statements the question asks for that belong to this topic, whatever the recorded case."""
+        asked = [self.kb.statement(sid) for sid in self.asked_ids]
+        return [s for s in asked if self.topic in s.topics and not s.is_rejected]
+
     def information(self, case: Optional[Case]) -> None:
         self.context = CaseContext.from_case(case)
-        statements = self.kb.statements_for(self.topic, self.context)
+        asked = self.asked_in_topic()
+        asked_ids = {s.id for s in asked}
+        statements = asked + [s for s in self.kb.statements_for(self.topic, self.context) if s.id not in asked_ids]
         if not statements:
             if self.kb.has_topic(self.topic):
                 self.abstain(AbstainKind.no_content, "None of the reviewed statements on this topic applies to this case.")
@@ -380,7 +404,7 @@ class _Composer:
                 self.abstain(AbstainKind.no_content, "This topic has no reviewed statements yet.")
             return
         guideline = [s for s in statements if s.tier == Tier.guideline]
-        lead = (guideline or statements)[0]
+        lead = asked[0] if asked else (guideline or statements)[0]
         self.direct.append(self.statement_sentence(lead))
         self.add_statements(s for s in statements if s is not lead)
 
@@ -399,11 +423,12 @@ class _Composer:
         def backing(rule_id: str) -> List[Optional[Statement]]:
             return self.rule_backing(rule_id, rule_topics.get(rule_id, main_topic))
 
-        decisive = [(rid, line) for rid, line in zip(result.rule_ids, result.trace) if rid in DECISIVE_GRADE_RULES]
-        others = [(rid, line) for rid, line in zip(result.rule_ids, result.trace) if rid not in DECISIVE_GRADE_RULES]
+        pairs = list(zip(result.rule_ids, result.trace))
+        decisive = [(rid, line) for rid, line in pairs if rid in DECISIVE_GRADE_RULES]
         headline = result.category + (" (provisional)" if result.provisional else "")
         label = "No grade yet" if result.category == NOT_GRADABLE else f"{headline}, {result.system}"
-        detail = "; ".join(line for _, line in decisive)
+        # the direct answer says the result in a sentence; every rule line stays in the trace below
+        detail = grade_sentence(case, result) or "; ".join(line for _, line in decisive)
         direct = self.cite(f"{label}: {detail}" if detail else label, [s for rid, _ in decisive for s in backing(rid)])
         if direct:
             self.direct.append(direct)
@@ -430,7 +455,7 @@ class _Composer:
             sections=[
                 s
                 for s in (
-                    self.section("trace", (self.cite(line, backing(rid)) for rid, line in others)),
+                    self.section("trace", (self.cite(line, backing(rid)) for rid, line in pairs)),
                     self.section("caveats", self.flag_lines(result.flags, main_topic)),
                     self.section("what_ifs", what_if_lines),
                 )
@@ -491,15 +516,22 @@ class _Composer:
         if result.stage_group:
             headline = f"Stage {result.stage_group}"
         elif not result.staged:
-            headline = "No AJCC 8 NET stage group"
+            headline = "No AJCC stage group"
         else:
             headline = "Stage group not assigned yet"
         where = result.chapter or result.edition
         label = f"{headline} ({where}{', ' + tnm if tnm else ''})"
         pairs = list(zip(result.rule_ids, result.trace))
         decisive = pairs[-1:]
+        sentence = STAGE_SENTENCE.get(decisive[0][0]) if decisive else None
+        if sentence:
+            # the sentence sums up every rule line, which all stay in the trace
+            headline, detail, pairs_shown, summed_up = sentence[0], sentence[1], pairs, pairs
+            label = f"{headline} ({where}{', ' + tnm if tnm else ''})"
+        else:
+            detail, pairs_shown, summed_up = (decisive[0][1] if decisive else ""), pairs[:-1], decisive
         direct = self.cite(
-            f"{label}: {decisive[0][1]}" if decisive else label, [s for rid, _ in decisive for s in backing(rid)]
+            f"{label}: {detail}" if detail else label, [s for rid, _ in summed_up for s in backing(rid)]
         )
         if direct:
             self.direct.append(direct)
@@ -516,7 +548,7 @@ class _Composer:
             sections=[
                 s
                 for s in (
-                    self.section("trace", (self.cite(line, backing(rid)) for rid, line in pairs[:-1])),
+                    self.section("trace", (self.cite(line, backing(rid)) for rid, line in pairs_shown)),
                     self.section("caveats", self.flag_lines(result.flags, "staging")),
                     self.section("what_ifs", what_if_lines),
                 )
@@ -619,15 +651,19 @@ class _Composer:
 
     def most_relevant(self, statements: List[Statement]) -> List[Statement]:
         """Keep at most the capped number of bullets per tier, in their selection order. Relevance: the
-        statements behind the direct answer, then those specific to the case (brought in by the result),
-        then those the computed lines cite (their references are listed either way), then the rest."""
+        statements that answer the question's words, then those behind the direct answer, then those
+        specific to the case (brought in by the result), then those the computed lines cite (their
+        references are listed either way), then the rest."""
         direct = {sid for item in self.direct for sid in item.statement_ids}
         cited = set()
         if self.computed:
             cited = {sid for section in self.computed.sections for line in section.lines for sid in line.statement_ids}
+        asked = {sid: i for i, sid in enumerate(self.asked_ids)}
 
         def rank(position: int) -> Tuple[int, int, int]:
             statement = statements[position]
+            if statement.id in asked:
+                return (-1, asked[statement.id], position)
             specificity = self.context.specificity(statement.applies_to)
             group = 0 if statement.id in direct else 1 if specificity > 0 else 2 if statement.id in cited else 3
             return (group, -specificity, position)
@@ -680,6 +716,64 @@ class _Composer:
         answer.pending_review = _pending_review(answer)
         answer.banner = _banner(answer.pending_review)
         return answer
+
+
+def grade_sentence(case: Case, result: GradeResult) -> str:
+    """The grade in words, from the same scales the grading rules use: each index with its band and
+    grade, how they combine, and what differentiation adds. Empty when there is nothing to combine
+    (not gradable): the rule line is the answer then."""
+    from bot import grading
+
+    if result.category == NOT_GRADABLE:
+        return ""
+    mitoses = grading.mitoses_per_2mm2(case.mitoses, case.mitoses_unit) if case.mitoses is not None else None
+    converted = case.mitoses_unit != MitoticUnit.per_2mm2
+
+    def index_text(scale: "grading.ThreeBandScale", value: float, label: str, approx: bool = False) -> str:
+        where = scale.where(value)  # "Mitoses 1 per 2 mm² is below 2 per 2 mm²"
+        if approx:
+            where = where.replace(f"{scale.index} ", f"{scale.index} about ", 1)
+        if scale.index == "Mitoses":
+            where = "m" + where[1:]
+        return f"{where} ({label})"
+
+    if result.system == grading.SYSTEM_THORACIC:
+        if mitoses is None:
+            return ""
+        where = index_text(grading.THORACIC_MITOSES_SCALE, mitoses, "mitotic band", converted).rsplit(" (", 1)[0]
+        where = _capitalise(where)
+        if case.necrosis is None and grading.THORACIC_MITOSES_SCALE.band(mitoses) == 0:
+            return (f"{where} and necrosis is not stated: typical carcinoid if there is no necrosis, "
+                    "atypical carcinoid if necrosis is present")
+        necrosis = {True: "with necrosis", False: "without necrosis", None: "(necrosis not stated)"}[case.necrosis]
+        words = grading.THORACIC_GRADE_WORDS.get(result.category, "")
+        shown = f" ({words})" if words and words not in result.category.replace("-", " ") else ""
+        return f"{where} {necrosis}, which makes it {result.category}{shown}"
+
+    if result.category == grading.NEC:
+        return ("poorly differentiated morphology makes it a neuroendocrine carcinoma (small or large cell type); "
+                "NECs are high grade by definition and are not given G1-G3")
+
+    ki67_grade = grading.grade_from_ki67(case.ki67_percent) if case.ki67_percent is not None else None
+    mitotic_grade = grading.grade_from_mitoses(mitoses) if mitoses is not None else None
+    parts = []
+    if ki67_grade:
+        parts.append(index_text(grading.KI67_SCALE, case.ki67_percent, ki67_grade))
+    if mitotic_grade:
+        parts.append(index_text(grading.GEP_MITOSES_SCALE, mitoses, mitotic_grade, converted))
+    text = " and ".join(parts)
+    if ki67_grade and mitotic_grade:
+        text += "; the higher grade applies" if ki67_grade != mitotic_grade else f"; both give {result.grade}"
+    elif result.grade != grading.GRADES[-1]:
+        absent = "mitotic count" if ki67_grade else "Ki-67 index"
+        text += f"; the {absent} was not given and could only raise the grade"
+    text += "."
+    if result.grade == grading.GRADES[-1] and case.differentiation != Differentiation.well:
+        text += " Morphology is needed to tell a well-differentiated NET G3 from a poorly differentiated NEC"
+    elif case.differentiation != Differentiation.well:
+        text += (" Differentiation was not stated: this reads it as a well-differentiated NET "
+                 "(a poorly differentiated tumour would be NEC whatever its index)")
+    return text
 
 
 def _least_reviewed(statuses: Iterable[ReviewStatus]) -> ReviewStatus:

@@ -7,9 +7,11 @@ knowledge base; no clinical claim lives in this file.
 
 from __future__ import annotations
 
+import re
 from typing import Dict, Optional, Tuple
 
 from bot.knowledge import KNOWLEDGE_TOPICS
+from bot.topics import G3_VS_NEC, HOW_COMMON
 
 COMPUTED_TOPICS: Tuple[str, ...] = ("grade", "stage", "workup")
 ANSWERABLE_TOPICS: Tuple[str, ...] = COMPUTED_TOPICS + KNOWLEDGE_TOPICS
@@ -293,6 +295,40 @@ FLAG_STATEMENTS: Dict[str, Tuple[str, ...]] = {
     "nec_discordant": ("definitions.differentiation_decides_net_g3_vs_nec", "grading_gep.poorly_differentiated_low_ki67_rule"),
     "lung_boundary_10": ("grading_lung.boundary_at_10_mitoses",),
     "site_unknown_m1": ("staging_unknown_primary.any_m1_is_stage_iv",),
+    "n1_assumes_no_mesenteric_mass": ("staging.jejunum_ileum",),
     "differentiation_not_given": ("staging.scope_well_differentiated_only",),
     "g3_morphology_needed": ("definitions.differentiation_decides_net_g3_vs_nec",),
 }
+
+
+# Words of the question -> the statements that answer it, most direct first. Within the topic being
+# answered, these lead the answer and come first within their tier's bullet cap, so a capped answer
+# keeps the sentence the question asked for. They are shown even when the recorded case falls outside
+# their applies_to: the question itself names what they are about (e.g. NET G3 while the case is a
+# NEC). Statements of other topics are never pulled in. Patterns are matched on the lowercased question.
+_PPI = r"\bppis?\b|omeprazole|esomeprazole|pantoprazole|lansoprazole|rabeprazole|proton.?pump|\bh2(ra)?s?\b|h2.?(blocker|receptor)"
+QUESTION_CUES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    (_PPI, ("labs_cga.pdq_sensitive_not_specific", "labs_cga.ppi_two_week_washout",
+            "labs_cga.h2ra_substitution_conflict")),
+    (r"\bprrt\b|lutetium|177.?lu|lu.?177|lutathera|radioligand|radionuclide therap|peptide receptor|netter",
+     ("treatment_well_differentiated.netter1", "treatment_well_differentiated.prrt_rotterdam_cohort")),
+    (G3_VS_NEC,
+     ("treatment_net_g3.scarce_data", "treatment_net_g3.differs_from_nec",
+      "definitions.differentiation_decides_net_g3_vs_nec", "treatment_net_g3.guideline_scope")),
+    # how often the primary stays unknown after a workup, before how often NETs present without one
+    (r"(how often|how many|proportion|percent|chance|likel).{0,40}(\bfound|\bfind|locali[sz]|detect|identif|"
+     r"stays? unknown|remains?|never)",
+     ("net_cup.presentation_rate_is_not_residual_rate",)),
+    (HOW_COMMON,
+     ("net_cup.share_of_all_nets", "net_cup.share_of_metastatic_nens")),
+)
+
+
+def question_statement_ids(question: str) -> Tuple[str, ...]:
+    """The statements that answer a question's words, in QUESTION_CUES order, without repeats."""
+    lowered = (question or "").lower()
+    ids: Dict[str, None] = {}
+    for pattern, statement_ids in QUESTION_CUES:
+        if re.search(pattern, lowered):
+            ids.update(dict.fromkeys(statement_ids))
+    return tuple(ids)

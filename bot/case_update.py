@@ -101,7 +101,8 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
         data[field_name] = value
         update.changed.append(field_name)
 
-    for raw in _values(entities, "ki67")[-1:]:
+    ki67_values = list(dict.fromkeys(_values(entities, "ki67")))
+    for raw in ki67_values[-1:] if len(ki67_values) == 1 else []:
         try:
             value, note = parse_ki67(raw)
             set_field("ki67_percent", value)
@@ -109,7 +110,12 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
                 update.notes.append(note)
         except ValueError:
             problems.append(f"I could not read the Ki-67 value '{raw}'.")
-    for raw in _values(entities, "mitoses")[-1:]:
+    if len(ki67_values) > 1:
+        _several_ki67(ki67_values, set_field, update)
+    mitoses_values = list(dict.fromkeys(_values(entities, "mitoses")))
+    if len(mitoses_values) > 1:
+        _several_mitoses(mitoses_values, set_field, update)
+    for raw in mitoses_values if len(mitoses_values) == 1 else []:
         try:
             count, unit, note = parse_mitoses(raw)
             set_field("mitoses", count)
@@ -167,6 +173,77 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
     return update
 
 
+SEVERAL_KI67 = (
+    "Several Ki-67 values were given ({values}). I graded on the highest, {used}, the cautious choice: "
+    "a lower value can only give the same grade or a lower one. If the values come from different samples "
+    "or tumours, tell me which one to use (e.g. \"Ki-67 was {lowest}\")."
+)
+
+
+def _several_ki67(raws: List[str], set_field: Any, update: CaseUpdate) -> None:
+    """'ki67 15 vs 5', '5% on biopsy, 15% on resection': never keep one silently. Grade on the highest
+    (the cautious choice; which sample should grade is not among the verified facts, so the text makes no
+    clinical claim about it) and show every value; a value that cannot be used is reported with the field named."""
+    readable: List[tuple[float, str]] = []
+    for raw in raws:
+        try:
+            value, _ = parse_ki67(raw)
+        except ValueError:
+            update.problems.append(f"I could not read the Ki-67 value '{raw}'.")
+            continue
+        if not 0 <= value <= 100:
+            update.problems.append(
+                f"The Ki-67 value {raw}% is not possible (a Ki-67 index lies between 0 and 100%); I did not use it."
+            )
+            continue
+        readable.append((value, raw))
+    if not readable:
+        return
+    used, used_raw = max(readable)
+    set_field("ki67_percent", used)
+    if len(readable) > 1:
+        update.notes.append(SEVERAL_KI67.format(
+            values=", ".join(f"{raw}%" for _, raw in readable), used=f"{used_raw}%", lowest=f"{min(readable)[1]}%",
+        ))
+
+
+SEVERAL_MITOSES = (
+    "Several mitotic counts were given ({values}). I graded on the highest, {used}, the cautious choice: "
+    "a lower count can only give the same grade or a lower one. If the counts come from different samples "
+    "or tumours, tell me which one to use (e.g. \"mitoses {lowest}\")."
+)
+
+
+def _several_mitoses(raws: List[str], set_field: Any, update: CaseUpdate) -> None:
+    """'mitoses 3/2mm2 and 8/2mm2', '4 per 2mm2 on biopsy and 12 on resection': the same handling as several
+    Ki-67 values (_several_ki67): grade on the highest count, show every count, ask which one if they differ."""
+    readable: List[tuple[float, str, MitoticUnit, Optional[str]]] = []
+    for raw in raws:
+        try:
+            count, unit, note = parse_mitoses(raw)
+        except ValueError:
+            update.problems.append(f"I could not read the mitotic count '{raw}'.")
+            continue
+        readable.append((count, raw, unit, note))
+    if not readable:
+        return
+    used = max(readable, key=lambda r: r[0])
+    set_field("mitoses", used[0])
+    set_field("mitoses_unit", used[2])
+    if used[3] and "/" not in used[1]:
+        update.notes.append(used[3])  # no area given: say it is read per 2 mm2
+    lowest = min(readable, key=lambda r: r[0])
+    update.notes.append(SEVERAL_MITOSES.format(
+        values=", ".join(_mitoses_words(r[1]) for r in readable), used=_mitoses_words(used[1]),
+        lowest=_mitoses_words(lowest[1]),
+    ))
+
+
+def _mitoses_words(raw: str) -> str:
+    count, _, unit = raw.partition("/")
+    return f"{count} {UNIT_WORDS[MITOTIC_UNITS[unit]]}" if unit in MITOTIC_UNITS else count
+
+
 def _validated(previous: Case, data: Dict[str, Any], update: CaseUpdate) -> Case:
     """Validate the merged case; drop only the fields that are invalid and say why."""
     for _ in range(len(data)):
@@ -196,7 +273,7 @@ YES_REPLY = re.compile(r"^\W*(?:yes|yeah|yep|y|correct|present|positive|pos|invo
 NO_REPLY = re.compile(r"^\W*(?:no|nope|n|none|absent|negative|neg|nil|not\s+involved)\b", re.IGNORECASE)
 NUMBER_REPLY = re.compile(
     r"^\s*(?:it\s+(?:is|was)\s+|about\s+|approx(?:imately|\.)?\s+|~\s*)?"
-    r"(?P<bound>[<>]=?\s*)?(?P<low>\d+(?:[.,]\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:[.,]\d+)?))?\s*(?P<unit>%|cm|mm)?\W*$",
+    r"(?P<bound>[<>]=?\s*)?(?P<sign>-)?(?P<low>\d+(?:[.,]\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:[.,]\d+)?))?\s*(?P<unit>%|cm|mm)?\W*$",
     re.IGNORECASE,
 )
 MAX_REPLY_WORDS = 5  # longer messages are read by the NLU alone
@@ -266,7 +343,8 @@ def reply_entities(pending: str, text: str, intent: str, entities: List[Dict[str
 
 def _number_value(pending: str, match: "re.Match[str]") -> str:
     bound = (match.group("bound") or "").replace(" ", "")
-    low, high = match.group("low").replace(",", "."), match.group("high")
+    # a minus sign is kept so that "-5" is refused with the field named, never read as 5
+    low, high = (match.group("sign") or "") + match.group("low").replace(",", "."), match.group("high")
     if pending == "tumour_size_cm":
         size = float(low) / (10 if (match.group("unit") or "").lower() == "mm" else 1)
         return f"{size:g}"

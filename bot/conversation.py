@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from bot.case_update import CaseUpdate, apply_entities, describe_value, field_label, reply_entities
 from bot.models import Case
-from bot.topics import topic_for
+from bot.topics import site_ihc_question_intent, topic_for
 
 AUDIENCES = ("clinician", "patient")
 COMPUTED_TOPICS = ("grade", "stage", "workup")
@@ -182,6 +182,17 @@ ASK_ORDER: Dict[str, Tuple[str, ...]] = {
               "positive_node_count", "bulky_mesenteric_mass", "differentiation"),
     "workup": ("differentiation", "ki67_percent", "ihc"),
 }
+# Primary not found: T is TX and no site chapter gives N or a stage group, so size, depth and node details
+# change nothing; only distant metastases (M1 -> stage IV) and NET versus NEC do.
+STAGE_ASK_ORDER_UNKNOWN_PRIMARY: Tuple[str, ...] = ("metastatic_sites", "differentiation")
+
+
+def ask_order(topic: str, case: Optional[Case] = None) -> Tuple[str, ...]:
+    """Which missing values a computation asks for, most useful first, for this case."""
+    if topic in ("stage", "staging_unknown_primary") and case is not None and case.site is not None \
+            and case.site.value == "unknown":
+        return STAGE_ASK_ORDER_UNKNOWN_PRIMARY
+    return ASK_ORDER.get(topic, ())
 # Values each computation reads; a change to one of them re-answers that computation.
 INPUTS: Dict[str, frozenset] = {
     "grade": frozenset({"ki67_percent", "mitoses", "mitoses_unit", "necrosis", "cells_counted", "site", "differentiation"}),
@@ -193,6 +204,12 @@ SHARED_INPUTS = frozenset({"site", "differentiation"})
 WORKUP_ONLY_INPUTS = frozenset({"tests_done", "ihc", "functional_syndrome"})
 
 PAYLOAD = re.compile(r"^\s*/")
+# a letter or digit in any script; a message without one is emoji or punctuation only ("👍", "🙂", "???")
+HAS_WORDS = re.compile(r"[^\W_]")
+NO_WORDS_REASKED = (
+    "I cannot take a clinical value from an emoji or a symbol alone, so nothing was recorded. "
+    "Please answer in words or with a button."
+)
 
 
 class ConversationState(BaseModel):
@@ -271,10 +288,18 @@ class _Turn:
         if intent == "ask_capabilities":
             self.say(CAPABILITIES, AUDIENCE_BUTTONS)
             return self.result()
+        if self.text and not HAS_WORDS.search(self.text):
+            return self.no_words()
+        if intent in ("nlu_fallback", "out_of_scope") and self.asks_for_audience() and not clearly_out_of_scope(self.text):
+            # "can u put that in lay terms": the extractor's wording request is surer than a low-confidence intent
+            intent = self.intent = "choose_audience"
         if (intent == "out_of_scope" and not self.clinical_entities()) or clearly_out_of_scope(self.text):
             self.say(out_of_scope_reply(self.text), CLARIFY_BUTTONS)
             return self.result()
 
+        if intent == "nlu_fallback" and site_ihc_question_intent(self.text):
+            # "CDX2+ — which test next to find it": the stain and the question words say what is asked
+            intent = self.intent = site_ihc_question_intent(self.text) or intent
         reply, said_unknown = self.pending_reply()
         if intent == "choose_audience":
             return self.choose_audience()
@@ -308,6 +333,9 @@ class _Turn:
         if audience in AUDIENCES:
             self.state = self.state.model_copy(update={"audience": audience})
 
+    def asks_for_audience(self) -> bool:
+        return any(e.get("entity") == "audience" for e in self.entities) and not self.clinical_entities()
+
     def clinical_entities(self) -> List[Dict[str, Any]]:
         return [e for e in self.entities if e.get("entity") not in (None, "audience")]
 
@@ -330,6 +358,17 @@ class _Turn:
                 self.say(NOTED.format(changes=changes))
 
     # --- intents ---
+
+    def no_words(self) -> TurnResult:
+        """Emoji or punctuation only, whatever intent the classifier guessed. With a question pending
+        (even a yes/no one: 👍 may mean "yes" or just "seen", and a node status or a metastasis changes
+        the stage) the question is asked again and nothing is recorded; otherwise what is covered."""
+        pending = self.state.pending
+        if pending and pending not in self.state.unknown_fields and getattr(self.state.case, pending, None) is None:
+            self.say(NO_WORDS_REASKED)
+            return self.result(self.ask_missing(order=(pending,)))
+        self.say(CLARIFY, CLARIFY_BUTTONS)
+        return self.result()
 
     def choose_audience(self) -> TurnResult:
         if not any(e.get("entity") == "audience" for e in self.entities):
@@ -360,9 +399,10 @@ class _Turn:
             # "how are NETs graded?" with no values: the rules themselves, then the first value they need
             general = general_topic(topic, update.case, self.text)
             self.answer([general], update.case)
-            self.missing[general] = list(ASK_ORDER[topic])
+            order = ask_order(topic, update.case)
+            self.missing[general] = list(order)
             self.state = self.state.model_copy(update={"last_topic": general})
-            return self.result(self.ask_missing(order=ASK_ORDER[topic]))
+            return self.result(self.ask_missing(order=order))
         self.answer(topics, update.case)
         return self.result(self.ask_missing())
 
@@ -425,7 +465,8 @@ class _Turn:
     def answer(self, topics: List[str], case: Case, what_if: bool = False, explain: bool = False,
                uncapped: bool = False) -> None:
         for topic in topics:
-            rendered = render_answer(topic, case, self.state.audience, self.channel, uncapped=uncapped)
+            rendered = render_answer(topic, case, self.state.audience, self.channel, uncapped=uncapped,
+                                     question=self.text)
             if explain and rendered["rule_ids"]:
                 self.say("Why: the rules applied, in order: " + " → ".join(rendered["rule_ids"]) + ".")
             message = rendered["message"]
@@ -445,7 +486,7 @@ class _Turn:
                 (f for f in order if f not in self.state.unknown_fields and getattr(self.state.case, f, None) is None), None
             )
         else:
-            field = most_useful_missing(self.missing, self.state.unknown_fields)
+            field = most_useful_missing(self.missing, self.state.unknown_fields, self.state.case)
         if field is None:
             return None
         from bot.answer_tables import need_question
@@ -522,10 +563,10 @@ def affected_topics(changed: Iterable[str], last_topic: Optional[str]) -> List[s
     return topics
 
 
-def most_useful_missing(missing: Dict[str, List[str]], unknown: Sequence[str]) -> Optional[str]:
+def most_useful_missing(missing: Dict[str, List[str]], unknown: Sequence[str], case: Optional[Case] = None) -> Optional[str]:
     """The first missing value, in the ask order of each computation answered, not declared unknown."""
     for topic, fields in missing.items():
-        for field in ASK_ORDER.get(topic, ()):
+        for field in ask_order(topic, case):
             if field in fields and field not in unknown:
                 return field
     return None
@@ -552,13 +593,15 @@ def describe_changes(
     return ", ".join(parts)
 
 
-def render_answer(topic: str, case: Case, audience: str, channel: str, uncapped: bool = False) -> Dict[str, Any]:
-    """Compose the cited answer for a topic and render it for the channel."""
+def render_answer(topic: str, case: Case, audience: str, channel: str, uncapped: bool = False,
+                  question: str = "") -> Dict[str, Any]:
+    """Compose the cited answer for a topic and render it for the channel (`question`: the user's words,
+    which pick the statements that answer them first)."""
     from bot.answer import compose_answer  # imported here: the knowledge base loads once, on first use
     from bot.render import render_for_channel
 
     caps: Dict[str, Any] = {"max_guideline": None, "max_research": None} if uncapped else {}
-    answer = compose_answer(topic, case=case, audience=audience, **caps)
+    answer = compose_answer(topic, case=case, audience=audience, question=question, **caps)
     text, buttons = render_for_channel(answer, channel)
     custom: Dict[str, Any] = {"topic": topic}
     if answer.computed:

@@ -6,6 +6,9 @@ by NCI PDQ, sources S97/S98). The functions only read the tables.
 Never guess: when an input that the T, N or M rule needs is missing, every value it could take
 is tried. A category (or stage group) is reported only when all of them agree; otherwise it is
 left None and the missing input is listed in `StageResult.missing` (Case field names).
+One stated exception: in the jejunum/ileum chapter, 1-11 positive nodes with no mesenteric mass
+mentioned give N1 with the flag `n1_assumes_no_mesenteric_mass` (the mass stays listed as missing);
+N1 and N2 share every stage group, so the stage group never rests on that assumption.
 
 Outcomes worth knowing:
 - `staged=False`: NEC/MiNEN (carcinoma system of the site), lung (lung TNM), thymus (no GEP-NET
@@ -553,9 +556,9 @@ def _n_worlds(chapter: Chapter, case: Case) -> FrozenSet[str]:
 
 
 def n_category(site: Site, case: Case) -> Optional[str]:
-    """AJCC 8 N for a known GEP site, or None when not decided (or inputs contradict)."""
-    possible = possible_n_categories(site, case)
-    return next(iter(possible)) if len(possible) == 1 else None
+    """AJCC 8 N for a known GEP site as stage() reports it (including the stated N1 assumption when a
+    jejunal/ileal mesenteric mass is not mentioned), or None when not decided (or inputs contradict)."""
+    return _n_finding(SITE_CHAPTER[site], case).value
 
 
 _N_INPUT_VALUES: Tuple[Tuple[str, Tuple[object, ...]], ...] = (
@@ -610,10 +613,31 @@ def _n_finding(chapter: Chapter, case: Case) -> Finding:
         outcome = "N not determined: inputs contradict each other"
     elif len(possible) == 1:
         outcome = next(iter(possible))
+    elif _n_without_unstated_mass(chapter, case) == {"N1"}:
+        # A mesenteric mass > 2 cm is a finding a report would state: 1-11 positive nodes with no mass
+        # mentioned are read as N1, the assumption is said, and the mass is still asked for. N1 and N2
+        # share every stage group, so the assumption never changes the stage.
+        possible = frozenset({"N1"})
+        missing = ["bulky_mesenteric_mass"]
+        flags.append(Flag(
+            code="n1_assumes_no_mesenteric_mass",
+            message="N1 assumes there is no mesenteric mass > 2 cm, as none was reported; in the AJCC 8 "
+                    "jejunum/ileum chapter a mesenteric mass > 2 cm (or 12 or more positive nodes) makes it N2. "
+                    "The stage group is the same either way (III with M0, IV with M1).",
+        ))
+        outcome = "N1 (fewer than 12 positive nodes; assumes no mesenteric mass > 2 cm, which would make it N2)"
     else:
         missing = _n_inputs_that_matter(chapter, case, possible)
         outcome = f"N not determined: {_or_list(possible, N_ORDER)} possible; needs {_needs(missing)}"
     return Finding(possible, chapter.n_rule_id, f"{given_text} -> {outcome}", missing, flags)
+
+
+def _n_without_unstated_mass(chapter: Chapter, case: Case) -> FrozenSet[str]:
+    """N if an unstated mesenteric mass is read as absent (empty when the mass was stated, no count was
+    given, or the chapter has no mass criterion)."""
+    if "N2" not in chapter.n_categories or case.bulky_mesenteric_mass is not None or case.positive_node_count is None:
+        return frozenset()
+    return _n_worlds(chapter, case.model_copy(update={"bulky_mesenteric_mass": False}))
 
 
 # --------------------------------------------------------------------------------------------

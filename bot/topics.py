@@ -19,6 +19,44 @@ TOPIC_OF_INTENT = {
     "ask_review_process": "editorial",
 }
 
+# Shared with answer_tables.QUESTION_CUES: the same words pick the topic and the statements in it.
+G3_VS_NEC = r"(\bg3\b|grade (3|iii)\b).{0,60}(\bnecs?\b|carcinoma)|(\bnecs?\b|carcinoma).{0,60}(\bg3\b|grade (3|iii)\b)"
+_ENDOSCOPY = r"endoscop|colonoscop|capsule|enteroscop|double.?balloon|\beus\b|\begd\b|gastroscop|bronchoscop|\bogd\b"
+HOW_COMMON = (r"how (many|common|often|frequent|rare)|proportion|percent|what share|\bshare of|frequen|incidence|"
+               r"prevalen|epidemiolog")
+_WORKUP_WORDS = r"work.?up|next step|what next|what now|plan\b"
+_ASKS_STAGE = (r"\bwhat(\'?s| is)? (the )?stage\b|\bstage\s*\?|\btnm\b|\bajcc\b|"
+               r"\bstage (it|this|the tumou?r)\b|how (would|do|should) (i|we|you) stage")  # not "staging CT"
+
+# An IHC result with a question: "CDX2+, likely primary?" asks where the stain points (the IHC topic);
+# "CDX2+, which test next to find it" asks for the next test (the workup). Either intent may come first.
+_SITE_IHC_MARKER = r"cdx.?2|ttf.?1|\bisl.?1|islet.?1|pax.?[68]|satb.?2|nkx.?2|pdx.?1"
+_ASKS_ORIGIN = (r"where (to look|is (the|it)|would (the|it)|does (it|the)|do (we|i) look|.{0,20}\bfrom\b)|"
+                r"likely (primary|site|origin)|(which|what) (primary|site|organ|origin)|site of origin|\borigin\b|"
+                r"point(s|ing)? to|suggest|favou?r|\bddx\b|differential")
+_ASKS_NEXT_TEST = (r"(which|what) (test|scan|investigation|study|imaging|scope)|next (test|step|investigation|scan)|"
+                   r"what (next|now)|work.?up|to (find|locali[sz]e) (it|the primary)|how (to|do (we|i)|can (we|i)) find")
+
+
+def _site_ihc_question_topic(text: str) -> Optional[str]:
+    lowered = text.lower()
+    if not re.search(_SITE_IHC_MARKER, lowered):
+        return None
+    if re.search(_ASKS_NEXT_TEST, lowered):
+        return "workup"
+    if re.search(_ASKS_ORIGIN, lowered):
+        return "ihc_site_of_origin"
+    return None
+
+
+def site_ihc_question_intent(text: str) -> Optional[str]:
+    """The question intent of a message that gives a site-of-origin stain and asks where it points or what
+    comes next ("NET of unknown primary, CDX2+ — which test next to find it"), for when the classifier
+    is unsure; None for anything else."""
+    topic = _site_ihc_question_topic(text)
+    return {"workup": "ask_workup", "ihc_site_of_origin": "ask_ihc"}.get(topic or "")
+
+
 # Intents whose topic depends on the words used: (pattern, topic) in order, then a default.
 KeywordTable = Tuple[Sequence[Tuple[str, str]], str]
 TOPIC_BY_KEYWORDS: dict[str, KeywordTable] = {
@@ -60,6 +98,8 @@ TOPIC_BY_KEYWORDS: dict[str, KeywordTable] = {
     ),
     "ask_treatment": (
         [
+            # "is NET G3 treated like NEC?" compares the two: the NET G3 answer says how they differ
+            (G3_VS_NEC, "treatment_net_g3"),
             (r"platin|etoposide|irinotecan|folfiri|\bnec\b|small.?cell|large.?cell|poorly", "treatment_nec"),
             (r"\bg3\b|grade 3", "treatment_net_g3"),
         ],
@@ -70,6 +110,12 @@ TOPIC_BY_KEYWORDS: dict[str, KeywordTable] = {
 
 def topic_for(intent: str, text: str, case: Optional[Case] = None) -> Optional[str]:
     """The knowledge topic or computation ('grade', 'stage', 'workup') for a question, or None."""
+    if intent in ("ask_workup", "ask_ihc") and not re.search(_ASKS_STAGE, text.lower()):
+        by_ihc = _site_ihc_question_topic(text)
+        if by_ihc:
+            return by_ihc
+    if intent == "ask_workup":
+        return _workup_topic(text)
     if intent in TOPIC_OF_INTENT:
         return TOPIC_OF_INTENT[intent]
     if intent == "ask_treatment" and case is not None:
@@ -93,3 +139,19 @@ def _by_keywords(intent: str, text: str) -> str:
         if re.search(pattern, lowered):
             return topic
     return default
+
+
+def _workup_topic(text: str) -> str:
+    """A workup question that explicitly asks for the stage gets the stage; one only about endoscopy, or
+    about how common NET-CUP is, gets that topic; any other (or one that also asks for the workup plan)
+    gets the computed workup."""
+    lowered = text.lower()
+    if re.search(_ASKS_STAGE, lowered):
+        return "stage"  # "... despite workup, what stage?": the question asked is the stage
+    if re.search(_WORKUP_WORDS, lowered):
+        return "workup"
+    if re.search(_ENDOSCOPY, lowered):
+        return "endoscopy"
+    if re.search(HOW_COMMON, lowered) and not re.search(r"\b(find|found|locali[sz]|detect)", lowered):
+        return "net_cup"
+    return "workup"

@@ -18,6 +18,8 @@ run_suite "Core unit and property tests (grading, staging, workup, knowledge, an
   "$VENV_ACTIONS/bin/python" -m pytest tests/core -q -p no:cacheprovider
 run_suite "Clinical entity extractor tests (spaCy + medspaCy, Rasa component)" \
   "$VENV_RASA/bin/python" -m pytest tests/nlu -q -p no:cacheprovider
+run_suite "Rasa runtime parts (NETguide's SQL tracker store on a real SQLite database)" \
+  "$VENV_RASA/bin/python" -m pytest tests/runtime -q -p no:cacheprovider
 run_suite "NLU evaluation of the trained model on the held-out sets (intent macro-F1, exact entity values)" \
   env PYTHONWARNINGS=ignore "$VENV_RASA/bin/python" tests/nlu/evaluate.py --model "$NETGUIDE_MODEL"
 run_suite "Knowledge base check" "$VENV_ACTIONS/bin/python" -m bot kb check

@@ -8,7 +8,9 @@ Same options as `rasa run`; before Rasa starts it
   without a token (NETGUIDE_API_TOKEN or --auth-token, at least 16 characters); the token is passed to
   Rasa inside this process, so it never shows in the process list;
 - allows cross-origin requests only from NETGUIDE_CORS_ORIGIN (or --cors); "*" is refused;
-- caps request bodies at 1 MB (SANIC_REQUEST_MAX_SIZE) and installs bot.channels.runtime_guards.
+- caps request bodies at 1 MB (SANIC_REQUEST_MAX_SIZE) and installs bot.channels.runtime_guards;
+- validates action-server responses with a validator built once (bot.channels.fast_action_validation)
+  and sends the action server the latest turn, not the whole conversation (bot.channels.slim_action_calls).
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ def check_redis_store(config: Any, name: str, wait_s: float, default_db: int) ->
 def check_stores(endpoints: Any, wait_s: float) -> None:
     tracker, lock = endpoints.tracker_store, endpoints.lock_store
     kind = (tracker.type or "").lower() if tracker else ""
-    if kind == "sql":
+    if kind == "sql" or kind.endswith("sqltrackerstore"):
         check_sql_store(tracker, "tracker store", wait_s)
     elif kind == "redis":
         check_redis_store(tracker, "tracker store", wait_s, 0)
@@ -225,10 +227,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_CONFIG
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", "1000000")  # 1 MB: a chat message is far smaller
 
-    from bot.channels import fast_action_validation, runtime_guards
+    from bot.channels import fast_action_validation, runtime_guards, slim_action_calls
 
     runtime_guards.install()
     fast_action_validation.install()
+    slim_action_calls.install()
     import rasa.__main__
 
     sys.argv = ["rasa", "run", *args]

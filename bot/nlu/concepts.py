@@ -183,6 +183,15 @@ _OUTCOME_PRECEDING = [
 ]
 
 _PRECEDING_LAB = re.compile(r"(?:raised|elevated|high|normal)\b", re.IGNORECASE)
+_NOT_A_POSITIVE_FINDING = re.compile(rf"(?<![A-Za-z])(?:{V.NOT_A_POSITIVE_FINDING})", re.IGNORECASE)
+_CLAUSE_EDGE = re.compile(r"[,;.?!()]")
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The words between the punctuation marks around text[start:end]."""
+    left = max((m.end() for m in _CLAUSE_EDGE.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in _CLAUSE_EDGE.finditer(text, end)), len(text))
+    return text[left:right]
 
 
 def _non_overlapping(matches: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
@@ -239,6 +248,8 @@ def find_tests(text: str) -> Iterator[Candidate]:
             outcome = following[0] if following else None
             if outcome is None and preceding and (outcomes != "lab" or _PRECEDING_LAB.match(preceding[2])):
                 outcome = preceding[0]  # "negative DOTATATE", "raised chromogranin"
+            if outcome == "positive" and outcomes != "lab" and _NOT_A_POSITIVE_FINDING.search(_clause(text, span_start, span_end)):
+                outcome = None  # "physiological uptake on dotatate": a normal finding, not a positive scan
             if outcome is None:
                 yield Candidate(BLOCKER, "", start, end, P_TEST)
             else:
@@ -288,12 +299,17 @@ def find_ihc(text: str) -> Iterator[Candidate]:
 
 # ----------------------------------------------------------------------------- audience
 _AUDIENCE = _terms(V.AUDIENCE_TERMS)
+_AUDIENCE_WORDING = _terms(V.AUDIENCE_WORDING_TERMS)
 
 
 def find_audience(text: str) -> Iterator[Candidate]:
-    for regex, value in _AUDIENCE:
+    for regex, value in _AUDIENCE_WORDING:
         for m in regex.finditer(text):
             yield Candidate("audience", value, m.start(), m.end(), P_AUDIENCE)
+    # who is asking only sets the wording when no request for a wording contradicts it (weak)
+    for regex, value in _AUDIENCE:
+        for m in regex.finditer(text):
+            yield Candidate("audience", value, m.start(), m.end(), P_AUDIENCE, weak=True)
 
 
 FINDERS = (

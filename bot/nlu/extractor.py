@@ -16,8 +16,14 @@ How a message is read:
      no_metastasis, negated necrosis "absent", negated nodal disease "negative"; negated or
      uncertain sites, differentiation, invasion and syndromes are dropped. Historical,
      hypothetical and family modifiers are ignored ("my mother has liver mets" keeps them).
+     Uncertain syndromes are kept ("suspected insulinoma": the question is about it); a
+     comparison or definition ("NET G3 vs NEC", "different from NEC", "define well diff")
+     sets no differentiation or site.
   5. Conflicts: contradictory differentiation, necrosis or nodes -> none of them; several
-     invasion depths -> the deepest; "typical carcinoid" gives lung only if no other site.
+     invasion depths -> the deepest; "typical carcinoid" gives lung only if no other site;
+     a request for a wording ("in lay terms") beats who is asking ("I'm an oncologist").
+     Several Ki-67 values ("15 vs 5", "5% on biopsy, 15% on resection") are all kept: the
+     consumer must show them and say which one it used.
 
 Values that go beyond the shared entity table (documented for the consumers):
   - no_metastasis "any": "no distant metastases", "no evidence of metastases", "M0",
@@ -167,7 +173,7 @@ class ClinicalEntityExtractor:
             span = span_of.get((cand.context_span, cand.label or FIXED_LABEL))
             negated = bool(span is not None and span._.is_negated)
             uncertain = bool(span is not None and span._.is_uncertain) or text[: cand.context_span[0]].endswith("?")
-            kept = self._judge(cand, negated, uncertain)
+            kept = self._judge(cand, negated, uncertain and cand.label not in V.KEPT_WHEN_UNCERTAIN)
             if kept is not None:
                 judged.append(kept)
         return judged
@@ -200,7 +206,7 @@ class ClinicalEntityExtractor:
             if entity == "invasion":
                 deepest = max(values, key=V.INVASION_ORDER.index)
                 cands = [c for c in cands if c.value == deepest]
-            if entity == "site":
+            if entity in ("site", "audience"):
                 strong = [c for c in cands if not c.weak]
                 cands = strong or cands
             if entity == "metastasis" and values - {"liver", "other"}:

@@ -45,8 +45,8 @@ def _value(cmp_raw: Optional[str], low: str, high: Optional[str], limit: Decimal
 # ----------------------------------------------------------------------------- Ki-67
 _KI67_VALUE = (
     rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM})(?:{_RANGE_SEP}(?P<hi>{_NUM}))?\s*(?P<pct>%|percent|per\s*cent|pc)?"
-    # not a mitotic count, a size, a ratio or a longer number
-    r"(?![\d.]|\s*(?:/|per\b|mitos|mm|cm|hpf|x\b|times|nodes?\b))"
+    # not a mitotic count, a size, a ratio or a longer number ("ki67 8 mitoses 3": the mitoses have their own number)
+    r"(?![\d.]|\s*(?:/|per\b|mitos(?![a-z]*\s*[:=]?\s*\d)|mm|cm|hpf|x\b|times|nodes?\b))"
 )
 _KI67_FORWARD = compile_terms(
     rf"(?:{V.KI67_NAMES})(?:\s*(?:{V.KI67_FILLERS})(?![A-Za-z]))*\s*{_KI67_VALUE}"
@@ -56,13 +56,47 @@ _KI67_BACKWARD = compile_terms(
 )
 
 
+# "ki 4": the bare "ki" only with a number right after it (never "ki 67" itself)
+_KI67_BARE_KI = compile_terms(rf"ki\s*[:=]?\s*{_KI67_VALUE}")
+# A second value of the same index: "ki67 15 vs 5", "5% on biopsy, 15% on resection",
+# "15% in the hotspot, 5% average". After a list word (",", "and", "but") the % sign is
+# required; after "vs"/"or" a bare number is enough. The source words stay free text.
+_KI67_SOURCE = r"(?:\s*(?:on|in|at|from|by)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+(?:specimen|sample|core|biopsy|bx|resection|met|mets))?|\s*\(\s*[^()]{1,30}\))"
+_KI67_MORE = re.compile(
+    rf"{_KI67_SOURCE}?\s*(?:(?P<choice>vs\.?|versus|v\.?|or)|,|;|and|but|whereas|while)\s*{_KI67_SOURCE}?\s*"
+    rf"(?:(?:it\s+)?(?:was|is)\s+)?(?<![\d.])(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM})(?:{_RANGE_SEP}(?P<hi>{_NUM}))?\s*(?P<pct>%|percent|per\s*cent)?"
+    r"(?![\d.]|\s*(?:/|per\b|mitos|mits?\b|mm|cm|hpf|x\b|times|nodes?\b|lns?\b|of\b|necro|tumou?r|cells|viab|fibro|stroma|years?|yrs?|y/?o\b))",
+    re.IGNORECASE,
+)
+
+
+def _negative(text: str, m: re.Match[str]) -> bool:
+    """"Ki-67 -5%": a minus sign touching the number after a space, "=", ":" or "(" (not "Ki67-5%")."""
+    at = m.start("lo")
+    return at >= 2 and text[at - 1] == "-" and text[at - 2] in " =:(" and not m.group("cmp")
+
+
 def find_ki67(text: str) -> Iterator[Candidate]:
-    for regex in (_KI67_FORWARD, _KI67_BACKWARD):
+    for regex in (_KI67_FORWARD, _KI67_BACKWARD, _KI67_BARE_KI):
         for m in regex.finditer(text):
-            # accept impossible values (e.g. 150%) so the core can reject them with a message that names the field
+            if regex is _KI67_BARE_KI and m.group("lo") in ("67", "76"):
+                continue
+            # accept impossible values (e.g. 150%, -5%) so the core can reject them with a message that names the field
             value = _value(m.group("cmp"), m.group("lo"), m.group("hi"), Decimal(1000))
-            if value is not None:
-                yield Candidate("ki67", value, m.start(), m.end(), PRIORITY)
+            if value is None:
+                continue
+            if regex is _KI67_FORWARD and _negative(text, m):
+                value = "-" + value
+            yield Candidate("ki67", value, m.start(), m.end(), PRIORITY)
+            end = m.end()
+            while more := _KI67_MORE.match(text, end):
+                if not (more.group("pct") or more.group("choice")):
+                    break
+                value = _value(more.group("cmp"), more.group("lo"), more.group("hi"), Decimal(1000))
+                if value is None:
+                    break
+                yield Candidate("ki67", value, more.start("lo"), more.end(), PRIORITY)
+                end = more.end()
 
 
 # ----------------------------------------------------------------------------- mitoses
@@ -113,14 +147,48 @@ def _mitotic_value(m: re.Match[str]) -> Optional[str]:
     return f"{count}/{unit}"
 
 
+# A second count of the same index: "3/2mm2 and 8/2mm2", "4 per 2mm2 on biopsy and 12 on resection",
+# "mitoses 2 vs 6". A bare number needs "vs"/"or" or a sample word next to it and takes the first count's unit.
+_MITOSES_MORE = re.compile(
+    rf"(?P<src1>{_KI67_SOURCE})?\s*(?:(?P<choice>vs\.?|versus|v\.?|or)|,|;|and|but|whereas|while)\s*(?P<src2>{_KI67_SOURCE})?\s*"
+    rf"(?:(?:it\s+)?(?:was|is)\s+)?(?<![\d.]){_COUNT}\s*(?:(?:{V.MITOSIS_NAMES})\s*)?(?:{_PER}{_UNIT})?"
+    rf"(?P<src3>{_KI67_SOURCE})?"
+    r"(?![\d.%]|\s*(?:%|cm\b|mm\b(?!\s*2)|nodes?\b|lns?\b|of\b|years?|yrs?|y/?o\b))",
+    re.IGNORECASE,
+)
+
+
+# "ki67 8 mitoses 3": the 8 is the Ki-67 value, not a count written before the word "mitoses"
+_AFTER_KI67_NAME = re.compile(rf"(?:{V.KI67_NAMES}|(?<![A-Za-z])ki)\s*[:=~]?\s*$", re.IGNORECASE)
+
+
 def find_mitoses(text: str) -> Iterator[Candidate]:
     for regex in (_MITOSES_COUNT_FIRST, _MITOSES_NAME_FIRST, _MITOSES_BARE_COUNT):
         for m in regex.finditer(text):
+            if regex is _MITOSES_BARE_COUNT and _AFTER_KI67_NAME.search(text, 0, m.start("lo")):
+                continue
             value = _mitotic_value(m)
             if value is not None:
                 yield Candidate("mitoses", value, m.start(), m.end(), PRIORITY)
+                yield from _more_mitoses(text, m, value)
     for m in _NO_MITOSES.finditer(text):
         yield Candidate("mitoses", "0/2mm2", m.start(), m.end(), PRIORITY)
+
+
+def _more_mitoses(text: str, first: re.Match[str], first_value: str) -> Iterator[Candidate]:
+    unit = first_value.partition("/")[2]
+    end = first.end()
+    while more := _MITOSES_MORE.match(text, end):
+        has_unit = bool(more.group("hpf") or more.group("mm2"))
+        if not (has_unit or more.group("choice") or more.group("src1") or more.group("src2") or more.group("src3")):
+            break
+        value = _mitotic_value(more)
+        if value is None:
+            break
+        if not has_unit and unit and "/" not in value:
+            value = f"{value}/{unit}"  # "4 per 2mm2 on biopsy and 12 on resection": the same unit
+        yield Candidate("mitoses", value, more.start("lo"), more.end(), PRIORITY)
+        end = more.end()
 
 
 # ----------------------------------------------------------------------------- tumour size
@@ -180,7 +248,7 @@ _NODE_COUNT_RATIO = compile_terms(
     r"(?:\s*(?:were\s+|are\s+)?(?P<state>pos(?:itive)?|\+ve|\+|involved|neg(?:ative)?|-ve|clear|free|uninvolved))?"
 )
 _NODE_COUNT_NAME_FIRST = compile_terms(
-    rf"(?:{V.NODE_WORD})\s*[:=]?\s*(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
+    rf"(?:{V.NODE_WORD})(?:\s*(?:\+(?:ve)?|pos(?:itive)?))?\s*[:=]?\s*(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
     r"(?:\s*(?P<state>pos(?:itive)?|\+ve|\+|involved))?(?![\d./%])"
 )
 _NODE_COUNT_POSITIVE_ONLY = compile_terms(

@@ -24,7 +24,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
     (r"appendi(?:x|ceal)", "appendix"),
     (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid", "colon"),
     (r"rect(?:um|al)", "rectum"),
-    (r"pancrea(?:s|tic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?", "pancreas"),
+    (r"pancrea(?:s|tic|tc|ic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?", "pancreas"),
     (r"thym(?:us|ic)", "thymus"),
     # "lung" alone is too often a metastatic site or "lungs clear": it needs a tumour noun.
     (
@@ -35,7 +35,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
     (
         r"unknown\s+primary(?:\s+site)?|(?:of\s+)?unknown\s+origin|(?:net[\s-]?)?cup|netup|occult\s+primary"
         r"|(?:unidentified|undetected|unlocated)\s+primary"
-        r"|primary\s+(?:site\s+|tumou?r\s+)?(?:is\s+|was\s+|remains\s+|still\s+)?(?:unknown|occult|unidentified"
+        r"|primary\s+(?:site\s+|tumou?r\s+)?(?:is\s+|was\s+|remains\s+|still\s+)?(?:unknown|unk(?![a-z])|occult|unidentified"
         r"|not\s+(?:yet\s+)?(?:found|identified|seen|located|known|detected)|never\s+found)"
         r"|no\s+(?:obvious\s+|clear\s+|identifiable\s+|definite\s+|known\s+)?primary"
         r"(?:\s+(?:site|tumou?r|lesion))?(?:\s+(?:was\s+|has\s+been\s+)?(?:found|identified|seen|located|detected))?",
@@ -62,7 +62,7 @@ METASTATIC_SITES: tuple[tuple[str, str, bool], ...] = (
     (r"(?:distant|non-?regional|extra-?regional)\s+(?:lymph\s+)?nod(?:es?|al)", "distant_nodes", True),
     (r"adrenal|pleural|breast|skin|cutaneous|splenic|spleen|cardiac|orbital|soft\s+tissue|subcutaneous", "other", False),
 )
-STRONG_METASTASIS_NOUNS = r"mets|met|metastases|metastasis|metastatic\s+(?:deposits?|disease|lesions?|foci)|secondaries|deposits?"
+STRONG_METASTASIS_NOUNS = r"mets|metz|met|metastases|metastasis|metastatic\s+(?:deposits?|disease|lesions?|foci)|secondaries|deposits?"
 WEAK_METASTASIS_NOUNS = r"lesions?|nodules?|masses|mass|involvement|spread|biopsy|bx|cores?|disease|foci"
 # "metastatic to liver", "mets in the liver and bone"
 METASTASIS_LEADS = r"mets|metastases|metastasis|metastatic|spread|metastasi[sz]ed|metastasi[sz]ing|deposits"
@@ -78,7 +78,17 @@ METASTASIS_PHRASES: tuple[tuple[str, str], ...] = (
 UNSPECIFIED_METASTASIS = r"(?:distant\s+)?(?:mets|metastases|metastasis|metastatic\s+(?:disease|spread)|spread)"
 # Phrases meaning "no distant metastasis at all" -> no_metastasis "any" (not a MetastaticSite
 # value: the consumer maps it to an empty list of metastatic sites).
-NO_METASTASIS_PHRASES = r"non-?metastatic"
+NO_METASTASIS_PHRASES = (
+    r"non-?metastatic"
+    # "no other disease", "nothing else found", "no distant disease", "nothing elsewhere", "disease confined to
+    # the node": the staging workup found no disease beyond what was named (M0)
+    r"|no\s+(?:other|distant|further|extra-?nodal|residual\s+distant)\s+(?:sites?\s+of\s+)?(?:disease|lesions?|sites?|spread)"
+    r"(?:\s+(?:found|seen|identified|elsewhere|on\s+imaging))?"
+    r"|no\s+(?:evidence\s+of\s+)?(?:disease|lesions?|spread)\s+elsewhere|no\s+evidence\s+of\s+(?:other|distant)\s+disease"
+    r"|nothing\s+(?:else|elsewhere)(?:\s+(?:found|seen|identified|on\s+imaging))?"
+    r"|(?:disease|tumou?r|nets?|nens?)\s+(?:is\s+|was\s+)?(?:confined|limited|restricted)\s+to\s+(?:the\s+|an?\s+|one\s+|a\s+single\s+)?"
+    r"(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
+)
 NO_METASTASIS_ANY = "any"
 
 # ----------------------------------------------------------------------------- differentiation
@@ -151,20 +161,29 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
 # ----------------------------------------------------------------------------- lymph nodes
 _NODE = r"(?:lymph\s+)?nod(?:es?|al)|lns?"
 NODES_NEGATIVE_PHRASES = (
-    r"(?:lymph\s+)?node[\s-]?neg(?:ative)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|all\s+)*(?:neg(?:ative)?|-ve"
-    r"|clear|free|uninvolved|not\s+involved|benign)|lns?\s*(?:neg(?:ative)?|-ve|-(?![\w-]))"
+    r"(?:lymph\s+)?node[\s-]?neg(?:ative)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|all\s+|came\s+back\s+)*(?:neg(?:ative)?|-ve"
+    r"|clear|free|uninvolved|not\s+involved|benign)|lns?\s*(?:(?:were|are|all|came\s+back)\s+)*(?:neg(?:ative)?|-ve|clear|-(?![\w-]))"
     r"|negative\s+(?:lymph\s+)?nodes|node[\s-]negative"
     r"|no\s+(?:positive\s+|involved\s+)?(?:lymph\s+)?nodes?(?:\s+(?:involved|positive))?(?![\w-])"
     r"(?!\s+(?:were\s+|was\s+)?(?:examined|sampled|resected|removed|retrieved|available|assessed|seen))"
 )
 NODES_POSITIVE_PHRASES = (
-    r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+)?(?:pos(?:itive)?|\+ve|involved)"
-    r"|lns?\s*(?:pos(?:itive)?|\+ve|\+)|(?:positive|involved)\s+(?:lymph\s+)?nodes"
+    r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|came\s+back\s+)?(?:pos(?:itive)?|\+ve|involved)"
+    r"|lns?\s*(?:(?:were|are|came\s+back)\s+)?(?:pos(?:itive)?|\+ve|\+)|(?:positive|involved)\s+(?:lymph\s+)?nodes"
+    # a NET found in a node: "NET in a lymph node", "NET found in a node", "disease confined to the nodes",
+    # "single node with NET", "nodal NET", "mesenteric node NET"
+    r"|(?:nets?|nens?|tumou?r|disease|carcinoid|deposits?)\s+(?:(?:was|were|is)\s+)?(?:found\s+|seen\s+|identified\s+|only\s+|confined\s+|limited\s+|restricted\s+)?"
+    r"(?:in|to|within)\s+(?:an?\s+|the\s+|one\s+|a\s+single\s+|single\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|axillary|cervical|inguinal"
+    r"|retroperitoneal|para-?aortic|pelvic|abdominal)\s+)?(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
+    r"|(?:(?:single|one|a|an)\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|retroperitoneal|para-?aortic)\s+)?(?:lymph\s+)?nodes?\s+(?:with|showing|containing)"
+    r"\s+(?:an?\s+)?(?:nets?|nens?|neuroendocrine|metastatic\s+net|tumou?r)"
+    r"|(?:lymph\s+)?nod(?:al|e)\s+(?:nets?|nens?|neuroendocrine\s+(?:tumou?r|neoplasm))"
 )
 # Negatable: "nodal mets" -> positive, "no lymph node involvement" -> negative.
 NODES_CONCEPT = (
     r"(?:(?:regional|mesenteric|peri-?pancreatic|locoregional)\s+)?(?:" + _NODE + r")\s+"
-    r"(?:mets|metastas[ie]s|involvement|disease|deposits)"
+    r"(?:mets?|metastas[ie]s|involvement|disease|dz|deposits?)(?![a-z])"
+    r"|(?:lns?|(?:lymph\s+)?nod(?:es?|al))[\s-]+only(?:\s+(?:disease|dz|net|nen))?"
 )
 NODE_WORD = _NODE
 
@@ -201,7 +220,9 @@ TEST_TERMS: tuple[tuple[str, str, str], ...] = (
         + r"|sstr[\s-]*(?:pet|imaging|scan)" + _PETCT
         + r"|somatostatin[\s-]+receptor\s+(?:pet|imaging)" + _PETCT
         + r"|(?:ga|gallium)[\s-]*68[\s-]*pet" + _PETCT + r"|gallium\s+(?:pet|scan)" + _PETCT
-        + r"|netspot|detectnet",
+        + r"|netspot|detectnet"
+        # "sstr+", "SSTR positive": the imaging status clinicians quote (SSTR2 is the IHC stain)
+        + r"|sstr(?=\s*(?:\+|pos\b|neg\b|-ve\b))",
         "sstr_pet",
         "scan",
     ),
@@ -223,7 +244,7 @@ TEST_TERMS: tuple[tuple[str, str, str], ...] = (
     (r"cga", "chromogranin_a", "any"),  # "CgA" is the lab test; the stain is "chromogranin"
     (r"(?:(?:serum|plasma|blood)\s+)?chromogranin(?:[\s-]*a)?", "chromogranin_a", "lab"),
     (
-        r"(?:24[\s-]*h(?:ou)?r?s?\s+)?(?:urin(?:e|ary)\s+)?5[\s-]*hiaa|5-hydroxy\s*indole\s*acetic\s+acid",
+        r"(?:24[\s-]*h(?:ou)?r?s?\s+)?(?:urin(?:e|ary)\s+|u[\s-]?)?5[\s-]*hiaa|5-hydroxy\s*indole\s*acetic\s+acid",
         "5hiaa",
         "any",
     ),
@@ -233,7 +254,7 @@ TEST_TERMS: tuple[tuple[str, str, str], ...] = (
         "hormones",
         "lab",
     ),
-    (r"colonoscop(?:y|ies)", "colonoscopy", "scope"),
+    (r"(?:ileo-?)?colonoscop(?:y|ies)", "colonoscopy", "scope"),
     (
         r"ogd|egd|gastroscopy|upper\s+(?:gi\s+)?endoscopy|o?esophagogastroduodenoscopy",
         "upper_endoscopy",
@@ -258,7 +279,7 @@ TEST_TERMS: tuple[tuple[str, str, str], ...] = (
 )
 # Outcome wording, checked in this order (negative wording first: "showed no primary").
 NEGATIVE_OUTCOMES = (
-    r"neg(?:ative)?|-ve|normal(?!\s*(?:<|>|=|:|\d|range|ref|values?|limits?\s+(?:is|are)|is|up))|unremarkable|nil|clear|wnl|within\s+normal\s+(?:limits|range)"
+    r"neg(?:ative)?|-ve|nad|nl|normal(?!\s*(?:<|>|=|:|\d|range|ref|values?|limits?\s+(?:is|are)|is|up))|unremarkable|nil|clear|wnl|within\s+normal\s+(?:limits|range)"
     r"|not\s+(?:raised|elevated|increased|avid|high|abnormal|contributory|helpful)|non[\s-]?avid"
     r"|non[\s-]?contributory|no\s+(?:abnormal\s+|avid\s+|pathological\s+|significant\s+)?(?:uptake|avidity|primary"
     r"|lesions?|abnormalit(?:y|ies)|disease|source|tumou?r|focus|foci|evidence\s+of\s+(?:a\s+)?(?:primary|disease))"
@@ -273,10 +294,13 @@ POSITIVE_OUTCOMES = (
     r"(?:an?\s+|the\s+|some\s+|a\s+small\s+)?(?:\w+\s+)?(?:lesions?|mass(?:es)?|primary|uptake|focus|foci|tumou?rs?|nodules?|avid|mets|metastases|metastatic\s+disease)"
 )
 DONE_OUTCOMES = r"done|performed|completed"
+# Uptake called physiological (or an artefact) in the same clause is no positive scan: "uncinate uptake on
+# sstr imaging, usually physiological?" asks about a normal finding.
+NOT_A_POSITIVE_FINDING = r"physiolog\w*|normal\s+variant|artefact\w*|artifact\w*|false[\s-]?positive"
 # Laboratory wording only (for "lab" tests): raised/normal and multiples of the ULN.
-LAB_NEGATIVE_OUTCOMES = r"normal(?!\s*(?:<|>|=|:|\d|range|ref|values?|limits?\s+(?:is|are)|is|up))|wnl|within\s+normal\s+(?:limits|range)|not\s+(?:raised|elevated|increased|high)"
+LAB_NEGATIVE_OUTCOMES = r"nl|normal(?!\s*(?:<|>|=|:|\d|range|ref|values?|limits?\s+(?:is|are)|is|up))|wnl|within\s+normal\s+(?:limits|range)|not\s+(?:raised|elevated|increased|high)"
 LAB_POSITIVE_OUTCOMES = (
-    r"(?:markedly\s+|mildly\s+|very\s+)?(?:raised|elevated|high|increased)|abnormal"
+    r"(?:markedly\s+|mildly\s+|slightly\s+|very\s+)?(?:raised|elevated|high|increased|up(?!\s+to\b))|abnormal"
     r"|(?:above|>)\s*(?:the\s+)?(?:uln|upper\s+limit(?:\s+of\s+normal)?)"
 )
 # "any" lab tests (CgA, 5-HIAA) also accept positive/negative wording.
@@ -296,6 +320,8 @@ TEST_FILLERS = (
     r"was|were|is|are|came\s+back|returned|both|all|also|scan|scans|imaging|study|studies|results?|levels?"
     r"|has\s+been|have\s+been|reportedly|completely|entirely|totally|essentially|again|too|itself"
     r"|strongly|intensely|highly|very|markedly|mildly|weakly|faintly|avidly"
+    # "octreoscan 2019 neg", "octreoscan done in 2015 was negative": when it was done, then the outcome
+    r"|(?:done|performed)(?=\s+(?:in\s+)?(?:19|20)\d\d)|(?:in\s+)?(?:19|20)\d\d|last\s+(?:year|month|week)"
 )
 TEST_LIST_JOINERS = r",\s*(?:and|or)?|and|or|&|/|\+"
 
@@ -304,7 +330,7 @@ TEST_LIST_JOINERS = r",\s*(?:and|or)?|and|or|&|/|\+"
 IHC_MARKERS: tuple[tuple[str, str], ...] = (
     (r"cdx[\s-]?2", "cdx2"),
     (r"ttf[\s-]?1", "ttf1"),
-    (r"isl[\s-]?1", "isl1"),
+    (r"isl(?:et)?[\s-]?1", "isl1"),
     (r"pax[\s-]?8", "pax8"),
     (r"pax[\s-]?6", "pax6"),
     (r"satb[\s-]?2", "satb2"),
@@ -324,8 +350,29 @@ IHC_NEGATIVE_LEADS = r"(?:stain(?:s|ed|ing)?\s+)?neg(?:ative|ativity)?\s+for|-ve
 IHC_LIST_JOINERS = r",\s*(?:and|or)?|and|&|/"
 
 # ----------------------------------------------------------------------------- audience
+# Requests for wording ("explain for a patient", "in lay terms", "for my patient's family") say who the
+# answer is for; they win over who is asking ("I'm an oncologist, explain in lay terms" -> patient wording).
+AUDIENCE_WORDING_TERMS: tuple[tuple[str, str], ...] = (
+    (
+        # not "in plain words, what is ...": that asks for a simple definition, not a patient's wording
+        r"(?:in\s+)?(?:lay(?:man'?s|men'?s|person'?s|\s+person'?s)?|plain|simple|everyday|non-?medical|non-?technical)\s+"
+        r"(?:terms|language|english|wording)|layperson|patient[\s-]friendly|patient\s+(?:version|leaflet|language|wording)"
+        r"|(?:for|to)\s+(?:a|the|my|our|this|his|her)\s+patient'?s?'?\s+(?:family|relatives?|carers?|caregivers?|parents?"
+        r"|partner|spouse|husband|wife|children|kids)"
+        r"|(?:explain\w*|tell|say|put|word|phrase|write|summari[sz]e|version|answer)\b[^.?!]{0,25}?\b(?:for|to)\s+"
+        r"(?:a|the|my|our|this)\s+(?:patient|family|relatives?|carer|caregiver|lay\s*person|non-?medic\w*)s?(?![\w'])"
+        r"|for\s+(?:a|the)\s+patient(?!\s+(?:with|who|whose|that|on|in|aged|of)\b)(?![\w'])",
+        "patient",
+    ),
+    (
+        r"(?:for|to)\s+(?:a|the|an)\s+(?:pathologist|oncologist|surgeon|radiologist|clinician|specialist|doctor|physician"
+        r"|colleague|consultant|mdt)s?(?![\w'])|(?:at\s+)?(?:a\s+)?(?:specialist|professional|technical)\s+level",
+        "clinician",
+    ),
+)
 AUDIENCE_TERMS: tuple[tuple[str, str], ...] = (
     (
+        r"i'?m\s+the\s+one\s+(?:with|who\s+has)|"
         r"i(?:'|\s+a)?m\s+(?:a|the)\s+(?:\w+\s+)?patient|as\s+a\s+patient|(?:i'?m|i\s+am)\s+(?:a\s+|the\s+)?(?:carer|caregiver)"
         r"|i\s+(?:have|had|was\s+diagnosed\s+with|'ve\s+been\s+diagnosed\s+with)\s+(?:a\s+|an\s+)?(?:net|nen|neuroendocrine"
         r"|carcinoid|pnet|cancer|tumou?r)|i\s+(?:was|'ve\s+been|have\s+been)\s+diagnosed"
@@ -339,7 +386,9 @@ AUDIENCE_TERMS: tuple[tuple[str, str], ...] = (
         r"(?:i'?m|i\s+am|as|we\s+are|speaking\s+as)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:oncologist|clinician|doctor|physician"
         r"|pathologist|surgeon|radiologist|gp|nurse(?:\s+specialist)?|registrar|resident|fellow|endocrinologist"
         r"|gastroenterologist|consultant|hepatologist|medic|trainee|health\s*care\s+professional|hcp)s?"
-        r"|clinician\s+here|(?:my|our)\s+patients?",
+        r"|(?:clinician|oncologist|pathologist|surgeon|radiologist|gp|nurse|registrar|reg|resident|fellow|consultant"
+        r"|endocrinologist|gastroenterologist|hepatologist|doctor|physician|onc|endo|gastro|path)\s+here"
+        r"|medically\s+(?:trained|qualified)|medical\s+professional|(?:my|our)\s+patients?",
         "clinician",
     ),
 )
@@ -402,4 +451,41 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
     ("vs", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 3, ("SITE", "DIFFERENTIATION")),
     ("versus", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 3, ("SITE", "DIFFERENTIATION")),
     ("difference between", "POSSIBLE_EXISTENCE", "FORWARD", 6, ("SITE", "DIFFERENTIATION")),
+    ("differences between", "POSSIBLE_EXISTENCE", "FORWARD", 6, ("SITE", "DIFFERENTIATION")),
+    # "is NET G3 the same as NEC", "is G3 NET = NEC", "treated like a NEC", "managed as NEC": a comparison
+    ("same as", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("the same", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 5, ("DIFFERENTIATION",)),
+    ("equivalent to", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("equal to", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("=", "POSSIBLE_EXISTENCE", "FORWARD", 3, ("DIFFERENTIATION",)),
+    ("treated like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("treat like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("managed like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("handled like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("behave like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("behaves like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("treated as", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("managed as", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    ("behave as", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
+    # a comparison or a definition names a category without saying the case has it:
+    # "NET G3 compared with NEC", "different from a neuroendocrine carcinoma", "separate a G3 NET from NEC",
+    # "what is meant by well differentiated", "define well diff NET", "does that mean pancreas"
+    ("compared with", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 4, ("SITE", "DIFFERENTIATION")),
+    ("compared to", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 4, ("SITE", "DIFFERENTIATION")),
+    ("different from", "POSSIBLE_EXISTENCE", "FORWARD", 5, ("SITE", "DIFFERENTIATION")),
+    ("differ from", "POSSIBLE_EXISTENCE", "FORWARD", 5, ("SITE", "DIFFERENTIATION")),
+    ("than", "POSSIBLE_EXISTENCE", "FORWARD", 3, ("DIFFERENTIATION",)),
+    ("separate", "POSSIBLE_EXISTENCE", "FORWARD", 7, ("DIFFERENTIATION",)),
+    ("distinguish", "POSSIBLE_EXISTENCE", "FORWARD", 7, ("DIFFERENTIATION",)),
+    ("tell apart", "POSSIBLE_EXISTENCE", "BACKWARD", 6, ("DIFFERENTIATION",)),
+    ("meant by", "POSSIBLE_EXISTENCE", "FORWARD", 5, ("SITE", "DIFFERENTIATION")),
+    ("define", "POSSIBLE_EXISTENCE", "FORWARD", 5, ("SITE", "DIFFERENTIATION")),
+    ("definition", "POSSIBLE_EXISTENCE", "BIDIRECTIONAL", 4, ("SITE", "DIFFERENTIATION")),
+    ("does that mean", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("SITE",)),
+    ("point to", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("SITE",)),
+    ("points to", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("SITE",)),
+    ("pointing to", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("SITE",)),
 )
+# Labels an uncertainty cue does not remove: "suspected insulinoma, which bloods?" asks about that
+# syndrome, so the work-up answer must use it (negation still removes it: "no carcinoid syndrome").
+KEPT_WHEN_UNCERTAIN = frozenset({"SYNDROME"})

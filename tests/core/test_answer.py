@@ -69,7 +69,7 @@ def all_ids(answer: Answer) -> List[str]:
         ("grade lung", "atypical carcinoid", "grading_lung.who_criteria"),
         ("stage pancreas", "Stage II", "staging.pancreas"),
         ("stage CUP M1", "Stage IV", "staging_unknown_primary.any_m1_is_stage_iv"),
-        ("stage CUP M0", "No AJCC 8 NET stage group", "staging_unknown_primary.m0_nodal_only_no_group"),
+        ("stage CUP M0", "No AJCC stage group can be assigned", "staging_unknown_primary.m0_nodal_only_no_group"),
     ],
 )
 def test_direct_answer_states_result_and_cites_its_rule(kb: KnowledgeBase, name: str, headline: str, cited: str) -> None:
@@ -84,8 +84,15 @@ def test_direct_answer_states_result_and_cites_its_rule(kb: KnowledgeBase, name:
 def test_grade_sentence_carries_the_numbers_and_the_rule(kb: KnowledgeBase) -> None:
     answer = compose_answer("grade", COMPUTED_CASES["grade G2"][1], kb=kb)
     text = answer.direct_answer[0].text
-    for fragment in ("Ki-67 12%", "3-20%", "G2", "mitoses 1 per 2 mm²".capitalize(), "Higher of G2 (Ki-67) and G1 (mitoses)"):
+    # the direct answer is a sentence; the rule trace stays in the computed section
+    assert text.startswith("NET G2, WHO 2019 digestive: ")
+    for fragment in ("Ki-67 12% is within 3-20% (G2)", "mitoses 1 per 2 mm² is below 2 per 2 mm² (G1)",
+                     "the higher grade applies"):
         assert fragment in text, fragment
+    assert "->" not in text and "Higher of" not in text
+    trace = [line.text for s in answer.computed.sections if s.kind == "trace" for line in s.lines]
+    assert "Higher of G2 (Ki-67) and G1 (mitoses) -> G2." in trace
+    assert "Ki-67 12% is within 3-20% -> G2." in trace
     assert answer.computed.kind == "grade" and answer.computed.headline == "NET G2"
     assert "WHO2019-GEP-HIGHER-WINS" in answer.rule_ids()
 

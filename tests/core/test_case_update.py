@@ -51,6 +51,62 @@ def test_impossible_ki67_is_reported_and_the_rest_kept():
     assert any("Ki-67" in p and "150" in p for p in update.problems)
 
 
+@pytest.mark.parametrize(
+    "ki67_values, previous, graded_on",
+    [
+        (["15", "5"], None, 15.0),        # "ki67 15 vs 5"
+        (["5", "15"], None, 15.0),        # "5% on biopsy, 15% on resection": order does not matter
+        (["2", "4"], 12.0, 4.0),          # both replace an earlier value
+        (["<1", "3"], None, 3.0),
+        (["2-3", "8"], None, 8.0),
+    ],
+)
+def test_several_ki67_values_grade_on_the_highest_and_show_all(ki67_values, previous, graded_on):
+    update = apply_entities(Case(ki67_percent=previous), ents(ki67=ki67_values))
+    assert update.case.ki67_percent == graded_on
+    note = " ".join(update.notes)
+    assert all(f"{v}%" in note for v in ki67_values), note  # every value stays visible
+    assert "highest" in note and "which one" in note
+    assert not update.problems
+
+
+@pytest.mark.parametrize(
+    "mitoses_values, graded_on, unit, shown",
+    [
+        (["3/2mm2", "8/2mm2"], 8.0, MitoticUnit.per_2mm2, ["3 per 2 mm²", "8 per 2 mm²"]),   # "mitoses 3/2mm2 and 8/2mm2"
+        (["12/2mm2", "4/2mm2"], 12.0, MitoticUnit.per_2mm2, ["4 per 2 mm²", "12 per 2 mm²"]),  # biopsy and resection
+        (["5/10hpf", "2/10hpf"], 5.0, MitoticUnit.per_10hpf, ["5 per 10 HPF", "2 per 10 HPF"]),
+        (["2", "6"], 6.0, MitoticUnit.per_2mm2, ["2", "6"]),                                  # "mitoses 2 vs 6"
+    ],
+)
+def test_several_mitotic_counts_grade_on_the_highest_and_show_all(mitoses_values, graded_on, unit, shown):
+    update = apply_entities(Case(mitoses=1), ents(mitoses=mitoses_values))
+    assert update.case.mitoses == graded_on and update.case.mitoses_unit == unit
+    note = " ".join(update.notes)
+    assert all(s in note for s in shown), note
+    assert "highest" in note and "which one" in note
+    assert not update.problems
+
+
+def test_the_same_ki67_twice_is_one_value_and_no_note():
+    update = apply_entities(Case(), ents(ki67=["8", "8"]))
+    assert update.case.ki67_percent == 8 and not update.notes
+
+
+@pytest.mark.parametrize("ki67_values", [["-5"], ["-0.5"], ["150"]])
+def test_ki67_outside_0_to_100_is_refused_naming_the_field(ki67_values):
+    update = apply_entities(Case(ki67_percent=12), ents(ki67=ki67_values, site="pancreas"))
+    assert update.case.ki67_percent == 12 and update.case.site == Site.pancreas  # previous value and the rest kept
+    assert len(update.problems) == 1 and "Ki-67" in update.problems[0] and ki67_values[0].lstrip("-") in update.problems[0]
+    assert "not possible" in update.problems[0]
+
+
+def test_a_negative_value_among_several_is_refused_and_the_others_used():
+    update = apply_entities(Case(), ents(ki67=["-5", "15"]))
+    assert update.case.ki67_percent == 15
+    assert any("Ki-67" in p and "-5" in p and "not possible" in p for p in update.problems)
+
+
 def test_correction_replaces_the_previous_value():
     update = apply_entities(Case(ki67_percent=12), ents(ki67="18"))
     assert update.case.ki67_percent == 18

@@ -219,6 +219,73 @@ def test_question_without_values_explains_the_rules_and_asks_the_first_value() -
     assert staged.topics == ["staging_unknown_primary"] and staged.state.pending == "site"
 
 
+@pytest.mark.parametrize(
+    "intent, text, values, asked",
+    [
+        # primary not found: T is TX, no chapter gives a group; size, depth and node details change nothing
+        ("ask_stage", "how do you stage a net cup", {"site": "unknown"}, "metastatic_sites"),
+        ("ask_stage", "cup, ki67 5, stage?", {"site": "unknown", "ki67": "5"}, "metastatic_sites"),
+        ("ask_stage", "nodal NET, cup, no other disease, stage?",
+         {"site": "unknown", "nodes": "positive", "no_metastasis": "any"}, "differentiation"),
+        ("ask_stage", "nodal NET, cup, well diff, no other disease, stage?",
+         {"site": "unknown", "nodes": "positive", "no_metastasis": "any", "differentiation": "well"}, None),
+        # a known site still asks for its size first
+        ("ask_stage", "pNET, stage?", {"site": "pancreas", "differentiation": "well"}, "tumour_size_cm"),
+    ],
+)
+def test_unknown_primary_staging_never_asks_for_size_or_depth(intent: str, text: str, values: dict, asked: Any) -> None:
+    result = turn(ConversationState(), intent, text, **values)
+    assert result.state.pending == asked
+
+
+def test_nodal_disease_without_a_primary_and_nothing_else_is_tx_m0_without_a_stage_group() -> None:
+    # "NET in a lymph node, primary not found despite workup, no other disease - what stage" (the classifier
+    # may call it a workup question: the words ask for the stage)
+    result = turn(ConversationState(), "ask_workup",
+                  "NET in a lymph node, primary not found despite workup, no other disease - what stage",
+                  site="unknown", nodes="positive", no_metastasis="any")
+    assert result.topics == ["stage"]
+    stage = computed(result, "stage")
+    assert stage["t"] == "TX" and stage["m"] == "M0" and stage["stage_group"] is None
+    assert result.state.case.nodes_positive is True and result.state.case.metastatic_sites == []
+
+
+@pytest.mark.parametrize(
+    "intent, text, values, topic",
+    [
+        # where does the stain point -> the IHC topic, whichever intent the classifier picked
+        ("ask_workup", "satb2 positive, where to look", {"ihc": "satb2:positive"}, "ihc_site_of_origin"),
+        ("ask_ihc", "satb2 positive, where to look", {"ihc": "satb2:positive"}, "ihc_site_of_origin"),
+        ("ask_workup", "TTF1 neg CDX2 pos liver bx, likely primary?",
+         {"ihc": ["ttf1:negative", "cdx2:positive"], "metastasis": "liver"}, "ihc_site_of_origin"),
+        ("ask_ihc", "isl1+ pax8+ liver met, which primary", {"ihc": ["isl1:positive", "pax8:positive"]},
+         "ihc_site_of_origin"),
+        # which test comes next -> the workup, whichever intent; also when the classifier was unsure
+        ("ask_ihc", "NET of unknown primary, CDX2+ — which test next to find it",
+         {"site": "unknown", "ihc": "cdx2:positive"}, "workup"),
+        ("nlu_fallback", "NET of unknown primary, CDX2+ — which test next to find it",
+         {"site": "unknown", "ihc": "cdx2:positive"}, "workup"),
+        ("nlu_fallback", "cdx2 pos islet1 neg, where is the primary likely",
+         {"ihc": ["cdx2:positive", "isl1:negative"]}, "ihc_site_of_origin"),
+        ("ask_workup", "cdx2 positive cup what next", {"site": "unknown", "ihc": "cdx2:positive"}, "workup"),
+        # no site-of-origin stain: the intent decides as before
+        ("ask_ihc", "what does synaptophysin positive mean", {"ihc": "synaptophysin:positive"}, "ihc_differentiation"),
+        ("ask_workup", "liver mets no primary, what next", {"site": "unknown", "metastasis": "liver"}, "workup"),
+    ],
+)
+def test_a_stain_with_a_question_gets_where_it_points_or_the_next_test(intent: str, text: str, values: dict,
+                                                                      topic: str) -> None:
+    assert turn(ConversationState(), intent, text, **values).topics == [topic]
+
+
+def test_two_mitotic_counts_are_both_shown_and_the_grade_uses_the_higher() -> None:
+    result = turn(ConversationState(), "ask_grade", "ki67 10%, mitoses 3/2mm2 and 8/2mm2, grade?",
+                  ki67="10", mitoses=["3/2mm2", "8/2mm2"])
+    assert result.state.case.mitoses == 8
+    shown = text_of(result)
+    assert "3 per 2 mm²" in shown and "8 per 2 mm²" in shown and "highest" in shown
+
+
 # --------------------------------------------------------------------------------------------
 # Audience, scope, fallback, robustness
 # --------------------------------------------------------------------------------------------
@@ -256,6 +323,73 @@ def test_out_of_scope_says_what_is_covered(text: str, expected: str) -> None:
 def test_low_confidence_gets_a_clarifying_question_with_buttons() -> None:
     result = turn(ConversationState(), "nlu_fallback", "blorp")
     assert "not sure" in result.messages[0].text and len(result.messages[0].buttons) == 3
+
+
+@pytest.mark.parametrize("text", ["👍", "🙂", "???", "👍👍", "...", "🙏 !"])
+@pytest.mark.parametrize("intent", ["affirm", "thanks", "out_of_scope", "nlu_fallback", "ask_grade"])
+def test_emoji_or_punctuation_alone_gets_what_is_covered(text: str, intent: str) -> None:
+    state = ConversationState(case=Case(ki67_percent=12), last_topic="grade")
+    result = turn(state, intent, text)
+    assert "not sure what you are asking" in result.messages[0].text and len(result.messages[0].buttons) == 3
+    assert result.state.case == state.case and result.state.pending is None
+
+
+@pytest.mark.parametrize(
+    "pending, case",
+    [
+        ("nodes_positive", Case(site=Site.jejunum_ileum, tumour_size_cm=1.5)),  # a yes/no question
+        ("metastatic_sites", Case(site=Site.pancreas, tumour_size_cm=3)),
+        ("necrosis", Case(site=Site.lung, mitoses=3)),
+        ("mitoses", Case(ki67_percent=12)),  # a number question
+    ],
+)
+@pytest.mark.parametrize("text", ["👍", "👎", "✅"])
+def test_emoji_reply_to_a_pending_question_records_nothing_and_asks_again(pending: str, case: Case, text: str) -> None:
+    # 👍 may mean "yes" or only "seen"; a node status or a metastasis changes the stage, so ask in words
+    result = turn(ConversationState(case=case, pending=pending), "affirm", text)
+    assert result.state.case == case
+    assert result.state.pending == pending
+    assert "nothing was recorded" in result.messages[0].text
+    assert result.messages[-1].custom == {"asks": pending} and result.messages[-1].buttons
+
+
+def test_a_word_with_an_emoji_is_still_read() -> None:
+    state = ConversationState(case=Case(site=Site.jejunum_ileum, tumour_size_cm=1.5), pending="nodes_positive")
+    result = turn(state, "affirm", "yes 👍")
+    assert result.state.case.nodes_positive is True
+
+
+def test_two_ki67_values_are_both_shown_and_the_grade_uses_the_higher() -> None:
+    result = turn(ConversationState(), "ask_grade", "Ki-67 5% on biopsy, 15% on resection. grade?", ki67=["5", "15"])
+    assert result.state.case.ki67_percent == 15
+    assert computed(result, "grade")["grade"] == "G2"
+    shown = text_of(result)
+    assert "5%" in shown and "15%" in shown and "highest" in shown
+
+
+def test_a_negative_reply_to_the_ki67_question_is_refused_naming_the_field() -> None:
+    result = turn(ConversationState(case=Case(mitoses=1), pending="ki67_percent"), "give_values", "-5")
+    assert result.state.case.ki67_percent is None
+    assert "Ki-67" in result.messages[0].text and "not possible" in result.messages[0].text
+
+
+def test_a_negative_ki67_is_refused_naming_the_field() -> None:
+    result = turn(ConversationState(), "ask_grade", "ki67 -5% grade?", ki67="-5")
+    assert result.state.case.ki67_percent is None
+    assert "Ki-67" in result.messages[0].text and "not possible" in result.messages[0].text
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "out_of_scope"])
+def test_a_wording_request_the_classifier_missed_still_switches_the_audience(intent: str) -> None:
+    first = turn(ConversationState(), "ask_grade", "ki67 12 grade?", ki67="12")
+    result = turn(first.state, intent, "can u put that in lay terms", audience="patient")
+    assert result.state.audience == "patient"
+    assert "plain language" in result.messages[0].text and "grade" in result.topics
+
+
+def test_an_emergency_with_an_audience_stays_out_of_scope() -> None:
+    result = turn(ConversationState(), "nlu_fallback", "my mother has chest pain", audience="patient")
+    assert "emergency" in result.messages[0].text and not result.topics
 
 
 def test_low_confidence_with_clinical_values_still_uses_them() -> None:

@@ -292,7 +292,13 @@ N_TABLE = [
     (Site.jejunum_ileum, None, None, True, "N2", []),
     (Site.jejunum_ileum, False, None, None, "N0", []),
     (Site.jejunum_ileum, None, 0, False, "N0", []),
-    (Site.jejunum_ileum, None, 11, None, None, ["bulky_mesenteric_mass"]),
+    # 1-11 positive nodes, mass not mentioned: N1 on the stated assumption "no mass", mass still asked for
+    (Site.jejunum_ileum, None, 11, None, "N1", ["bulky_mesenteric_mass"]),
+    (Site.jejunum_ileum, None, 1, None, "N1", ["bulky_mesenteric_mass"]),
+    (Site.jejunum_ileum, True, 4, None, "N1", ["bulky_mesenteric_mass"]),
+    (Site.jejunum_ileum, None, 11, True, "N2", []),
+    # no count: the count alone can make it N2, so nothing is assumed
+    (Site.jejunum_ileum, None, 0, None, None, ["nodes_positive", "bulky_mesenteric_mass"]),
     (Site.jejunum_ileum, True, None, False, None, ["positive_node_count"]),
     (Site.jejunum_ileum, True, None, None, None, ["positive_node_count", "bulky_mesenteric_mass"]),
     (Site.jejunum_ileum, None, None, None, None,
@@ -319,11 +325,35 @@ def test_contradictory_nodal_inputs_are_flagged(positive, count, bulky) -> None:
     assert "inconsistent_nodes" in {f.code for f in result.flags}
 
 
-def test_jejunum_n_undetermined_between_n1_and_n2_is_still_stage_iii() -> None:
+@pytest.mark.parametrize("count, bulky, expected_n, assumed", [
+    # F3.5: N1 regional nodes in < 12; N2 mesenteric mass > 2 cm and/or >= 12 nodes
+    (11, None, "N1", True),
+    (11, False, "N1", False),
+    (11, True, "N2", False),
+    (12, None, "N2", False),
+    (12, False, "N2", False),
+    (12, True, "N2", False),
+])
+@pytest.mark.parametrize("mets, group", [([], "III"), ([MetastaticSite.liver], "IV")])
+def test_jejunum_n_at_11_and_12_nodes_with_and_without_mass(count, bulky, expected_n, assumed, mets, group) -> None:
     result = stage(well(site=Site.jejunum_ileum, tumour_size_cm=1.5, invasion=SUBSEROSA,
-                        positive_node_count=3, metastatic_sites=[]))
-    assert (result.t, result.n, result.stage_group) == ("T3", None, "III")
-    assert result.missing == ["bulky_mesenteric_mass"]
+                        positive_node_count=count, bulky_mesenteric_mass=bulky, metastatic_sites=mets))
+    assert (result.t, result.n, result.stage_group) == ("T3", expected_n, group)
+    flags = {f.code: f.message for f in result.flags}
+    assert ("n1_assumes_no_mesenteric_mass" in flags) is assumed
+    assert ("bulky_mesenteric_mass" in result.missing) is assumed
+    if assumed:
+        assert "mesenteric mass > 2 cm" in flags["n1_assumes_no_mesenteric_mass"]
+        assert "N2" in flags["n1_assumes_no_mesenteric_mass"]
+
+
+@pytest.mark.parametrize("count", range(1, 12))
+@pytest.mark.parametrize("mets", [[], [MetastaticSite.liver], [MetastaticSite.bone]])
+def test_n1_assumption_never_changes_the_stage_group(count: int, mets) -> None:
+    def group(bulky):
+        return stage(well(site=Site.jejunum_ileum, tumour_size_cm=0.8, invasion=CONFINED,
+                          positive_node_count=count, bulky_mesenteric_mass=bulky, metastatic_sites=mets)).stage_group
+    assert group(None) == group(False) == group(True) is not None
 
 
 # ------------------------------------------------------------------------------------------

@@ -26,6 +26,19 @@ from bot.topics import topic_for
         ("ask_surgery", "does debulking help", "surgery_debulking"),
         ("ask_surgery", "should we explore to find the primary", "surgery_exploration"),
         ("ask_treatment", "platinum etoposide?", "treatment_nec"),
+        # a comparison of NET G3 with NEC is answered by the NET G3 topic (how they differ)
+        ("ask_treatment", "is NET G3 the same as NEC for treatment?", "treatment_net_g3"),
+        ("ask_treatment", "grade 3 net vs nec chemo", "treatment_net_g3"),
+        ("ask_treatment", "nec first line", "treatment_nec"),
+        # workup questions that are only about endoscopy, or how common NET-CUP is, or ask for the stage
+        ("ask_workup", "Which endoscopy helps find the primary?", "endoscopy"),
+        ("ask_workup", "capsule endoscopy or double balloon for occult primary", "endoscopy"),
+        ("ask_workup", "is EUS useful to find the primary", "endoscopy"),
+        ("ask_workup", "how many NETs present without a known primary", "net_cup"),
+        ("ask_workup", "NET in a lymph node, primary not found despite workup, no other disease - what stage", "stage"),
+        # ... but a request for the plan stays the computed workup
+        ("ask_workup", "liver mets unknown primary ki67 5, what next? colonoscopy?", "workup"),
+        ("ask_workup", "workup after staging CT showed liver mets", "workup"),
         ("ask_review_process", "who reviews this", "editorial"),
     ],
 )

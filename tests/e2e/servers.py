@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
+import yaml
+
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,11 +125,14 @@ class Servers:
 
     def write_endpoints(self) -> Path:
         endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(self.endpoints_text or (
-            'action_endpoint:\n  url: http://127.0.0.1:${NETGUIDE_ACTIONS_PORT}/webhook\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.tracker_db}\n"
-        ))
+        endpoints.write_text(self.endpoints_text or self.shipped_endpoints_text())
         return endpoints
+
+    def shipped_endpoints_text(self) -> str:
+        """The shipped endpoints.yml (the settings users get) with this run's tracker database."""
+        shipped = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+        shipped["tracker_store"]["db"] = str(self.tracker_db)
+        return yaml.safe_dump(shipped, sort_keys=False)
 
     def start_rasa(self) -> None:
         proc = self._spawn(self.rasa_command(self.write_endpoints()), self.rasa_log)

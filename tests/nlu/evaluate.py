@@ -42,7 +42,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
-HELDOUT_FILES = (HELDOUT, ROOT / "tests" / "nlu" / "heldout_fresh.yml")
+HELDOUT_FILES = (
+    HELDOUT,
+    ROOT / "tests" / "nlu" / "heldout_fresh.yml",
+    # clinician shorthand (typos, abbreviations, two values in one message), written after issue 5
+    ROOT / "tests" / "nlu" / "heldout_clinician.yml",
+)
 TRAINING_DATA = ROOT / "data" / "nlu"
 # A training example this close to a held-out one (word-set Jaccard, both >= 3 words) or
 # equal to it after normalising makes the held-out figure meaningless: the check fails.
@@ -355,6 +360,17 @@ def evaluate(parse: Parser, sets: Mapping[str, Sequence[Example]], show_errors: 
         if score.judged:
             row(f"exact value: {name}", score.accuracy, None, f"({score.exact}/{score.judged})")
 
+    if len(sets) > 1:
+        print("\nexact entity values per held-out set (exact/judged):")
+        for name, group in sets.items():
+            part_triples = [(e.text, e.entities, predicted[e.text].entities) for e in group]
+            cells = []
+            for label, entity_names in [*GATED_GROUPS.items(), *((n, (n,)) for n in OTHER_ENTITIES)]:
+                score = score_entity_group(part_triples, entity_names)
+                if score.judged:
+                    cells.append(f"{label.split(' ')[0]} {score.exact}/{score.judged}")
+            print(f"  {name}: " + ", ".join(cells))
+
     weak = [(label, v) for label, v in intents.per_intent.items() if v[2] < 1.0]
     if weak:
         print("\nintents below F1 1.0 (precision / recall / F1 / support):")
@@ -413,7 +429,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--model", default=os.environ.get("NETGUIDE_MODEL"),
                         help="trained model (.tar.gz); default $NETGUIDE_MODEL")
     parser.add_argument("--heldout", nargs="+", default=[str(p) for p in HELDOUT_FILES],
-                        help="held-out YAML files (default tests/nlu/heldout.yml tests/nlu/heldout_fresh.yml)")
+                        help="held-out YAML files (default: tests/nlu/heldout.yml, heldout_fresh.yml, heldout_clinician.yml)")
     parser.add_argument("--quiet", action="store_true", help="do not list the individual errors")
     args = parser.parse_args(argv)
     import warnings

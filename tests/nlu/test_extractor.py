@@ -223,6 +223,89 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("SATB2 positivity", E({("ihc", "satb2:positive")})),
     ("ga-68 pet (neg), colonoscopy (normal)", E({("test_result", "sstr_pet:negative"), ("test_result", "colonoscopy:negative")})),
     ("CgA (3x ULN)", E({("test_result", "chromogranin_a:positive")})),
+    # --- two values of one index in one message: both are kept (the consumer says which one grades)
+    ("ki-67 4 vs 12 on review", E({("ki67", "4"), ("ki67", "12")})),
+    ("mib1 3% in the core and 11% in the resection specimen", E({("ki67", "3"), ("ki67", "11")})),
+    ("ki67 18% (hot spot), 9% (global)", E({("ki67", "18"), ("ki67", "9")})),
+    ("Ki67 2% or 4%?", E({("ki67", "2"), ("ki67", "4")})),
+    ("ki67 7%, 2 mitoses, 40% necrosis", E({("ki67", "7"), ("mitoses", "2"), ("necrosis", "present")})),
+    # --- a minus sign touching the number is a negative value (refused later with the field named)
+    ("Ki-67 -3%", E({("ki67", "-3")})),
+    ("ki67: -12", E({("ki67", "-12")})),
+    ("Ki-67 - 3%", E({("ki67", "3")})),  # a dash between name and value
+    ("ki 9, mits 1", E({("ki67", "9"), ("mitoses", "1")})),
+    # --- comparisons and definitions name a category without giving it to the case
+    ("NEC compared to NET G3, which does worse", E()),
+    ("is a G3 NET different from PDNEC on imaging", E()),
+    ("how do you distinguish WD G3 from small cell", E()),
+    ("definition of poorly differentiated", E()),
+    ("poorly differentiated, ki67 60%", E({("differentiation", "poorly"), ("ki67", "60")})),
+    ("CDX2 pos - points to an ileal primary?", E({("ihc", "cdx2:positive")})),
+    # --- suspected syndromes are the subject of the question; negated ones are not
+    ("query gastrinoma, on omeprazole", E({("syndrome", "gastrinoma")})),
+    ("possible carcinoid syndrome, which urine test", E({("syndrome", "carcinoid")})),
+    ("no hypoglycaemia", E()),
+    # --- test results in shorthand
+    ("sstr pos, fdg neg", E({("test_result", "sstr_pet:positive"), ("test_result", "fdg_pet:negative")})),
+    ("liver mets sstr+", E({("metastasis", "liver"), ("test_result", "sstr_pet:positive")})),
+    ("ct abdo nad", E({("test_result", "ct:negative")})),
+    ("chromogranin slightly up", E({("test_result", "chromogranin_a:positive")})),
+    ("dotatate 2021 positive", E({("test_result", "sstr_pet:positive")})),
+    ("u-5HIAA normal", E({("test_result", "5hiaa:negative")})),
+    ("SSTR2 strongly positive", E()),  # the IHC stain, not the scan
+    # --- audience: who the wording is for beats who is asking
+    ("in plain english please", E({("audience", "patient")})),
+    ("write it for the patient's husband", E({("audience", "patient")})),
+    ("as an oncologist I want a layperson version", E({("audience", "patient")})),
+    ("surgeon here", E({("audience", "clinician")})),
+    ("grade for a patient with ki67 4", E({("ki67", "4")})),
+    # --- nodes and typos
+    ("LN pos 4/15", E({("node_count", "4/15"), ("nodes", "positive")})),
+    ("nodes came back negative", E({("nodes", "negative")})),
+    ("pancreatc tail NET", E({("site", "pancreas")})),
+    # --- a NET found in a lymph node without a primary, and "nothing else" = no distant metastases (M0)
+    ("NET in a lymph node, primary not found despite workup, no other disease - what stage",
+     E({("nodes", "positive"), ("site", "unknown"), ("no_metastasis", "any")})),
+    ("nodal NET, no primary found, nothing else found, stage?",
+     E({("nodes", "positive"), ("site", "unknown"), ("no_metastasis", "any")})),
+    ("NET found in a node, cup, no distant disease, what stage",
+     E({("nodes", "positive"), ("site", "unknown"), ("no_metastasis", "any")})),
+    ("disease confined to the nodes, unknown primary, what is the stage",
+     E({("nodes", "positive"), ("site", "unknown"), ("no_metastasis", "any")})),
+    ("single node with NET, cup, nothing elsewhere, TNM?",
+     E({("nodes", "positive"), ("site", "unknown"), ("no_metastasis", "any")})),
+    ("mesenteric node NET, primary not found, staging?", E({("nodes", "positive"), ("site", "unknown")})),
+    ("no evidence of disease elsewhere, ileal net 2cm",
+     E({("no_metastasis", "any"), ("site", "jejunum_ileum"), ("tumour_size", "2")})),
+    ("liver mets, no other disease", E({("metastasis", "liver")})),  # "other" beside a named site: not M0
+    ("no nodal disease", E({("nodes", "negative")})),
+    ("LN only net, cup, CT/PET otherwise clear - stage?", E({("nodes", "positive"), ("site", "unknown")})),
+    ("isolated nodal met of well diff net, no other sites, TNM",
+     E({("nodes", "positive"), ("differentiation", "well"), ("no_metastasis", "any")})),
+    ("nodal dz only, primary unk, what stage", E({("nodes", "positive"), ("site", "unknown")})),
+    # --- NET G3 compared with NEC names no differentiation of the case
+    ("is NET G3 the same as NEC for treatment?", E()),
+    ("is G3 NET = NEC", E()),
+    ("is NET G3 treated like a NEC", E()),
+    ("is grade 3 net managed as nec", E()),
+    ("difference between NET G3 and NEC", E()),
+    ("looks like a well diff NET, ki67 25", E({("differentiation", "well"), ("ki67", "25")})),
+    # --- uptake called physiological is no positive scan
+    ("is uncinate process uptake on sstr imaging usually physiological", E()),
+    ("dotatate uptake in the uncinate process likely physiologic?", E()),
+    ("dotatate avid liver lesion", E({("test_result", "sstr_pet:positive"), ("metastasis", "liver")})),
+    # --- two mitotic counts: both kept (the consumer grades on the highest and shows both)
+    ("ki67 10%, mitoses 3/2mm2 and 8/2mm2, grade?",
+     E({("ki67", "10"), ("mitoses", "3/2mm2"), ("mitoses", "8/2mm2")})),
+    ("mitotic count 4 per 2mm2 on biopsy and 12 on resection", E({("mitoses", "4/2mm2"), ("mitoses", "12/2mm2")})),
+    ("mits 1 on the core, 7 on the whipple", E({("mitoses", "1"), ("mitoses", "7")})),
+    ("mitoses 2/10hpf, 1.5cm", E({("mitoses", "2/10hpf"), ("tumour_size", "1.5")})),
+    ("mitoses 4/2mm2, 3/12 nodes", E({("mitoses", "4/2mm2"), ("node_count", "3/12"), ("nodes", "positive")})),
+    # --- "islet1" is ISL1
+    ("cdx2 pos islet1 neg, where is the primary likely", E({("ihc", "cdx2:positive"), ("ihc", "isl1:negative")})),
+    # --- "ki67 8 mitoses 3": the number after the Ki-67 name is the Ki-67, not a count before "mitoses"
+    ("ki67 8 mitoses 3", E({("ki67", "8"), ("mitoses", "3")})),
+    ("ki 11 mits 3 grade", E({("ki67", "11"), ("mitoses", "3")})),
 ]
 
 # Numbers that are NOT the value they look like: nothing may be read from them.
@@ -238,6 +321,8 @@ NOT_A_VALUE: list[tuple[str, str]] = [
     ("progressive disease (PD) on octreotide", "differentiation"),
     ("lungs clear", "site"),
     ("colonoscopy to terminal ileum normal", "site"),
+    ("Ki-67 5%, 58 y/o", "mitoses"),
+    ("Ki67 ~4 vs NET G3", "differentiation"),
 ]
 
 
