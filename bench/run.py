@@ -120,9 +120,13 @@ def endpoints_file(workdir: Path, actions_port: Optional[int], store: str, redis
         config["tracker_store"] = {**shipped["tracker_store"], "db": str(workdir / "tracker.db")}
     elif store == "memory":
         pass  # Rasa's default: InMemoryTrackerStore
-    elif store == "redis":
-        config["tracker_store"] = {"type": "redis", "url": "127.0.0.1", "port": redis_port, "db": 0, "key_prefix": "bench"}
-        config["lock_store"] = {"type": "redis", "url": "127.0.0.1", "port": redis_port, "db": 1, "key_prefix": "bench"}
+    elif store == "sqlite+redis-lock":
+        # several processes: NETguide's tracker store on one shared SQLite file (WAL allows that on one
+        # machine) and NETguide's Redis lock store, as endpoints.production.yml has it
+        config["tracker_store"] = {**shipped["tracker_store"], "db": str(workdir / "tracker.db")}
+        production = yaml.safe_load((ROOT / "endpoints.production.yml").read_text())
+        config["lock_store"] = {"type": production["lock_store"]["type"], "url": "127.0.0.1", "port": redis_port,
+                                "db": 1, "key_prefix": "bench"}
     if not config:
         return None
     path = workdir / f"endpoints-{store}-{actions_port or 'none'}.yml"
@@ -229,14 +233,15 @@ def run_vignettes(deployment: Deployment, vignettes: List[dict]) -> Dict[str, ob
 
 def measure_scaling(model: Path, workdir: Path, convs, levels, warmup: int) -> Dict[str, object]:
     """Throughput at 50 concurrent conversations with one and with two (Rasa + action server) processes
-    sharing a Redis tracker store and a Redis lock store (our own redis-server on a free port)."""
+    sharing NETguide's tracker store (one SQLite file) and NETguide's Redis lock store (our own
+    redis-server on a free port)."""
     if not shutil.which("redis-server"):
         return {"skipped": "redis-server not installed (scripts/system_deps.sh installs it)"}
     redis_port = free_port()
     redis_dir = workdir / "redis"
     redis_dir.mkdir()
     group = ProcessGroup(workdir)
-    out: Dict[str, object] = {"store": "redis tracker store + redis lock store", "spread": "by sender (sticky)"}
+    out: Dict[str, object] = {"store": "shared SQLite tracker store + Redis lock store", "spread": "by sender (sticky)"}
     try:
         redis = group.start("redis", redis_argv(redis_port, redis_dir), base_env())
         deadline = time.monotonic() + 15
@@ -251,14 +256,14 @@ def measure_scaling(model: Path, workdir: Path, convs, levels, warmup: int) -> D
                 time.sleep(0.2)
         level = [lv for lv in levels if lv[0] == "c50"]
         for replicas in (1, 2):
-            deployment = Deployment(f"scale{replicas}", model, True, workdir, replicas=replicas, store="redis",
+            deployment = Deployment(f"scale{replicas}", model, True, workdir, replicas=replicas, store="sqlite+redis-lock",
                                     redis_port=redis_port)
             try:
                 ready = deployment.start()
                 figures = load.run_levels(deployment.url_for, convs, level, warmup=warmup, label=f"scale{replicas}")["c50"]
                 figures["ready_s"] = round(ready, 1)
                 out[f"processes_{replicas}"] = figures
-                log(f"{replicas} process(es), redis: {figures['msg_per_s']} msg/s at 50 concurrent, "
+                log(f"{replicas} process(es), shared SQLite + Redis lock: {figures['msg_per_s']} msg/s at 50 concurrent, "
                     f"p95 {figures['p95_ms']} ms, errors {figures['errors']}")
             finally:
                 deployment.stop()
@@ -343,7 +348,7 @@ def table(result: Dict[str, object]) -> str:
                          f"train {fmt(ratio(result['training']['netguide']['train_s'], result['training'][name]['train_s']))}x")
     scaling = result.get("scaling", {})
     if "ratio" in scaling:
-        lines.append(f"Two processes (Redis tracker + lock store, sticky spread by sender): "
+        lines.append(f"Two processes ({scaling['store']}, spread {scaling['spread']}): "
                      f"{fmt(scaling['processes_1']['msg_per_s'])} -> {fmt(scaling['processes_2']['msg_per_s'])} msg/s at 50 "
                      f"concurrent = {fmt(scaling['ratio'])}x")
     elif scaling:
@@ -379,8 +384,8 @@ def main() -> None:
     parser.add_argument("--skip-refs", action="store_true", help="do not run the reference bots (no ratios)")
     parser.add_argument("--skip-scale", action="store_true", help="do not run the two-process measurement")
     parser.add_argument("--experiments", action="store_true",
-                        help="also measure NETguide with a cached jsonschema validator in Rasa (bench/speedups), "
-                             "and with that plus an in-memory tracker store, to show where turn time goes")
+                        help="also measure NETguide with Rasa's in-memory tracker store (no persistence), "
+                             "to show what the SQLite tracker store costs per turn")
     parser.add_argument("--accuracy-only", action="store_true",
                         help="re-run only the vignettes against NETguide and update the accuracy part of --out")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
@@ -440,12 +445,10 @@ def main() -> None:
         result["netguide"] = measure_bot("netguide", model, True, levels, workdir, convs, warmup, vignettes)
         save()
         if args.experiments:
-            speedups = {"PYTHONPATH": f"{BENCH / 'speedups'}:{{PYTHONPATH}}"}
+            # what the turn would cost without persistence: NETguide with Rasa's in-memory tracker store
             result["experiments"] = {
-                "cached_schema_validator": measure_bot("exp-validator", model, True, levels, workdir, convs, warmup,
-                                                       rasa_env=speedups),
-                "cached_validator_memory_tracker": measure_bot("exp-memory", model, True, levels, workdir, convs,
-                                                               warmup, store="memory", rasa_env=speedups),
+                "memory_tracker": measure_bot("exp-memory", model, True, levels, workdir, convs, warmup,
+                                              store="memory"),
             }
         if not args.skip_refs:
             result["reference"] = {}

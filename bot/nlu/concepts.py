@@ -104,6 +104,7 @@ _INVASION = _terms(V.INVASION_TERMS)
 _NODES_NEGATIVE = compile_terms(V.NODES_NEGATIVE_PHRASES)
 _NODES_POSITIVE = compile_terms(V.NODES_POSITIVE_PHRASES)
 _NODES_CONCEPT = compile_terms(V.NODES_CONCEPT)
+_NODES_FOUND_IN = compile_terms(V.NODES_FOUND_IN)
 
 
 def find_invasion(text: str) -> Iterator[Candidate]:
@@ -117,7 +118,7 @@ def find_nodes(text: str) -> Iterator[Candidate]:
         yield Candidate("nodes", "negative", m.start(), m.end(), P_NODES)
     for m in _NODES_POSITIVE.finditer(text):
         yield Candidate("nodes", "positive", m.start(), m.end(), P_NODES)
-    for m in _NODES_CONCEPT.finditer(text):
+    for m in (*_NODES_CONCEPT.finditer(text), *_NODES_FOUND_IN.finditer(text)):
         yield Candidate(
             "nodes", "positive", m.start(), m.end(), P_NODES + 1, "NODES", "flip",
             negated_entity="nodes", negated_value="negative",

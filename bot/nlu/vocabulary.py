@@ -37,7 +37,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         r"|(?:unidentified|undetected|unlocated)\s+primary"
         r"|primary\s+(?:site\s+|tumou?r\s+)?(?:is\s+|was\s+|remains\s+|still\s+)?(?:unknown|unk(?![a-z])|occult|unidentified"
         r"|not\s+(?:yet\s+)?(?:found|identified|seen|located|known|detected)|never\s+found)"
-        r"|no\s+(?:obvious\s+|clear\s+|identifiable\s+|definite\s+|known\s+)?primary"
+        r"|(?:no|w/o|without)\s+(?:an?\s+)?(?:obvious\s+|clear\s+|identifiable\s+|definite\s+|known\s+)?primary"
         r"(?:\s+(?:site|tumou?r|lesion))?(?:\s+(?:was\s+|has\s+been\s+)?(?:found|identified|seen|located|detected))?",
         "unknown",
     ),
@@ -170,20 +170,23 @@ NODES_NEGATIVE_PHRASES = (
 NODES_POSITIVE_PHRASES = (
     r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|came\s+back\s+)?(?:pos(?:itive)?|\+ve|involved)"
     r"|lns?\s*(?:(?:were|are|came\s+back)\s+)?(?:pos(?:itive)?|\+ve|\+)|(?:positive|involved)\s+(?:lymph\s+)?nodes"
-    # a NET found in a node: "NET in a lymph node", "NET found in a node", "disease confined to the nodes",
-    # "single node with NET", "nodal NET", "mesenteric node NET"
-    r"|(?:nets?|nens?|tumou?r|disease|carcinoid|deposits?)\s+(?:(?:was|were|is)\s+)?(?:found\s+|seen\s+|identified\s+|only\s+|confined\s+|limited\s+|restricted\s+)?"
-    r"(?:in|to|within)\s+(?:an?\s+|the\s+|one\s+|a\s+single\s+|single\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|axillary|cervical|inguinal"
-    r"|retroperitoneal|para-?aortic|pelvic|abdominal)\s+)?(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
-    r"|(?:(?:single|one|a|an)\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|retroperitoneal|para-?aortic)\s+)?(?:lymph\s+)?nodes?\s+(?:with|showing|containing)"
-    r"\s+(?:an?\s+)?(?:nets?|nens?|neuroendocrine|metastatic\s+net|tumou?r)"
-    r"|(?:lymph\s+)?nod(?:al|e)\s+(?:nets?|nens?|neuroendocrine\s+(?:tumou?r|neoplasm))"
 )
 # Negatable: "nodal mets" -> positive, "no lymph node involvement" -> negative.
 NODES_CONCEPT = (
     r"(?:(?:regional|mesenteric|peri-?pancreatic|locoregional)\s+)?(?:" + _NODE + r")\s+"
     r"(?:mets?|metastas[ie]s|involvement|disease|dz|deposits?)(?![a-z])"
     r"|(?:lns?|(?:lymph\s+)?nod(?:es?|al))[\s-]+only(?:\s+(?:disease|dz|net|nen))?"
+)
+# A NET found in a node, negatable like NODES_CONCEPT ("no tumour in the lymph nodes" -> negative):
+# "NET in a lymph node", "NET found in a node", "disease confined to the nodes", "single node with NET",
+# "nodal NET", "mesenteric node NET"
+NODES_FOUND_IN = (
+    r"(?:nets?|nens?|tumou?r|disease|carcinoid|deposits?)\s+(?:(?:was|were|is)\s+)?(?:found\s+|seen\s+|identified\s+|only\s+|confined\s+|limited\s+|restricted\s+)?"
+    r"(?:in|to|within)\s+(?:an?\s+|the\s+|one\s+|a\s+single\s+|single\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|axillary|cervical|inguinal"
+    r"|retroperitoneal|para-?aortic|pelvic|abdominal)\s+)?(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
+    r"|(?:(?:single|one|a|an)\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|retroperitoneal|para-?aortic)\s+)?(?:lymph\s+)?nodes?\s+(?:with|showing|containing)"
+    r"\s+(?:an?\s+)?(?:nets?|nens?|neuroendocrine|metastatic\s+net|tumou?r)"
+    r"|(?:lymph\s+)?nod(?:al|e)\s+(?:nets?|nens?|neuroendocrine\s+(?:tumou?r|neoplasm))"
 )
 NODE_WORD = _NODE
 

@@ -279,6 +279,8 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
      E({("no_metastasis", "any"), ("site", "jejunum_ileum"), ("tumour_size", "2")})),
     ("liver mets, no other disease", E({("metastasis", "liver")})),  # "other" beside a named site: not M0
     ("no nodal disease", E({("nodes", "negative")})),
+    ("no tumour in the lymph nodes", E({("nodes", "negative")})),
+    ("no nodal NET", E({("nodes", "negative")})),
     ("LN only net, cup, CT/PET otherwise clear - stage?", E({("nodes", "positive"), ("site", "unknown")})),
     ("isolated nodal met of well diff net, no other sites, TNM",
      E({("nodes", "positive"), ("differentiation", "well"), ("no_metastasis", "any")})),

@@ -65,4 +65,4 @@ def test_config_uses_the_weighted_keywords() -> None:
     config = yaml.safe_load((Path(__file__).resolve().parents[2] / "config.yml").read_text())
     names = [c["name"] for c in config["pipeline"]]
     assert "bot.nlu.keywords.WeightedRegexFeaturizer" in names
-    assert names.index("bot.nlu.keywords.WeightedRegexFeaturizer") < names.index("LogisticRegressionClassifier")
+    assert names.index("bot.nlu.keywords.WeightedRegexFeaturizer") < names.index("bot.nlu.intent_classifier.SentenceLogisticRegressionClassifier")
