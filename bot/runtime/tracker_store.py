@@ -19,8 +19,9 @@ This store handles its own errors so that the fail-safe never triggers:
 It is also the default single-machine store (SQLite, endpoints.yml), and it makes a turn cheaper than
 Rasa's SQLTrackerStore, which rebuilds the tracker from every stored event on each message and counts the
 stored events again before each save (bench/profile_turns.py: about 30 % of the Rasa server's CPU):
-- the trackers this process saved last are kept in memory (least recently used first out,
-  NETGUIDE_TRACKER_CACHE conversations, default 2000); `retrieve` asks the database only how many events
+- the trackers this process saved last are kept in memory (least recently used out first once they hold
+  more than NETGUIDE_TRACKER_CACHE_EVENTS events together, default 20,000: some tens of MB, as answers
+  are a few KB each); `retrieve` asks the database only how many events
   the conversation has and reuses the kept tracker when nothing was added since (another replica, or a
   turn that failed before its save, changes the count or the tracker, and the tracker is rebuilt);
 - `save` inserts only the events added since the last save, in one statement;
@@ -59,7 +60,7 @@ logger = logging.getLogger(__name__)
 DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, OSError)
 
 
-DEFAULT_CACHED_CONVERSATIONS = 2000
+DEFAULT_KEPT_EVENTS = 20_000
 
 
 @dataclass
@@ -136,7 +137,8 @@ class MonitoredSQLTrackerStore(SQLTrackerStore):
         self._memory = InMemoryTrackerStore(self.domain)
         self._health_lock = threading.Lock()
         self._kept: "OrderedDict[str, _KeptTracker]" = OrderedDict()
-        self._kept_max = int(os.environ.get("NETGUIDE_TRACKER_CACHE") or DEFAULT_CACHED_CONVERSATIONS)
+        self._kept_events_max = int(os.environ.get("NETGUIDE_TRACKER_CACHE_EVENTS") or DEFAULT_KEPT_EVENTS)
+        self._kept_events = 0  # events held by the kept trackers together
         self._table = self.SQLEvent.__table__
         self._new_conversations: Set[str] = set()  # retrieved with no stored row, not saved yet
         logger.info(f"Tracker store {type(self).__name__} connected to {masked_url}.")
@@ -250,13 +252,18 @@ class MonitoredSQLTrackerStore(SQLTrackerStore):
             return int(connection.execute(query).scalar() or 0)
 
     def _keep(self, tracker: DialogueStateTracker, stored_rows: int) -> None:
-        self._kept[tracker.sender_id] = _KeptTracker(tracker, len(tracker.events), stored_rows)
-        self._kept.move_to_end(tracker.sender_id)
-        while len(self._kept) > self._kept_max:
-            self._kept.popitem(last=False)
+        self._forget(tracker.sender_id)
+        kept = _KeptTracker(tracker, len(tracker.events), stored_rows)
+        self._kept[tracker.sender_id] = kept
+        self._kept_events += kept.saved_events
+        while self._kept_events > self._kept_events_max and len(self._kept) > 1:
+            _, oldest = self._kept.popitem(last=False)
+            self._kept_events -= oldest.saved_events
 
     def _forget(self, sender_id: Text) -> None:
-        self._kept.pop(sender_id, None)
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None:
+            self._kept_events -= kept.saved_events
         self._new_conversations.discard(sender_id)
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:

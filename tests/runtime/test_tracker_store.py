@@ -127,12 +127,23 @@ def test_a_new_session_is_written_after_the_old_one(tmp_path):
 
 
 def test_the_least_recently_used_conversations_leave_memory_first(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETGUIDE_TRACKER_CACHE", "2")
+    monkeypatch.setenv("NETGUIDE_TRACKER_CACHE_EVENTS", "12")  # one turn = 6 events: room for two
     store = store_at(tmp_path / "tracker.db")
     for sender in ("g1", "g2", "g3"):
         run(play(store, sender, 1))
     assert list(store._kept) == ["g2", "g3"]
+    assert store._kept_events == 12
     assert run(store.retrieve("g1")).latest_message.text == "question 0"  # rebuilt from the database
+    assert list(store._kept) == ["g3", "g1"]
+
+
+def test_kept_events_stay_within_the_budget_as_conversations_grow(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETGUIDE_TRACKER_CACHE_EVENTS", "40")
+    store = store_at(tmp_path / "tracker.db")
+    for sender in ("h1", "h2", "h3"):
+        run(play(store, sender, 3))  # 16 events each
+    assert store._kept_events == sum(len(kept.tracker.events) for kept in store._kept.values()) <= 40
+    assert list(store._kept) == ["h2", "h3"]
 
 
 def test_sqlite_writes_ahead_with_normal_sync(tmp_path):
