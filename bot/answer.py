@@ -22,6 +22,7 @@ from bot.answer_tables import (
     FLAG_STATEMENTS,
     RULE_STATEMENTS,
     FOLLOW_UP_QUESTION,
+    UNKNOWN_PRIMARY_FOLLOW_UPS,
     FOLLOW_UPS,
     MAX_FOLLOW_UPS,
     QUESTION_OF_TOPIC,
@@ -393,7 +394,13 @@ class _Composer:
         return [s for s in asked if self.topic in s.topics and not s.is_rejected]
 
     def information(self, case: Optional[Case]) -> None:
-        self.context = CaseContext.from_case(case)
+        grade_result = None
+        if case is not None and (case.ki67_percent is not None or case.mitoses is not None):
+            from bot import grading  # lazy, as in grade()
+
+            # the computed grade picks the statements: an ileal NET G2 never gets the NEC survival figures
+            grade_result = grading.grade(case)
+        self.context = CaseContext.from_case(case, grade_result)
         asked = self.asked_in_topic()
         asked_ids = {s.id for s in asked}
         statements = asked + [s for s in self.kb.statements_for(self.topic, self.context) if s.id not in asked_ids]
@@ -403,10 +410,19 @@ class _Composer:
             else:
                 self.abstain(AbstainKind.no_content, "This topic has no reviewed statements yet.")
             return
-        guideline = [s for s in statements if s.tier == Tier.guideline]
-        lead = asked[0] if asked else (guideline or statements)[0]
+        lead = asked[0] if asked else self.best_lead(statements)
         self.direct.append(self.statement_sentence(lead))
         self.add_statements(s for s in statements if s is not lead)
+
+    def best_lead(self, statements: List[Statement], by_fit: bool = True) -> Statement:
+        """The statement that leads an answer: approved before pending review, then (by_fit) one known to fit
+        the case before one the case cannot be checked against, then guideline before research."""
+        def key(position: int) -> Tuple[bool, int, bool, int]:
+            s = statements[position]
+            fit = self.context.unconfirmed(s.applies_to) if by_fit else 0
+            return (s.effective_status != ReviewStatus.approved, fit, s.tier != Tier.guideline, position)
+
+        return statements[min(range(len(statements)), key=key)]
 
     # --- grade ---
 
@@ -582,9 +598,16 @@ class _Composer:
         self.context = CaseContext.from_case(case, grade_result)
 
         lead = self.kb.statements_for("workup", self.context)
-        lead_guideline = [s for s in lead if s.tier == Tier.guideline]
-        if lead:
-            self.direct.append(self.statement_sentence((lead_guideline or lead)[0]))
+        recommended = [step for step in result.steps if step.status == "recommended" and step.topics]
+        if case.site not in (None, Site.unknown) and recommended:
+            # a known primary: the workup statements are about NET-CUP, so the direct answer is the plan itself
+            self.direct.append(self.cite(
+                "Recommended next steps for this case: " + "; ".join(step.title for step in recommended),
+                [self.pick(step.topics) for step in recommended],
+            ) or self.statement_sentence(self.best_lead(lead, by_fit=False)))
+        elif lead:
+            # the workup statements are about NET-CUP: with the site not stated they still lead
+            self.direct.append(self.statement_sentence(self.best_lead(lead, by_fit=False)))
 
         def step_line(step: Any) -> Optional[CitedSentence]:
             word = STEP_STATUS_WORD.get(step.status, _capitalise(step.status))
@@ -638,9 +661,15 @@ class _Composer:
     def follow_ups(self) -> List[FollowUp]:
         wanted = FOLLOW_UPS.get(self.follow_up_key) or FOLLOW_UPS.get(self.topic, ())
         fallback = ("workup", "net_cup", "sstr_pet", "prognosis")
+        known_primary = self.context.site not in (None, Site.unknown)
+        if known_primary:
+            # "How is a NET of unknown primary staged?" does not follow an answer about an ileal NET
+            fallback = ("treatment_well_differentiated", "labs_cga", "germline")
         chosen: List[FollowUp] = []
         for topic in _unique(list(wanted) + list(fallback)):
             if topic == self.topic or topic not in FOLLOW_UP_QUESTION:
+                continue
+            if known_primary and topic in UNKNOWN_PRIMARY_FOLLOW_UPS:
                 continue
             if topic not in ("grade", "stage", "workup") and not self.kb.has_topic(topic):
                 continue

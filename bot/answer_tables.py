@@ -11,7 +11,7 @@ import re
 from typing import Dict, Optional, Tuple
 
 from bot.knowledge import KNOWLEDGE_TOPICS
-from bot.topics import G3_VS_NEC, HOW_COMMON
+from bot.topics import G3_VS_NEC, HOW_COMMON, PPI_WORDS
 
 COMPUTED_TOPICS: Tuple[str, ...] = ("grade", "stage", "workup")
 ANSWERABLE_TOPICS: Tuple[str, ...] = COMPUTED_TOPICS + KNOWLEDGE_TOPICS
@@ -109,6 +109,13 @@ FOLLOW_UP_QUESTION: Dict[str, str] = {
     "editorial": "How is this content reviewed?",
     "net_cup": "What is a NET of unknown primary?",
 }
+
+# Follow-up questions worded for a NET of unknown primary: not offered when the primary is known
+# (the workup one stays: its answer gives the plan for a known primary too).
+UNKNOWN_PRIMARY_FOLLOW_UPS = frozenset({
+    "stage", "sstr_pet", "ihc_site_of_origin", "molecular_classifier", "endoscopy",
+    "surgery_exploration", "prognosis", "net_cup",
+})
 
 # Which follow-ups to offer, by topic or by "<computed topic>:<result kind>". The first entries
 # that the knowledge base can answer (and that are not the current topic) are used, at most 3.
@@ -306,12 +313,35 @@ FLAG_STATEMENTS: Dict[str, Tuple[str, ...]] = {
 # keeps the sentence the question asked for. They are shown even when the recorded case falls outside
 # their applies_to: the question itself names what they are about (e.g. NET G3 while the case is a
 # NEC). Statements of other topics are never pulled in. Patterns are matched on the lowercased question.
-_PPI = r"\bppis?\b|omeprazole|esomeprazole|pantoprazole|lansoprazole|rabeprazole|proton.?pump|\bh2(ra)?s?\b|h2.?(blocker|receptor)"
+_PPI = PPI_WORDS
 QUESTION_CUES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    # "stop ppi? how long?": the washout first
+    (rf"(how long|wash.?out|\bstop|discontinu|\bhold)[^.]{{0,40}}({_PPI})|({_PPI})[^.]{{0,40}}(how long|wash.?out|\bstop|discontinu|\bhold)",
+     ("labs_cga.ppi_two_week_washout", "labs_cga.h2ra_substitution_conflict")),
     (_PPI, ("labs_cga.pdq_sensitive_not_specific", "labs_cga.ppi_two_week_washout",
             "labs_cga.h2ra_substitution_conflict")),
     (r"\bprrt\b|lutetium|177.?lu|lu.?177|lutathera|radioligand|radionuclide therap|peptide receptor|netter",
      ("treatment_well_differentiated.netter1", "treatment_well_differentiated.prrt_rotterdam_cohort")),
+    # a named drug or trial leads with its trial; a pancreatic chemotherapy question before everolimus
+    (r"captem|capecitabine|temozolomide|\bcap.?tem\b|e2211", ("treatment_well_differentiated.e2211_captem",)),
+    (r"everolimus|afinitor|\bmtor\b|radiant", ("treatment_well_differentiated.radiant4",)),
+    (r"carcinoid syndrome|flushing|\bflush", ("treatment_well_differentiated.lanreotide_label",)),
+    (r"clarinet|lanreotide|octreotide|\bssas?\b|somatostatin analog", (
+        "treatment_well_differentiated.clarinet", "treatment_well_differentiated.ssa_pfs_by_ki67",
+        "treatment_well_differentiated.lanreotide_label")),
+    (r"\blung\b|bronch|pulmonary|thym", ("treatment_well_differentiated.radiant4",)),
+    (r"debulk|cytoreduc|hepatectom|liver resection|resect\w* .{0,20}liver",
+     ("surgery_debulking.guidance_individualised", "surgery_debulking.retrospective_series")),
+    # both tracers named: the dual-tracer (NETPET) outcome figures
+    (r"(ga.?68|dotatate|dotatoc|sstr|octreo).{0,40}\bfdg|\bfdg.{0,40}(ga.?68|dotatate|dotatoc|sstr)|netpet|dual.?tracer",
+     ("fdg_pet.netpet_score",)),
+    # a stain named in the question leads with what that stain shows (most specific stains first)
+    (r"satb.?2", ("ihc_site_of_origin.satb2",)),
+    (r"pax.?8", ("ihc_site_of_origin.pax8_rates", "ihc_site_of_origin.pax8_cross_reactivity")),
+    (r"pax.?6", ("ihc_site_of_origin.pax6",)),
+    (r"cdx.?2|ttf.?1|\bisl.?1|islet.?1|nkx.?2|pdx.?1", ("ihc_site_of_origin.cdx2_isl1_ttf1_liver_metastases",)),
+    (r"ttf.?1", ("ihc_site_of_origin.ttf1_small_cell_caveat",)),
+    (r"\bck.?(7|20)\b|cytokeratin", ("ihc_site_of_origin.panel",)),
     (G3_VS_NEC,
      ("treatment_net_g3.scarce_data", "treatment_net_g3.differs_from_nec",
       "definitions.differentiation_decides_net_g3_vs_nec", "treatment_net_g3.guideline_scope")),

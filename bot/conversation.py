@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from bot.case_update import CaseUpdate, apply_entities, describe_value, field_label, reply_entities
 from bot.models import Case
-from bot.topics import site_ihc_question_intent, topic_for
+from bot.topics import asked_topics, lab_question_topic, site_ihc_question_intent, topic_for
 
 AUDIENCES = ("clinician", "patient")
 COMPUTED_TOPICS = ("grade", "stage", "workup")
@@ -395,6 +395,18 @@ class _Turn:
         topics = [topic]
         if topic in ("grade", "stage") and wants_grade_and_stage(self.text):
             topics = ["grade", "stage"]
+        also = [t for t in asked_topics(self.text, update.case)
+                if t not in topics and (t not in ("grade", "stage") or has_inputs(update.case, t))]
+        if also:
+            # "grade, stage and what next?": every question asked, computed results first; an added
+            # information topic with nothing that applies to the case is left out, not shown as a gap
+            ordered = [t for t in ("grade", "stage") if t in topics or t in also]
+            ordered += [t for t in topics + also if t not in ordered]
+            # "how are NETs graded, and the prognosis?" with no values: the grading rules, not an empty grade
+            ordered = [general_topic(t, update.case, self.text) if t in ("grade", "stage") and
+                       not has_inputs(update.case, t) else t for t in ordered]
+            self.answer(ordered, update.case, optional=set(ordered) - {"grade", "stage"})
+            return self.result(self.ask_missing())
         if topics == [topic] and topic in ("grade", "stage") and not has_inputs(update.case, topic):
             # "how are NETs graded?" with no values: the rules themselves, then the first value they need
             general = general_topic(topic, update.case, self.text)
@@ -403,8 +415,18 @@ class _Turn:
             self.missing[general] = list(order)
             self.state = self.state.model_copy(update={"last_topic": general})
             return self.result(self.ask_missing(order=order))
+        computed = [t for t in ("grade", "stage")
+                    if topic not in ("grade", "stage", "workup") and has_inputs(update.case, t)
+                    and not self.abstains(t, update.case)]
+        if computed and self.abstains(topic, update.case):
+            # "gastric NET 8mm ki67 1%, EMR or surveillance?": the reviewed statements do not cover the
+            # question, but the values given are graded and staged; the gap is still said, last
+            topics = computed + topics
         self.answer(topics, update.case)
         return self.result(self.ask_missing())
+
+    def abstains(self, topic: str, case: Case) -> bool:
+        return bool(render_answer(topic, case, self.state.audience, self.channel, question=self.text)["abstained"])
 
     def give_values(self, reply: List[Dict[str, Any]], said_unknown: bool) -> TurnResult:
         previous = self.state.case
@@ -419,8 +441,16 @@ class _Turn:
         self.report_update(update, previous)
 
         topics = affected_topics(update.changed, self.state.last_topic)
+        if topics == ["workup"] and lab_question_topic(self.text):
+            topics = [lab_question_topic(self.text)]  # "VIPoma ... what level is diagnostic?" asks for the lab
         if not topics and said_unknown and self.state.last_topic:
             topics = [self.state.last_topic]
+        asked = [] if topics else [t for t in asked_topics(self.text, update.case)
+                                   if t not in ("grade", "stage") or has_inputs(update.case, t)]
+        if asked:
+            # values with a question the classifier did not name ("NSE high in pt with NEC - meaningful?")
+            self.answer(asked, update.case, optional=set(asked) - {"grade", "stage"})
+            return self.result(self.ask_missing())
         if not topics:
             if update.changed:
                 self.say(NOTED.format(changes=describe_changes(previous, update.case, update.changed)) +
@@ -463,10 +493,14 @@ class _Turn:
     # --- answering ---
 
     def answer(self, topics: List[str], case: Case, what_if: bool = False, explain: bool = False,
-               uncapped: bool = False) -> None:
+               uncapped: bool = False, optional: Iterable[str] = ()) -> None:
+        answered = []
         for topic in topics:
             rendered = render_answer(topic, case, self.state.audience, self.channel, uncapped=uncapped,
                                      question=self.text)
+            if topic in optional and rendered["abstained"] and (answered or topic != topics[-1]):
+                continue
+            answered.append(topic)
             if explain and rendered["rule_ids"]:
                 self.say("Why: the rules applied, in order: " + " → ".join(rendered["rule_ids"]) + ".")
             message = rendered["message"]
@@ -476,8 +510,8 @@ class _Turn:
             self.rule_ids.extend(r for r in rendered["rule_ids"] if r not in self.rule_ids)
             self.topics.append(topic)
             self.missing[topic] = rendered["missing"]
-        if topics:
-            self.state = self.state.model_copy(update={"last_topic": topics[-1]})
+        if answered:
+            self.state = self.state.model_copy(update={"last_topic": answered[-1]})
 
     def ask_missing(self, order: Optional[Sequence[str]] = None) -> Optional[str]:
         """Ask for the one most useful missing value of the answers just given; returns the field asked."""
@@ -612,4 +646,5 @@ def render_answer(topic: str, case: Case, audience: str, channel: str, uncapped:
         "statement_ids": answer.statement_ids(),
         "rule_ids": answer.rule_ids(),
         "missing": [need.field for need in answer.needs],
+        "abstained": answer.abstain_reason is not None,
     }

@@ -277,6 +277,11 @@ class CaseContext(BaseModel):
         """False only when the case is known to fall outside a restriction."""
         return all(not allowed or value is None or value in allowed for value, allowed in self._pairs(applies))
 
+    def unconfirmed(self, applies: AppliesTo) -> int:
+        """How many restrictions the case does not know enough to check (e.g. NEC-only while the
+        differentiation is not stated): such a statement may apply, but should not lead an answer."""
+        return sum(1 for value, allowed in self._pairs(applies) if allowed and value is None)
+
     def specificity(self, applies: AppliesTo) -> int:
         """How many restrictions the case positively satisfies (more = more specific to this case)."""
         return sum(1 for value, allowed in self._pairs(applies) if allowed and value is not None and value in allowed)

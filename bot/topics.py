@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence, Tuple
 
-from bot.models import Case, Differentiation
+from bot.models import Case, Differentiation, Site
 
 # Intents that always mean one topic or computation.
 TOPIC_OF_INTENT = {
@@ -25,6 +25,7 @@ _ENDOSCOPY = r"endoscop|colonoscop|capsule|enteroscop|double.?balloon|\beus\b|\b
 HOW_COMMON = (r"how (many|common|often|frequent|rare)|proportion|percent|what share|\bshare of|frequen|incidence|"
                r"prevalen|epidemiolog")
 _WORKUP_WORDS = r"work.?up|next step|what next|what now|plan\b"
+PPI_WORDS = r"\bppis?\b|omeprazole|esomeprazole|pantoprazole|lansoprazole|rabeprazole|proton.?pump|\bh2(ra)?s?\b|h2.?(blocker|receptor)"
 _ASKS_STAGE = (r"\bwhat(\'?s| is)? (the )?stage\b|\bstage\s*\?|\btnm\b|\bajcc\b|"
                r"\bstage (it|this|the tumou?r)\b|how (would|do|should) (i|we|you) stage")  # not "staging CT"
 
@@ -72,7 +73,7 @@ TOPIC_BY_KEYWORDS: dict[str, KeywordTable] = {
     "ask_labs": (
         [
             (r"5.?hiaa|hiaa|urin|serotonin|hydroxyindole", "labs_5hiaa"),
-            (r"insulin|gastrin|glucagon|\bvip\b|hormone|acth|cortisol|somatostatin|c.?peptide|pthrp|calcitonin", "labs_hormones"),
+            (r"insulin|gastrin|glucagon|\bvip|hormone|acth|cortisol|somatostatin|c.?peptide|pthrp|calcitonin", "labs_hormones"),
             (r"chromogranin|\bcga\b|\bppi\b|proton|omeprazole|pantoprazole|nse\b", "labs_cga"),
         ],
         "labs_cga",
@@ -121,10 +122,16 @@ def topic_for(intent: str, text: str, case: Optional[Case] = None) -> Optional[s
     if intent == "ask_treatment" and case is not None:
         # the computed case decides the treatment family unless the words name one
         topic = _by_keywords(intent, text)
+        high_grade = (case.ki67_percent is not None and case.ki67_percent > 20) or (
+            case.mitoses is not None and case.mitoses > 20 and case.site not in (Site.lung, Site.thymus))
+        if topic == "treatment_nec" and case.differentiation == Differentiation.well and high_grade:
+            return "treatment_net_g3"  # "well diff NET G3 ... is it like NEC?" asks about the NET G3
         if topic == "treatment_well_differentiated":
             if case.differentiation == Differentiation.poorly:
                 return "treatment_nec"
-            if case.ki67_percent is not None and case.ki67_percent > 20 and case.differentiation == Differentiation.well:
+            if high_grade:
+                # a G3 index: the SSA/PRRT answer for G1/G2 does not fit; with morphology not stated
+                # the NET G3 answer says how NET G3 and NEC differ, which is what decides the treatment
                 return "treatment_net_g3"
         return topic
     if intent in TOPIC_BY_KEYWORDS:
@@ -141,6 +148,17 @@ def _by_keywords(intent: str, text: str) -> str:
     return default
 
 
+def lab_question_topic(text: str) -> Optional[str]:
+    """The lab topic of a message that asks about a lab value rather than the whole workup, else None:
+    "on omeprazole, CgA 5x ULN - stop ppi? how long?", "VIPoma - what level is diagnostic?"."""
+    lowered = text.lower()
+    if re.search(r"chromogranin|\bcga\b", lowered) and re.search(PPI_WORDS, lowered):
+        return "labs_cga"
+    if re.search(r"\blevels?\b|\blabs?\b|\bbloods?\b|\bassay|cut.?off", lowered) and not re.search(_WORKUP_WORDS, lowered):
+        return _by_keywords("ask_labs", text)
+    return None
+
+
 def _workup_topic(text: str) -> str:
     """A workup question that explicitly asks for the stage gets the stage; one only about endoscopy, or
     about how common NET-CUP is, gets that topic; any other (or one that also asks for the workup plan)
@@ -148,6 +166,9 @@ def _workup_topic(text: str) -> str:
     lowered = text.lower()
     if re.search(_ASKS_STAGE, lowered):
         return "stage"  # "... despite workup, what stage?": the question asked is the stage
+    lab = lab_question_topic(text)
+    if lab:
+        return lab
     if re.search(_WORKUP_WORDS, lowered):
         return "workup"
     if re.search(_ENDOSCOPY, lowered):
@@ -155,3 +176,46 @@ def _workup_topic(text: str) -> str:
     if re.search(HOW_COMMON, lowered) and not re.search(r"\b(find|found|locali[sz]|detect)", lowered):
         return "net_cup"
     return "workup"
+
+
+# A vignette often asks several things at once ("grade, stage and what next?"): the words of each
+# question, in the order the answers are given (computed results first). "grade 3" and "stage IIIB"
+# are values, not questions; "staging CT" is a test.
+ASKED_WORDS: Tuple[Tuple[str, str], ...] = (
+    ("grade", r"\bgrad(e|ing)\b(?!\s*(1|2|3|i{1,3})\b)|typical or atypical|\ba?typical\s*\?|\bdx\s*\?|"
+              r"what is (it|this)\s*\?"),
+    ("stage", r"\bstage\b(?!\s*(i{1,3}|iv|[1-4])[abc]?\b)|\bstaging\s*\?|\btnm\b|\bajcc\b"),
+    # "despite workup", "after a full work-up" report what was done; they do not ask for it
+    ("workup", r"next steps?|what next|what now|\bplan\s*\?|"
+               r"(?<!despite )(?<!after )(?<!despite a )(?<!after a )(?<!full )(?<!complete )(?<!extensive )"
+               r"(?<!negative )\bwork.?up\b"),
+    ("treatment", r"\btx\b|\btreat|therap|\bmanag|first.?line|\boptions?\b|chemo|adjuvant"),
+    ("ihc_site_of_origin", ""),  # a stain with "likely primary?": see _site_ihc_question_topic
+    ("labs", r"(\bnse\b|chromogranin|\bcga\b|5.?hiaa)[^.?]{0,40}(\?|meaning|useful|signific|interpret|reliab|marker)"),
+    ("prognosis", r"prognos|surviv|outlook|life expectancy"),
+    ("follow_up", r"follow.?up|\bf/u\b|surveillance"),
+)
+
+
+_SURVIVAL_AS_OUTCOME = r"(improv|prolong|benefit|help|extend|increas|better)\w*\s+(the\s+)?(overall\s+)?surviv|survival benefit"
+
+
+def asked_topics(text: str, case: Case) -> list:
+    """Every topic the words of a message ask for, in answer order (grade, stage, then the rest)."""
+    lowered = (text or "").lower()
+    topics = []
+    for kind, pattern in ASKED_WORDS:
+        if pattern and not re.search(pattern, lowered):
+            continue
+        if kind == "prognosis" and re.search(_SURVIVAL_AS_OUTCOME, lowered):
+            continue  # "does debulking improve survival?" asks about the debulking
+        if kind == "treatment":
+            topics.append(topic_for("ask_treatment", text, case))
+        elif kind == "ihc_site_of_origin":
+            if _site_ihc_question_topic(text) == "ihc_site_of_origin":
+                topics.append(kind)
+        elif kind == "labs":
+            topics.append(topic_for("ask_labs", text, case))
+        else:
+            topics.append(kind)
+    return topics

@@ -6,6 +6,7 @@ unit (per 2 mm2, per 10 HPF, cm) says what it is. "58F" or "3/12 nodes" never gi
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 from typing import Iterator, Optional
@@ -223,10 +224,13 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
     found: list[Candidate] = []
     for m in _SIZE.finditer(text):
         left, right = _clause_around(text, m.start(), m.end())
+        # the words that qualify the size stop at the next value ("2.5cm ki67 3% LN neg": the LN is its own item)
+        qualifiers = list(itertools.takewhile(lambda word: not re.search(r"\d", word), right.split()))[:3]
+        is_mm = m.group("unit").lower().startswith("m")
         if (
             _NOT_PRIMARY_BEFORE.search(left)
-            or _NOT_PRIMARY_AFTER.search(" ".join(right.split()[:3]))
-            or _DEPTH_AFTER.match(right)
+            or _NOT_PRIMARY_AFTER.search(" ".join(qualifiers))
+            or (is_mm and _DEPTH_AFTER.match(right))  # depths are given in mm; "NET 3cm into subserosa" is a size
         ):
             continue
         dims = [number(g) for g in (m.group("a"), m.group("b"), m.group("c")) if g]
@@ -251,6 +255,11 @@ _NODE_COUNT_NAME_FIRST = compile_terms(
     rf"(?:{V.NODE_WORD})(?:\s*(?:\+(?:ve)?|pos(?:itive)?))?\s*[:=]?\s*(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
     r"(?:\s*(?P<state>pos(?:itive)?|\+ve|\+|involved))?(?![\d./%])"
 )
+# "5 LN+ of 20", "3 nodes pos / 14": the count, the state, then the total
+_NODE_COUNT_STATE_BETWEEN = compile_terms(
+    rf"(?P<pos>\d+)\s*(?:{V.NODE_WORD})\s*(?P<state>\+(?:ve)?|pos(?:itive)?|involved)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
+    r"(?![\d./%])"
+)
 _NODE_COUNT_POSITIVE_ONLY = compile_terms(
     rf"(?P<pos>\d+)\s*(?:positive|involved|\+ve|metastatic)\s+(?:{V.NODE_WORD})"
     rf"|(?P<pos2>\d+)\s*(?:{V.NODE_WORD})\s*(?:were\s+|are\s+)?(?:positive|involved|\+ve)"
@@ -258,7 +267,7 @@ _NODE_COUNT_POSITIVE_ONLY = compile_terms(
 
 
 def find_node_counts(text: str) -> Iterator[Candidate]:
-    for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST):
+    for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST, _NODE_COUNT_STATE_BETWEEN):
         for m in regex.finditer(text):
             pos, total = int(m.group("pos")), int(m.group("total"))
             if total == 0 or pos > total or total > 200:

@@ -33,7 +33,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         "lung",
     ),
     (
-        r"unknown\s+primary(?:\s+site)?|(?:of\s+)?unknown\s+origin|(?:net[\s-]?)?cup|netup|occult\s+primary"
+        r"(?:unknown|unkn?|unk\.)\s+primary(?:\s+site)?|(?:of\s+)?unknown\s+origin|(?:net[\s-]?)?cup|netup|occult\s+primary"
         r"|(?:unidentified|undetected|unlocated)\s+primary"
         r"|primary\s+(?:site\s+|tumou?r\s+)?(?:is\s+|was\s+|remains\s+|still\s+)?(?:unknown|unk(?![a-z])|occult|unidentified"
         r"|not\s+(?:yet\s+)?(?:found|identified|seen|located|known|detected)|never\s+found)"
@@ -461,6 +461,9 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
     ("equivalent to", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
     ("equal to", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
     ("=", "POSSIBLE_EXISTENCE", "FORWARD", 3, ("DIFFERENTIATION",)),
+    ("is it like", "POSSIBLE_EXISTENCE", "FORWARD", 3, ("DIFFERENTIATION",)),
+    ("is this like", "POSSIBLE_EXISTENCE", "FORWARD", 3, ("DIFFERENTIATION",)),
+    ("similar to", "POSSIBLE_EXISTENCE", "FORWARD", 3, ("DIFFERENTIATION",)),
     ("treated like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
     ("treat like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),
     ("managed like", "POSSIBLE_EXISTENCE", "FORWARD", 4, ("DIFFERENTIATION",)),

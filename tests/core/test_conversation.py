@@ -536,3 +536,21 @@ def test_depth_question_uses_the_chapter_terms_and_its_buttons_set_the_value():
     second = handle_turn(first.state, "give_values", [{"entity": "invasion", "value": "confined"}], limited["payload"], "markdown")
     assert second.state.case.invasion.value == "confined"
     assert any("Stage II" in m.text or "stage II" in m.text for m in second.messages), [m.text[:200] for m in second.messages]
+
+
+def test_values_are_computed_when_the_reviewed_statements_do_not_cover_the_question():
+    """'pNET 1.5cm ki67 2%, surgery or surveillance?': no reviewed statement answers it for this case,
+    so the grade of the values given comes first and the gap is still said, last."""
+    result = turn(ConversationState(), "ask_follow_up", "pancreatic NET 1.5cm, ki67 2% - surgery or surveillance?",
+                  site="pancreas", ki67="2")
+    texts = [m.text or "" for m in result.messages]
+    answers = [t for t in texts if t.startswith("###")]
+    assert "NET G1" in answers[0]
+    assert "None of the reviewed statements" in answers[-1]
+    assert result.topics[0] == "grade"
+
+
+def test_an_answered_information_question_gets_no_added_computation():
+    result = turn(ConversationState(), "ask_labs", "ki67 2%, pt on omeprazole, is CgA 3x ULN meaningful?",
+                  ki67="2", test="cga")
+    assert "grade" not in result.topics

@@ -31,6 +31,19 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
      E({("site", "appendix"), ("tumour_size", "2.5"), ("invasion", "subserosa")})),
     ("rectal NET confined to submucosa, 0.9 cm",
      E({("site", "rectum"), ("invasion", "confined"), ("tumour_size", "0.9")})),
+    # the size is the primary's when the next item (Ki-67, nodes) follows without a comma
+    ("appendiceal NET 2.5cm ki67 3% LN neg. stage?",
+     E({("site", "appendix"), ("tumour_size", "2.5"), ("ki67", "3"), ("nodes", "negative")})),
+    # a size in cm before "into" is the tumour's; a depth is given in mm; "5 LN+ of 20" is a node count
+    ("jejunal NET 3cm into subserosa w/ mesenteric mass, 5 LN+ of 20, liver mets",
+     E({("site", "jejunum_ileum"), ("tumour_size", "3"), ("invasion", "subserosa"), ("node_count", "5/20"),
+        ("nodes", "positive"), ("metastasis", "liver")})),
+    ("invades 3 mm into the subserosa", E({("invasion", "subserosa")})),
+    ("NET liver mets ki 67 ~15 % mitotic 8 per 10 hpf unkn primary grade?",
+     E({("metastasis", "liver"), ("ki67", "15"), ("mitoses", "8/10hpf"), ("site", "unknown")})),
+    # "is it like NEC?" compares; the stated morphology stays
+    ("well diff NET G3 pancreas ki67 35%, ga68 avid liver mets. treatment options? is it like NEC?",
+     E({("differentiation", "well"), ("site", "pancreas"), ("ki67", "35"), ("metastasis", "liver")})),
     # --- Ki-67: names, typos, comparators, ranges, units
     ("what if the Ki-67 were 25?", E({("ki67", "25")})),
     ("MIB-1 index 15%", E({("ki67", "15")})),
