@@ -79,9 +79,18 @@ def _metastases(text: str, start: int, end: int, parts: Iterator[tuple[str, int,
         )
 
 
+# "small liver lesion on CT": a lesion called small or indeterminate is not yet a metastasis; left
+# unread, the stage stays open and the metastasis question is asked instead of assuming M1
+_HEDGED_LESION = re.compile(
+    r"(?:small|tiny|indeterminate|sub-?cent?imet(?:er|re)|sub-?cm|equivocal|non-?specific|incidental|possible"
+    r"|questionable|\?)\s*$", re.IGNORECASE)
+
+
 def find_metastases(text: str) -> Iterator[Candidate]:
     for m in _MET_BEFORE_NOUN.finditer(text):
         strong = m.group("strong") is not None
+        if not strong and _HEDGED_LESION.search(text, max(0, m.start() - 20), m.start()):
+            continue
         yield from _metastases(text, m.start(), m.end(), _site_parts(text, m.start("sites"), m.end("sites"), strong))
     for m in _MET_AFTER_LEAD.finditer(text):
         # "metastatic pNET to the liver": the word in the middle stays free for the site finder

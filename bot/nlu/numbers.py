@@ -253,12 +253,12 @@ _NODE_COUNT_RATIO = compile_terms(
 )
 _NODE_COUNT_NAME_FIRST = compile_terms(
     rf"(?:{V.NODE_WORD})(?:\s*(?:\+(?:ve)?|pos(?:itive)?))?\s*[:=]?\s*(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
-    r"(?:\s*(?P<state>pos(?:itive)?|\+ve|\+|involved))?(?![\d./%])"
+    r"(?:\s*(?P<state>pos(?:itive)?|\+ve|\+|involved))?(?![\d%]|[./]\d)"  # a full stop may end it: "LN 1/10."
 )
 # "5 LN+ of 20", "3 nodes pos / 14": the count, the state, then the total
 _NODE_COUNT_STATE_BETWEEN = compile_terms(
     rf"(?P<pos>\d+)\s*(?:{V.NODE_WORD})\s*(?P<state>\+(?:ve)?|pos(?:itive)?|involved)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
-    r"(?![\d./%])"
+    r"(?![\d%]|[./]\d)"
 )
 _NODE_COUNT_POSITIVE_ONLY = compile_terms(
     rf"(?P<pos>\d+)\s*(?:positive|involved|\+ve|metastatic)\s+(?:{V.NODE_WORD})"

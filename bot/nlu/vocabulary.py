@@ -29,7 +29,10 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
     # "lung" alone is too often a metastatic site or "lungs clear": it needs a tumour noun.
     (
         r"(?:lung|pulmonary|bronch(?:ial|us|o-?pulmonary))\s+(?:carcinoids?|nets?|nens?|primary"
-        r"|tumou?rs?|neuroendocrine)|carcinoids?\s+(?:of|in)\s+the\s+(?:lung|bronchus)",
+        r"|tumou?rs?|neuroendocrine)|carcinoids?\s+(?:of|in)\s+the\s+(?:lung|bronchus)"
+        # a lung nodule or mass that was sampled is the tumour being graded: "lung nodule bx: 12 mitoses"
+        r"|(?:lung|pulmonary)\s+(?:nodule|mass|lesion)s?\s*(?:bx|biops(?:y|ied)|resect(?:ion|ed)|wedge|excis(?:ion|ed)"
+        r"|core|fna)|(?:bx|biopsy|resection|wedge|fna)\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:lung|pulmonary)\s+(?:nodule|mass|lesion)",
         "lung",
     ),
     (

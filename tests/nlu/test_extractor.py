@@ -39,6 +39,23 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
      E({("site", "jejunum_ileum"), ("tumour_size", "3"), ("invasion", "subserosa"), ("node_count", "5/20"),
         ("nodes", "positive"), ("metastasis", "liver")})),
     ("invades 3 mm into the subserosa", E({("invasion", "subserosa")})),
+    # a sampled lung nodule or mass is the primary being graded; a lung nodule seen on a scan is not
+    ("lung nodule bx: 12 mitoses/2mm2, extensive necrosis, large cells. dx?",
+     E({("site", "lung"), ("mitoses", "12/2mm2"), ("necrosis", "present")})),
+    ("biopsy of a lung mass: 3 mitoses per 2mm2, no necrosis",
+     E({("site", "lung"), ("mitoses", "3/2mm2"), ("necrosis", "absent")})),
+    ("lung nodule on CT, ileal NET", E({("site", "jejunum_ileum")})),
+    # a lesion called small or indeterminate is not read as a metastasis (the question is asked instead)
+    ("ileal NET 2cm, small liver lesion on CT, ki67 4%",
+     E({("site", "jejunum_ileum"), ("tumour_size", "2"), ("ki67", "4")})),
+    ("indeterminate liver and lung nodules", E(set())),
+    ("ileal NET, multiple liver lesions", E({("site", "jejunum_ileum"), ("metastasis", "liver")})),
+    ("small liver mets", E({("metastasis", "liver")})),
+    # a full stop may end a node count; a decimal or a date may not
+    ("appendix NET 4.5cm, LN 1/10. stage?",
+     E({("site", "appendix"), ("tumour_size", "4.5"), ("node_count", "1/10"), ("nodes", "positive")})),
+    ("LN 1/10.5", E(set())),
+    ("LN 3/10/2025", E(set())),
     ("NET liver mets ki 67 ~15 % mitotic 8 per 10 hpf unkn primary grade?",
      E({("metastasis", "liver"), ("ki67", "15"), ("mitoses", "8/10hpf"), ("site", "unknown")})),
     # "is it like NEC?" compares; the stated morphology stays
