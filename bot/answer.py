@@ -22,6 +22,8 @@ from bot.answer_tables import (
     FLAG_STATEMENTS,
     RULE_STATEMENTS,
     FOLLOW_UP_QUESTION,
+    FOLLOW_UP_QUESTION_KNOWN_PRIMARY,
+    QUESTION_OF_TOPIC_KNOWN_PRIMARY,
     UNKNOWN_PRIMARY_FOLLOW_UPS,
     FOLLOW_UPS,
     MAX_FOLLOW_UPS,
@@ -30,12 +32,14 @@ from bot.answer_tables import (
     TOPIC_LABELS,
     RuleLink,
     need_question,
+    not_covered_question,
     question_statement_ids,
     rule_link,
 )
 from bot.knowledge import (
     STATUS_ORDER,
     CaseContext,
+    FactStatus,
     GradeLabel,
     KnowledgeBase,
     Source,
@@ -166,6 +170,7 @@ class AbstainKind(str, Enum):
     missing_input = "missing_input"
     conflict = "conflict"
     no_content = "no_content"
+    not_covered = "not_covered"  # the topic is covered, the particular question asked is not
 
 
 class Abstain(BaseModel):
@@ -234,6 +239,7 @@ def compose_answer(
     composer = _Composer(kb, topic, audience if audience in AUDIENCES else "clinician")
     composer.caps = {Tier.guideline: max_guideline, Tier.research: max_research}
     composer.asked_ids = [sid for sid in question_statement_ids(question) if sid in kb.statement_files]
+    composer.question = question
     if topic not in ANSWERABLE_TOPICS:
         composer.abstain(AbstainKind.out_of_scope, "This question is outside what I cover.")
     elif topic == "grade":
@@ -278,6 +284,7 @@ class _Composer:
         self.follow_up_key = topic
         self.caps: Dict[Tier, Optional[int]] = {Tier.guideline: None, Tier.research: None}
         self.asked_ids: List[str] = []  # statements that answer the question's words, most direct first
+        self.question = ""
 
     # --- statement picking ---
 
@@ -383,6 +390,10 @@ class _Composer:
         self.needs = [Need(field=f, question=need_question(f)) for f in _unique(missing)]
 
     def abstain(self, kind: AbstainKind, message: str) -> None:
+        if kind == AbstainKind.not_covered:
+            # the topic is covered: a list of every topic would not help with the question asked
+            self.abstain_reason = Abstain(kind=kind, message=message)
+            return
         covered = [TOPIC_LABELS[t] for t in ANSWERABLE_TOPICS if t in ("grade", "stage", "workup") or self.kb.has_topic(t)]
         self.abstain_reason = Abstain(kind=kind, message=message, covered=_unique(covered))
 
@@ -404,6 +415,15 @@ class _Composer:
         asked = self.asked_in_topic()
         asked_ids = {s.id for s in asked}
         statements = asked + [s for s in self.kb.statements_for(self.topic, self.context) if s.id not in asked_ids]
+        gap = None if asked else not_covered_question(self.question, self.topic)
+        if gap:
+            # the gap is said first; a statement about something else is not presented as the answer
+            what, related = gap
+            related_statements = [s for s in statements if s.fact_status == FactStatus.verified] if related else []
+            tail = " Related reviewed statements on this topic follow." if related_statements else ""
+            self.abstain(AbstainKind.not_covered, f"The reviewed statements do not cover {what}.{tail}")
+            self.add_statements(related_statements)
+            return
         if not statements:
             if self.kb.has_topic(self.topic):
                 self.abstain(AbstainKind.no_content, "None of the reviewed statements on this topic applies to this case.")
@@ -673,10 +693,17 @@ class _Composer:
                 continue
             if topic not in ("grade", "stage", "workup") and not self.kb.has_topic(topic):
                 continue
-            chosen.append(FollowUp(question=FOLLOW_UP_QUESTION[topic], topic=topic))
+            wording = FOLLOW_UP_QUESTION_KNOWN_PRIMARY.get(topic) if known_primary else None
+            chosen.append(FollowUp(question=wording or FOLLOW_UP_QUESTION[topic], topic=topic))
             if len(chosen) == MAX_FOLLOW_UPS:
                 break
         return chosen
+
+    def title(self) -> str:
+        """The question answered, worded for a known primary when the case has one."""
+        if self.context.site not in (None, Site.unknown) and self.topic in QUESTION_OF_TOPIC_KNOWN_PRIMARY:
+            return QUESTION_OF_TOPIC_KNOWN_PRIMARY[self.topic]
+        return QUESTION_OF_TOPIC.get(self.topic, "Question outside the covered topics")
 
     def most_relevant(self, statements: List[Statement]) -> List[Statement]:
         """Keep at most the capped number of bullets per tier, in their selection order. Relevance: the
@@ -725,7 +752,7 @@ class _Composer:
         ]
         answer = Answer(
             topic=self.topic,
-            question=QUESTION_OF_TOPIC.get(self.topic, "Question outside the covered topics"),
+            question=self.title(),
             audience=self.audience,
             direct_answer=self.direct,
             computed=self.computed,

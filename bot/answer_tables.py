@@ -49,6 +49,12 @@ QUESTION_OF_TOPIC: Dict[str, str] = {
     "editorial": "How is this content written and reviewed?",
 }
 
+# Titles above worded for a NET of unknown primary: the title when the primary site is known.
+QUESTION_OF_TOPIC_KNOWN_PRIMARY: Dict[str, str] = {
+    "prognosis": "What is the outlook for this NET?",
+    "sstr_pet": "What does SSTR PET add?",
+}
+
 # Short labels for "what I can answer" lists.
 TOPIC_LABELS: Dict[str, str] = {
     "grade": "grading a tumour from Ki-67 and mitoses",
@@ -110,8 +116,14 @@ FOLLOW_UP_QUESTION: Dict[str, str] = {
     "net_cup": "What is a NET of unknown primary?",
 }
 
+# Follow-up questions above worded for a NET of unknown primary, reworded for a known primary (each is a
+# button text, trained in data/nlu/buttons.yml under the intent of its topic).
+FOLLOW_UP_QUESTION_KNOWN_PRIMARY: Dict[str, str] = {
+    "workup": "What are the next steps in the workup?",
+}
+
 # Follow-up questions worded for a NET of unknown primary: not offered when the primary is known
-# (the workup one stays: its answer gives the plan for a known primary too).
+# (the workup one is reworded by FOLLOW_UP_QUESTION_KNOWN_PRIMARY).
 UNKNOWN_PRIMARY_FOLLOW_UPS = frozenset({
     "stage", "sstr_pet", "ihc_site_of_origin", "molecular_classifier", "endoscopy",
     "surgery_exploration", "prognosis", "net_cup",
@@ -362,3 +374,36 @@ def question_statement_ids(question: str) -> Tuple[str, ...]:
         if re.search(pattern, lowered):
             ids.update(dict.fromkeys(statement_ids))
     return tuple(ids)
+
+
+# Questions the reviewed statements do not answer, in the topics where a clinician asks them: (pattern on the
+# lowercased question, topics, what is not covered, whether the topic's statements follow as related facts).
+# The answer says the gap first instead of leading with a statement about something else (the lanreotide
+# label is not an answer to an adjuvant question). Wording only: no clinical claim.
+_TREATMENT_TOPICS = ("treatment_well_differentiated", "treatment_net_g3", "treatment_nec",
+                     "surgery_exploration", "surgery_debulking", "follow_up")
+NOT_COVERED_QUESTIONS: Tuple[Tuple[str, Tuple[str, ...], str, bool], ...] = (
+    (r"(gastric|stomach)[^?]{0,120}(\btype\b|atroph|gastrin|\becl\b|polyp|zollinger|\bzes\b)|"
+     r"\btype\s*(1|2|3|i{1,3})\b[^.?]{0,30}(gastric|stomach)",
+     _TREATMENT_TOPICS + ("definitions", "net_cup", "grading_gep"),
+     "gastric NET subtypes (type 1, 2 or 3) or their management", False),
+    (r"\bmen.?(1|i)\b|multiple endocrine neoplasia", _TREATMENT_TOPICS,
+     "the management of NETs in MEN1 or other inherited syndromes", False),
+    (r"adjuvant|after (an? )?(resection|surgery)[^.?]{0,40}(treat|therap|chemo|ssa|lanreotide|octreotide)",
+     _TREATMENT_TOPICS,
+     "adjuvant (or neoadjuvant) treatment around surgery", False),
+    (r"\b(\d+|one|two|three|five|ten)[\s-]*(yrs?|years?)\b[^.?]{0,20}(surviv|\bos\b)|"
+     r"surviv\w*\s+(rate|at \d+|after \d+)",
+     ("prognosis",),
+     "a survival rate at a fixed time (such as 5-year survival) by stage or site", True),
+)
+
+
+def not_covered_question(question: str, topic: str) -> Optional[Tuple[str, bool]]:
+    """(what is not covered, whether related statements follow) when the question asks, within this topic,
+    for something no reviewed statement answers; None otherwise."""
+    lowered = (question or "").lower()
+    for pattern, topics, what, related in NOT_COVERED_QUESTIONS:
+        if topic in topics and re.search(pattern, lowered):
+            return what, related
+    return None

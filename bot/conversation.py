@@ -24,7 +24,13 @@ from pydantic import BaseModel, Field
 
 from bot.case_update import CaseUpdate, apply_entities, describe_value, field_label, reply_entities
 from bot.models import Case
-from bot.topics import asked_topics, lab_question_topic, site_ihc_question_intent, topic_for
+from bot.topics import (
+    asked_topics,
+    how_common_question_intent,
+    lab_question_topic,
+    site_ihc_question_intent,
+    topic_for,
+)
 
 AUDIENCES = ("clinician", "patient")
 COMPUTED_TOPICS = ("grade", "stage", "workup")
@@ -300,6 +306,9 @@ class _Turn:
         if intent == "nlu_fallback" and site_ihc_question_intent(self.text):
             # "CDX2+ — which test next to find it": the stain and the question words say what is asked
             intent = self.intent = site_ihc_question_intent(self.text) or intent
+        if intent == "nlu_fallback" and not self.clinical_entities() and how_common_question_intent(self.text):
+            # "% of NETs that are cup?": how common an unknown primary is
+            intent = self.intent = "ask_definition"
         reply, said_unknown = self.pending_reply()
         if intent == "choose_audience":
             return self.choose_audience()
@@ -498,7 +507,8 @@ class _Turn:
         for topic in topics:
             rendered = render_answer(topic, case, self.state.audience, self.channel, uncapped=uncapped,
                                      question=self.text)
-            if topic in optional and rendered["abstained"] and (answered or topic != topics[-1]):
+            if topic in optional and rendered["abstained"] and not rendered["not_covered"] \
+                    and (answered or topic != topics[-1]):
                 continue
             answered.append(topic)
             if explain and rendered["rule_ids"]:
@@ -647,4 +657,6 @@ def render_answer(topic: str, case: Case, audience: str, channel: str, uncapped:
         "rule_ids": answer.rule_ids(),
         "missing": [need.field for need in answer.needs],
         "abstained": answer.abstain_reason is not None,
+        # the question asked is one the reviewed statements do not answer: said, never left out
+        "not_covered": answer.abstain_reason is not None and answer.abstain_reason.kind.value == "not_covered",
     }

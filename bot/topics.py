@@ -22,8 +22,9 @@ TOPIC_OF_INTENT = {
 # Shared with answer_tables.QUESTION_CUES: the same words pick the topic and the statements in it.
 G3_VS_NEC = r"(\bg3\b|grade (3|iii)\b).{0,60}(\bnecs?\b|carcinoma)|(\bnecs?\b|carcinoma).{0,60}(\bg3\b|grade (3|iii)\b)"
 _ENDOSCOPY = r"endoscop|colonoscop|capsule|enteroscop|double.?balloon|\beus\b|\begd\b|gastroscop|bronchoscop|\bogd\b"
+# "% of NETs that are cup?": a bare per cent sign asks a share ("ki67 10% of cells" has a number before it)
 HOW_COMMON = (r"how (many|common|often|frequent|rare)|proportion|percent|what share|\bshare of|frequen|incidence|"
-               r"prevalen|epidemiolog")
+               r"prevalen|epidemiolog|(^|[^\w.,])%\s*(of\b|\w)")
 _WORKUP_WORDS = r"work.?up|next step|what next|what now|plan\b"
 PPI_WORDS = r"\bppis?\b|omeprazole|esomeprazole|pantoprazole|lansoprazole|rabeprazole|proton.?pump|\bh2(ra)?s?\b|h2.?(blocker|receptor)"
 _ASKS_STAGE = (r"\bwhat(\'?s| is)? (the )?stage\b|\bstage\s*\?|\btnm\b|\bajcc\b|"
@@ -56,6 +57,18 @@ def site_ihc_question_intent(text: str) -> Optional[str]:
     is unsure; None for anything else."""
     topic = _site_ihc_question_topic(text)
     return {"workup": "ask_workup", "ihc_site_of_origin": "ask_ihc"}.get(topic or "")
+
+
+_UNKNOWN_PRIMARY_WORDS = r"\bcup\b|unknown primary|occult primary|no (known )?primary|primary (is )?(unknown|not found)"
+
+
+def how_common_question_intent(text: str) -> Optional[str]:
+    """'% of NETs that are cup?': how common an unknown primary is (the NET-CUP definition answer), for when
+    the classifier is unsure; None for anything else."""
+    lowered = text.lower()
+    if re.search(HOW_COMMON, lowered) and re.search(_UNKNOWN_PRIMARY_WORDS, lowered):
+        return "ask_definition"
+    return None
 
 
 # Intents whose topic depends on the words used: (pattern, topic) in order, then a default.
@@ -192,7 +205,7 @@ ASKED_WORDS: Tuple[Tuple[str, str], ...] = (
     ("treatment", r"\btx\b|\btreat|therap|\bmanag|first.?line|\boptions?\b|chemo|adjuvant"),
     ("ihc_site_of_origin", ""),  # a stain with "likely primary?": see _site_ihc_question_topic
     ("labs", r"(\bnse\b|chromogranin|\bcga\b|5.?hiaa)[^.?]{0,40}(\?|meaning|useful|signific|interpret|reliab|marker)"),
-    ("prognosis", r"prognos|surviv|outlook|life expectancy"),
+    ("prognosis", r"prognos|surviv|outlook|life expectancy|\b(median\s+)?os\b|\b(5|five|10|ten)[\s-]*(yr|year)s?\b"),
     ("follow_up", r"follow.?up|\bf/u\b|surveillance"),
 )
 

@@ -54,3 +54,16 @@ def test_treatment_topic_follows_the_case():
 
 def test_chitchat_has_no_topic():
     assert topic_for("greet", "hello") is None
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("5-yr OS for stage IV small intestine NET", ["prognosis"]),  # "stage IV" is a value here
+    ("median OS in NET G3?", ["prognosis"]),
+    ("10 year survival ileal NET", ["prognosis"]),
+    ("does debulking improve survival?", []),
+    ("Ki-67 5 % on biopsy, what grade", ["grade"]),
+])
+def test_the_questions_a_message_asks(text, asked):
+    from bot.topics import asked_topics
+
+    assert asked_topics(text, Case()) == asked

@@ -179,3 +179,94 @@ def test_typical_or_atypical_is_answered_with_the_stage() -> None:
 def test_a_workup_question_without_a_site_leads_with_the_guideline_elements() -> None:
     direct = direct_answer(play("ask_workup", "what is the workup?"), "workup")
     assert "No ENETS guidance paper" not in direct
+
+
+# Titles and buttons fit the case: unknown-primary wording only when the site is unknown or not given.
+# message | intent | entities | title of the answer | wording that must not appear in its title or buttons
+CASE_WORDING = [
+    ("ileal NET ki67 4%, liver mets - prognosis?", "ask_prognosis",
+     dict(site="jejunum_ileum", ki67="4", metastasis="liver"), "What is the outlook for this NET?", "unknown primary"),
+    ("ileal NET ki67 4% grade?", "ask_grade", dict(site="jejunum_ileum", ki67="4"),
+     "What is the WHO grade of this tumour?", "unknown primary"),
+    ("NET cup liver mets ki67 12% - prognosis?", "ask_prognosis", dict(site="unknown", metastasis="liver", ki67="12"),
+     "What is the outlook for a NET of unknown primary?", None),
+    ("prognosis of a NET?", "ask_prognosis", {}, "What is the outlook for a NET of unknown primary?", None),
+]
+
+
+@pytest.mark.parametrize("text, intent, values, title, never", CASE_WORDING, ids=[row[0][:45] for row in CASE_WORDING])
+def test_titles_and_follow_ups_fit_the_primary_site(text: str, intent: str, values: dict, title: str,
+                                                   never: Optional[str]) -> None:
+    result = play(intent, text, **values)
+    first = result.messages[0]
+    assert first.text.startswith(f"### {title}\n")
+    if never:
+        assert never not in first.text.split("\n", 1)[0]
+        assert not any(never in b["title"] for m in result.messages for b in m.buttons)
+
+
+def test_a_known_primary_is_offered_the_workup_in_its_own_words() -> None:
+    known = play("ask_grade", "ileal NET ki67 4% grade?", site="jejunum_ileum", ki67="4")
+    assert "What are the next steps in the workup?" in [b["title"] for b in known.messages[0].buttons]
+    unknown = play("ask_grade", "NET unknown primary ki67 4% mitoses 1/2mm2 grade?", site="unknown", ki67="4",
+                   mitoses="1/2mm2")
+    assert "What is the workup for a NET of unknown primary?" in [b["title"] for b in unknown.messages[0].buttons]
+
+
+# Questions no reviewed statement answers: the values given are still graded and staged, then the gap is
+# said plainly, and no statement about something else (the lanreotide label, grading reproducibility)
+# is presented as the answer.
+# message | intent | entities | topics answered, in order | the gap names | never anywhere in the gap answer
+NOT_COVERED = [
+    ("72M gastric NET 8mm multiple polyps, atrophic gastritis, high gastrin, ki67 1%. what type and how to manage",
+     "ask_treatment", dict(site="stomach", tumour_size="0.8", ki67="1"),
+     ["grade", "treatment_well_differentiated"], "gastric NET subtypes", "Lanreotide"),
+    ("gastric net type 1 or 3? 6mm, ki67 2%", "ask_definition", dict(site="stomach", tumour_size="0.6", ki67="2"),
+     ["grade", "grading_gep"], "gastric NET subtypes", None),
+    ("MEN1 pt w/ multiple pNETs largest 2.5cm ki67 3%. manage?", "ask_treatment",
+     dict(site="pancreas", tumour_size="2.5", ki67="3"),
+     ["grade", "treatment_well_differentiated"], "MEN1", "Lanreotide"),
+    ("NET G2 pancreas 3cm ki67 10% 0/15 LN no mets. stage, need adjuvant?", "ask_stage",
+     dict(site="pancreas", tumour_size="3", ki67="10", node_count="0/15", nodes="negative", no_metastasis="any"),
+     ["stage", "treatment_well_differentiated"], "adjuvant", "Lanreotide"),
+    ("NET G2 pancreas 3cm ki67 10% 0/15 LN no mets. stage, need adjuvant?", "ask_treatment",
+     dict(site="pancreas", tumour_size="3", ki67="10", node_count="0/15", nodes="negative", no_metastasis="any"),
+     ["stage", "treatment_well_differentiated"], "adjuvant", "Lanreotide"),
+    ("what is the 5yr survival for pNET stage IV", "ask_prognosis", dict(site="pancreas"),
+     ["prognosis"], "5-year survival", None),
+]
+
+
+@pytest.mark.parametrize("text, intent, values, topics, gap, never", NOT_COVERED, ids=[r[0][:45] for r in NOT_COVERED])
+def test_a_question_the_statements_do_not_cover_is_said_first(text: str, intent: str, values: dict, topics: list,
+                                                              gap: str, never: Optional[str]) -> None:
+    result = play(intent, text, **values)
+    assert result.topics == topics
+    gap_answer = answer_of(result, topics[-1])
+    said = gap_answer.split("#### Not answered yet\n", 1)[1].split("\n", 1)[0]
+    assert "do not cover" in said and gap in said
+    assert "#### Answer" not in gap_answer, "nothing else is presented as the answer"
+    if never:
+        assert never not in gap_answer
+
+
+def test_related_prognosis_facts_follow_the_gap() -> None:
+    result = play("ask_prognosis", "what is the 5yr survival for pNET stage IV", site="pancreas")
+    text = answer_of(result, "prognosis")
+    assert text.index("do not cover") < text.index("#### From the")
+    assert result.statement_ids, "the related reviewed statements are listed and cited"
+
+
+def test_a_covered_question_in_the_same_topic_still_gets_its_answer() -> None:
+    result = play("ask_treatment", "progressive pNET on lanreotide ki67 12%. everolimus or sunitinib or captem?",
+                  site="pancreas", ki67="12")
+    assert "do not cover" not in answer_of(result, "treatment_well_differentiated")
+    assert "do not cover" not in answer_of(play("ask_prognosis", "prognosis of NET cup?", site="unknown"), "prognosis")
+
+
+# "% of NETs that are cup?": how common an unknown primary is, whichever way the classifier reads it
+@pytest.mark.parametrize("intent", ["nlu_fallback", "ask_definition", "ask_workup"])
+def test_how_common_an_unknown_primary_is(intent: str) -> None:
+    result = play(intent, "% of NETs that are cup?")
+    assert result.topics == ["net_cup"]
+    assert "share of all NETs" in direct_answer(result, "net_cup")

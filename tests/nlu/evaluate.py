@@ -41,6 +41,7 @@ from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the model's components (bot.nlu) load from the repository, also in a hand run
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 HELDOUT_FILES = (
     HELDOUT,
