@@ -32,7 +32,11 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         r"|tumou?rs?|neuroendocrine)|carcinoids?\s+(?:of|in)\s+the\s+(?:lung|bronchus)"
         # a lung nodule or mass that was sampled is the tumour being graded: "lung nodule bx: 12 mitoses"
         r"|(?:lung|pulmonary)\s+(?:nodule|mass|lesion)s?\s*(?:bx|biops(?:y|ied)|resect(?:ion|ed)|wedge|excis(?:ion|ed)"
-        r"|core|fna)|(?:bx|biopsy|resection|wedge|fna)\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:lung|pulmonary)\s+(?:nodule|mass|lesion)",
+        r"|core|fna)|(?:bx|biopsy|resection|wedge|fna)\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:lung|pulmonary)\s+(?:nodule|mass|lesion)"
+        # thoracic carcinomas ("LCNEC lung", "lung LCNEC", "LCNEC of the lung", "small cell lung ca"): only the
+        # organ word is the site, so the carcinoma word stays free for the differentiation
+        r"|(?:lung|pulmonary)(?=\s+(?:lcnec|sclc|large[\s-]cell|small[\s-]cell))"  # not NSCLC: see below
+        r"|(?<=lcnec\s)(?:lung|pulmonary)|(?<=lcnec of the\s)(?:lung|pulmonary)|(?<!non-small cell )(?<!non small cell )(?<!nonsmall cell )(?<=small[\s-]cell\s)lung",
         "lung",
     ),
     (

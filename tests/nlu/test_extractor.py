@@ -51,6 +51,12 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("indeterminate liver and lung nodules", E(set())),
     ("ileal NET, multiple liver lesions", E({("site", "jejunum_ileum"), ("metastasis", "liver")})),
     ("small liver mets", E({("metastasis", "liver")})),
+    # a thoracic carcinoma names the lung as the site and is poorly differentiated
+    ("LCNEC lung ki67 70% vs atypical carcinoid how to tell",
+     E({("site", "lung"), ("differentiation", "poorly"), ("ki67", "70")})),
+    ("LCNEC of the lung", E({("site", "lung"), ("differentiation", "poorly")})),
+    ("small cell lung ca", E({("site", "lung"), ("differentiation", "poorly")})),
+    ("lung mets", E({("metastasis", "lung")})),
     # a full stop may end a node count; a decimal or a date may not
     ("appendix NET 4.5cm, LN 1/10. stage?",
      E({("site", "appendix"), ("tumour_size", "4.5"), ("node_count", "1/10"), ("nodes", "positive")})),
