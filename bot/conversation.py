@@ -268,6 +268,8 @@ class _Turn:
         self.statement_ids: List[str] = []
         self.rule_ids: List[str] = []
         self.missing: Dict[str, List[str]] = {}  # topic answered -> the Case fields its answer still needs
+        # answers rendered to decide what to answer (see abstains), handed to answer() instead of rendered again
+        self.prerendered: Dict[tuple, Dict[str, Any]] = {}
 
     # --- result ---
 
@@ -435,7 +437,10 @@ class _Turn:
         return self.result(self.ask_missing())
 
     def abstains(self, topic: str, case: Case) -> bool:
-        return bool(render_answer(topic, case, self.state.audience, self.channel, question=self.text)["abstained"])
+        key = (topic, False, case.model_dump_json())
+        if key not in self.prerendered:
+            self.prerendered[key] = render_answer(topic, case, self.state.audience, self.channel, question=self.text)
+        return bool(self.prerendered[key]["abstained"])
 
     def give_values(self, reply: List[Dict[str, Any]], said_unknown: bool) -> TurnResult:
         previous = self.state.case
@@ -505,8 +510,8 @@ class _Turn:
                uncapped: bool = False, optional: Iterable[str] = ()) -> None:
         answered = []
         for topic in topics:
-            rendered = render_answer(topic, case, self.state.audience, self.channel, uncapped=uncapped,
-                                     question=self.text)
+            rendered = self.prerendered.pop((topic, uncapped, case.model_dump_json()), None) or render_answer(
+                topic, case, self.state.audience, self.channel, uncapped=uncapped, question=self.text)
             if topic in optional and rendered["abstained"] and not rendered["not_covered"] \
                     and (answered or topic != topics[-1]):
                 continue
