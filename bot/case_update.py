@@ -7,6 +7,7 @@ does not lose the rest of the case.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional
@@ -24,7 +25,31 @@ _FIELD_OF_ENTITY = {
     "invasion": "invasion",
     "syndrome": "functional_syndrome",
     "tumour_size": "tumour_size_cm",
+    "cells_counted": "cells_counted",
 }
+HPF_FIELDS = {MitoticUnit.per_10hpf: 10, MitoticUnit.per_50hpf: 50}
+HPF_CONVERTED = (
+    "Mitotic count converted to the WHO area: {count:g} per {fields} HPF of {diameter:g} mm diameter "
+    "= {count:g} per {area:.2f} mm², which is {per_2mm2:g} per 2 mm²."
+)
+
+
+def _convert_hpf_count(data: Dict[str, Any], raw: str, set_field: Any, update: "CaseUpdate") -> None:
+    """A count per 10 or 50 HPF with the field diameter becomes a count per 2 mm² (the area of one field is
+    pi * (d/2)^2); the arithmetic is shown. Without the diameter the count stays per HPF."""
+    fields = HPF_FIELDS.get(MitoticUnit(data.get("mitoses_unit") or MitoticUnit.per_2mm2))
+    try:
+        diameter = float(raw)
+    except ValueError:
+        return
+    if fields is None or data.get("mitoses") is None or not 0.2 <= diameter <= 1.0:
+        return
+    area = fields * math.pi * (diameter / 2) ** 2
+    per_2mm2 = round(float(data["mitoses"]) * 2 / area, 1)
+    update.notes.append(HPF_CONVERTED.format(count=float(data["mitoses"]), fields=fields, diameter=diameter,
+                                             area=area, per_2mm2=per_2mm2))
+    set_field("mitoses", per_2mm2)
+    set_field("mitoses_unit", MitoticUnit.per_2mm2)
 
 FIELD_LABELS = {
     "ki67_percent": "Ki-67",
@@ -124,6 +149,8 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
                 update.notes.append(note)
         except ValueError:
             problems.append(f"I could not read the mitotic count '{raw}'.")
+    for raw in _values(entities, "field_diameter")[-1:]:
+        _convert_hpf_count(data, raw, set_field, update)
     for entity, field_name in _FIELD_OF_ENTITY.items():
         for raw in _values(entities, entity)[-1:]:
             set_field(field_name, raw)
@@ -134,6 +161,9 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
         set_field("bulky_mesenteric_mass", raw == "yes")
     for raw in _values(entities, "nodes")[-1:]:
         set_field("nodes_positive", raw == "positive")
+        count = data.get("positive_node_count")
+        if count is not None and (count > 0) != (raw == "positive"):
+            set_field("positive_node_count", None)  # "nodes positive" after "0/12": the old count no longer holds
     for raw in _values(entities, "node_count")[-1:]:
         positive = raw.split("/")[0]
         if positive.isdigit():

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from bot.case_update import CaseUpdate, apply_entities, describe_value, field_label, reply_entities
 from bot.models import Case
+from bot.safety import safety_check
 from bot.topics import (
     asked_topics,
     how_common_question_intent,
@@ -50,41 +51,8 @@ COVERED = (
     "I only answer questions about neuroendocrine neoplasms (NETs and NECs): grading, staging, the workup "
     "of an unknown primary, imaging, laboratory tests, immunohistochemistry, treatment direction and prognosis."
 )
-# Out-of-scope messages: what kind of question it was (first match), then what is covered.
-OUT_OF_SCOPE_KINDS: Sequence[Tuple[str, str]] = (
-    (
-        r"emergen|urgent|chest pain|can'?t breathe|cannot breathe|short(ness)? of breath|bleeding|collaps|"
-        r"unconscious|faint|suicid|kill myself|overdos|seizure|severe pain|vomiting blood|\b911\b|\b999\b|\b112\b",
-        "If this is an emergency or you feel unwell now, call your local emergency number or go to the nearest "
-        "emergency department. I cannot help with urgent or personal medical problems.",
-    ),
-    (
-        r"\bdos(e|es|ing|age)\b|\bmg\b|\bmcg\b|how much .* (take|give)|prescri|titrat",
-        "I do not give drug doses or prescribing advice; check the product information and ask the treating team "
-        "or a pharmacist.",
-    ),
-    (
-        r"breast|prostate|melanoma|lymphoma|leuka?emia|myeloma|sarcoma|glioma|ovarian cancer|cervical|"
-        r"adenocarcinoma|squamous|non.?small|nsclc|colorectal cancer|bowel cancer|pancreatic cancer|"
-        r"bladder|kidney cancer|renal cell|thyroid cancer|liver cancer|hepatocellular|stomach cancer|cancer",
-        "That question is about a different kind of tumour; I only cover neuroendocrine neoplasms.",
-    ),
-)
 OUT_OF_SCOPE_DEFAULT = "That is outside what I cover."
-# Whatever intent the NLU gives, these are out of scope: a personal emergency, a request for a dose, and
-# another cancer named without any NEN word (the classifier has only seen NEN questions).
-ALWAYS_OUT_OF_SCOPE = (
-    r"emergenc|\b911\b|\b999\b|\b112\b|suicid|kill myself|"
-    r"\b(i|i'm|i am|i've|my \w+|he|she)\b.{0,40}(chest pain|can'?t breathe|cannot breathe|short(ness)? of breath|"
-    r"bleeding|collaps|unconscious|faint|overdos|seizure|severe pain|vomiting blood)",
-    r"\b(what|which|how much|right|correct|usual)\b.{0,30}\b(dose|doses|dosing|dosage)\b|\bdos(e|ing|age) (of|for)\b",
-)
-OTHER_CANCER = 2  # index into OUT_OF_SCOPE_KINDS
-NEN_WORDS = (
-    r"\bnets?\b|\bnens?\b|neuroendocrine|carcinoid|\bnecs?\b|minen|manec|pnet|\bg[123]\b|ki.?67|mib.?1|mitos|"
-    r"dotatate|dotatoc|sstr|somatostatin|octreo|lanreotide|chromogranin|\bcga\b|5.?hiaa|insulinoma|gastrinoma|"
-    r"glucagonoma|vipoma|islet|small.?cell|large.?cell|unknown primary|\bcup\b"
-)
+# Emergencies, doses, other cancers, requests to invent and invented names: bot/safety.py, before anything else.
 # gibberish may be classified as fallback or out of scope: both say what is covered and offer the same buttons
 CLARIFY = "I am not sure what you are asking. " + COVERED + " Did you mean one of these?"
 CLARIFY_BUTTONS = [
@@ -298,11 +266,22 @@ class _Turn:
             return self.result()
         if self.text and not HAS_WORDS.search(self.text):
             return self.no_words()
-        if intent in ("nlu_fallback", "out_of_scope") and self.asks_for_audience() and not clearly_out_of_scope(self.text):
+        check = safety_check(self.text)
+        if check is not None:
+            # the safety answer first (its first sentence); the ordinary answer follows only where the table
+            # allows it (after a refusal to invent, or after "ask your care team first")
+            self.say(check.reply, [] if check.kind == "emergency" else CLARIFY_BUTTONS)
+            # an unknown name inside a case with values ("CDX7 positive, Ki-67 5%") is said, and the values are
+            # still graded and staged; a question about the unknown name alone gets nothing more
+            values_given = check.kind == "invented_item" and bool(self.clinical_entities())
+            if not (check.then_answer or values_given):
+                return self.result()
+        if intent in ("nlu_fallback", "out_of_scope") and self.asks_for_audience():
             # "can u put that in lay terms": the extractor's wording request is surer than a low-confidence intent
             intent = self.intent = "choose_audience"
-        if (intent == "out_of_scope" and not self.clinical_entities()) or clearly_out_of_scope(self.text):
-            self.say(out_of_scope_reply(self.text), CLARIFY_BUTTONS)
+        if intent == "out_of_scope" and not self.clinical_entities():
+            if check is None:
+                self.say(f"{OUT_OF_SCOPE_DEFAULT} {COVERED}", CLARIFY_BUTTONS)
             return self.result()
 
         if intent == "nlu_fallback" and site_ihc_question_intent(self.text):
@@ -367,6 +346,15 @@ class _Turn:
             changes = describe_changes(previous, update.case, update.changed, only_corrections=True)
             if changes:
                 self.say(NOTED.format(changes=changes))
+        self.say_result_changes(previous, update.case)
+
+    def say_result_changes(self, previous: Case, case: Case) -> None:
+        """An update or a what-if shows at once what it changed in the computed results."""
+        if previous == case or not any(has_inputs(previous, t) for t in ("grade", "stage")):
+            return
+        changes = describe_result_changes(result_codes(previous), result_codes(case))
+        if changes:
+            self.say(RESULTS_CHANGED.format(changes=changes))
 
     # --- intents ---
 
@@ -486,6 +474,7 @@ class _Turn:
         topics = affected_topics(update.changed, self.state.last_topic) or [self.state.last_topic or "grade"]
         changes = describe_changes(self.state.case, update.case, update.changed, was="recorded")
         self.say(WHAT_IF_LEAD.format(changes=changes))
+        self.say_result_changes(self.state.case, update.case)
         # answered on the copy; state.case, last_topic and pending stay as they were before the what-if
         last_topic = self.state.last_topic
         self.answer(topics, update.case, what_if=True)
@@ -578,19 +567,37 @@ def general_topic(topic: str, case: Case, text: str) -> str:
     return "staging_unknown_primary" if unknown_primary else "staging"
 
 
-def clearly_out_of_scope(text: str) -> bool:
-    """An emergency or a drug dose, or another cancer named without any NEN word: out of scope whatever
-    the intent classifier says (it has only seen NEN questions, so it may call these a treatment question)."""
-    lowered = text.lower()
-    if any(re.search(pattern, lowered) for pattern in ALWAYS_OUT_OF_SCOPE):
-        return True
-    return bool(re.search(OUT_OF_SCOPE_KINDS[OTHER_CANCER][0], lowered)) and not re.search(NEN_WORDS, lowered)
+RESULT_CODES = (("grade", "category", "grade"), ("stage", "t", "T"), ("stage", "n", "N"), ("stage", "m", "M"),
+                ("stage", "stage_group", "stage"))
+RESULTS_CHANGED = "What changed in the results: {changes}."
 
 
-def out_of_scope_reply(text: str) -> str:
-    lowered = text.lower()
-    lead = next((reply for pattern, reply in OUT_OF_SCOPE_KINDS if re.search(pattern, lowered)), OUT_OF_SCOPE_DEFAULT)
-    return f"{lead} {COVERED}"
+def result_codes(case: Case) -> Dict[str, Optional[str]]:
+    """The codes a case computes to (category, T, N, M, stage group), for showing what an update changed."""
+    from bot.grading import grade
+    from bot.staging import stage
+
+    codes: Dict[str, Optional[str]] = {}
+    for topic, field, _ in RESULT_CODES:
+        if not has_inputs(case, topic):
+            continue
+        try:
+            result = grade(case) if topic == "grade" else stage(case)
+        except (ValueError, TypeError):  # an incomplete case the engine refuses: nothing to compare
+            continue
+        codes[field] = getattr(result, field, None)
+    return codes
+
+
+def describe_result_changes(before: Dict[str, Optional[str]], after: Dict[str, Optional[str]]) -> str:
+    """'NET G1 → NET G2, stage II → III': the computed codes that an update changed (codes only, no words)."""
+    parts = []
+    for _, field, label in RESULT_CODES:
+        old, new = before.get(field), after.get(field)
+        if field in before and field in after and old != new:
+            prefix = "stage " if field == "stage_group" else ""  # grade and T/N/M codes name themselves
+            parts.append(f"{prefix}{old or 'not assigned'} → {new or 'not assigned'}")
+    return ", ".join(parts)
 
 
 def affected_topics(changed: Iterable[str], last_topic: Optional[str]) -> List[str]:

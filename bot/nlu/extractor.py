@@ -5,8 +5,9 @@
     -> [{"entity": "site", "value": "pancreas", ...}, {"entity": "tumour_size", "value": "2.4", ...}, ...]
 
 How a message is read:
-  1. text.normalise maps unicode dashes, "²", "µ", odd spaces to ASCII (same length, so
-     offsets stay valid).
+  1. text.normalise maps unicode dashes, "²", "µ", odd spaces to ASCII (same length), and
+     spelling.correct_typos reads typos of clinical words as the word ("mitosees", "lymph nods"),
+     keeping the original offset of every character.
   2. numbers.FINDERS and concepts.FINDERS yield Candidates from regular expressions built
      from vocabulary.py.
   3. Overlaps are resolved by priority: numbers, tests, IHC, metastases, nodes, invasion,
@@ -44,6 +45,7 @@ from . import vocabulary as V
 from .concepts import BLOCKER
 from .concepts import FINDERS as CONCEPT_FINDERS
 from .numbers import FINDERS as NUMBER_FINDERS
+from .spelling import correct_typos
 from .text import Candidate, normalise
 
 SPAN_GROUP = "clinical"
@@ -64,11 +66,27 @@ def _quiet_medspacy_logging() -> None:
         pass
 
 
+def _spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _fix_medspacy_scope_overlap() -> None:
+    """medspaCy 1.3.1's tuple_overlaps misses a span that lies wholly inside the other, so a comma or semicolon
+    (a TERMINATE modifier whose scope is the sentence) never ends the scope of a BACKWARD modifier that stops
+    short of the sentence start: in "well-differentiated NET; mesoappendix free", "free" negated the
+    differentiation too. Replace it with a symmetric overlap test (pinned version: requirements/rasa.txt)."""
+    from medspacy.context import context_modifier
+
+    context_modifier.tuple_overlaps = _spans_overlap
+
+
 def build_nlp() -> Any:
     """spacy.blank('en') + sentencizer + medspaCy ConText. No model download."""
     _quiet_medspacy_logging()
     import spacy
     from medspacy.context import ConText, ConTextRule  # noqa: F401  (registers the factory)
+
+    _fix_medspacy_scope_overlap()
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
@@ -108,10 +126,11 @@ class ClinicalEntityExtractor:
     def extract(self, text: str) -> list[Entity]:
         if not text or not text.strip():
             return []
-        norm = normalise(text)
-        candidates = self._resolve_overlaps(self._find(norm))
-        judged = self._apply_context(norm, candidates)
-        return [self._as_entity(c, text) for c in self._resolve_conflicts(judged)]
+        # typos of clinical words are read as the word ("mitosees", "lymph nods"); offsets map back to the text
+        corrected, origin = correct_typos(normalise(text))
+        candidates = self._resolve_overlaps(self._find(corrected))
+        judged = self._apply_context(corrected, candidates)
+        return [self._as_entity(c, text, origin) for c in self._resolve_conflicts(judged)]
 
     # ------------------------------------------------------------------ steps
     @staticmethod
@@ -226,8 +245,9 @@ class ClinicalEntityExtractor:
         return sorted(out, key=lambda c: (c.start, c.entity))
 
     @staticmethod
-    def _as_entity(cand: Candidate, text: str) -> Entity:
-        start, end = cand.start, cand.end
+    def _as_entity(cand: Candidate, text: str, origin: list[int]) -> Entity:
+        start = origin[cand.start]
+        end = origin[cand.end - 1] + 1 if cand.end > cand.start else start
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():

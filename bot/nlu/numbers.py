@@ -57,6 +57,27 @@ _KI67_BACKWARD = compile_terms(
 )
 
 
+# Ki-67 as a count: "Ki-67: 31 positive / 620 counted", "MIB-1 12 of 400 tumour cells", "ki67 45/900 cells".
+# The index is positive / counted (one decimal) and the number counted is kept (WHO asks for >= 500 cells).
+_CELLS = r"(?:(?:tumou?r\s+)?(?:cells|nuclei)(?:\s+counted)?|counted|cells\s+scored|scored)"
+_KI67_COUNT = compile_terms(
+    rf"(?:{V.KI67_NAMES})(?:\s*(?:{V.KI67_FILLERS})(?![A-Za-z]))*\s*(?P<pos>\d+)\s*(?:positive|pos|\+ve|\+|stained)?"
+    rf"(?:\s+nuclei|\s+cells)?\s*(?:/|of|out\s+of)\s*(?P<total>\d+)\s*{_CELLS}?"
+    rf"|(?P<pos2>\d+)\s*(?:/|of|out\s+of)\s*(?P<total2>\d+)\s*{_CELLS}\s*(?:were\s+|are\s+)?(?:positive|pos|\+ve|stained)"
+    rf"\s*(?:for\s+)?(?:{V.KI67_NAMES})"
+)
+
+
+def find_ki67_count(text: str) -> Iterator[Candidate]:
+    for m in _KI67_COUNT.finditer(text):
+        positive, total = int(m.group("pos") or m.group("pos2")), int(m.group("total") or m.group("total2"))
+        if total == 0 or positive > total:
+            continue
+        percent = (Decimal(positive) * 100 / Decimal(total)).quantize(Decimal("0.1"))
+        yield Candidate("ki67", fmt(percent), m.start(), m.end(), PRIORITY)
+        yield Candidate("cells_counted", str(total), m.start(), m.end(), PRIORITY)
+
+
 # "ki 4": the bare "ki" only with a number right after it (never "ki 67" itself)
 _KI67_BARE_KI = compile_terms(rf"ki\s*[:=]?\s*{_KI67_VALUE}")
 # A second value of the same index: "ki67 15 vs 5", "5% on biopsy, 15% on resection",
@@ -103,7 +124,9 @@ def find_ki67(text: str) -> Iterator[Candidate]:
 # ----------------------------------------------------------------------------- mitoses
 _UNIT = rf"(?:(?P<area>{_NUM})\s*)?(?:(?P<hpf>{V.HPF_UNIT})|(?P<mm2>{V.MM2_UNIT}))"
 _PER = r"\s*(?:/|per|in|every|each)\s*"
-_COUNT = rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM})(?:\s*(?:-|to)\s*(?P<hi>{_NUM}))?"
+# "one mitotic figure", "a single mitosis", "two mitoses per 2 mm2": number words as data (vocabulary.NUMBER_WORDS)
+_NUMBER_WORD = "|".join(sorted((w for w in V.NUMBER_WORDS), key=len, reverse=True))
+_COUNT = rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM}|{_NUMBER_WORD})(?:\s*(?:-|to)\s*(?P<hi>{_NUM}|{_NUMBER_WORD}))?"
 _MITOSES_COUNT_FIRST = compile_terms(
     rf"{_COUNT}\s*(?:(?P<name>{V.MITOSIS_NAMES})\s*)?{_PER}{_UNIT}"
 )
@@ -121,9 +144,14 @@ _MM2_AREAS = {Decimal(1), Decimal(2), Decimal(10)}
 _HPF_FIELDS = {Decimal(10), Decimal(50)}
 
 
+def _count_number(raw: str) -> Optional[Decimal]:
+    word = V.NUMBER_WORDS.get(re.sub(r"\s+", " ", raw.strip().lower()))
+    return Decimal(word) if word is not None else number(raw)
+
+
 def _mitotic_value(m: re.Match[str]) -> Optional[str]:
     groups = m.groupdict()
-    lo, hi = number(groups["lo"]), number(groups["hi"]) if groups.get("hi") else None
+    lo, hi = _count_number(groups["lo"]), _count_number(groups["hi"]) if groups.get("hi") else None
     if lo is None or lo > 1000 or (hi is not None and hi <= lo):
         return None
     prefix = _comparator(groups.get("cmp"))
@@ -192,6 +220,23 @@ def _more_mitoses(text: str, first: re.Match[str], first_value: str) -> Iterator
         end = more.end()
 
 
+# ----------------------------------------------------------------------------- high-power field diameter
+# "field diameter 0.55 mm", "HPF diameter = 0.5 mm", "0.55 mm fields", "FN 22" is not read (a field number
+# needs the objective). The consumer converts a count per N HPF to per 2 mm2 with it.
+_FIELD_DIAMETER = compile_terms(
+    r"(?:(?:field|hpf|fov)s?\s*(?:diameter|diam\.?|dia\.?|size)|diameter\s+(?:of\s+)?(?:the\s+)?(?:hpf|field|fov)s?)"
+    rf"\s*(?:of|=|:|is|was)?\s*(?P<d>{_NUM})\s*mm(?![\w^])"
+    rf"|(?P<d2>{_NUM})\s*mm\s*(?:diameter\s+)?(?:fields?|hpfs?|fovs?)(?:\s+diameter)?"
+)
+
+
+def find_field_diameter(text: str) -> Iterator[Candidate]:
+    for m in _FIELD_DIAMETER.finditer(text):
+        value = number(m.group("d") or m.group("d2"))
+        if value is not None and Decimal("0.2") <= value <= Decimal("1"):
+            yield Candidate("field_diameter", fmt(value), m.start(), m.end(), PRIORITY)
+
+
 # ----------------------------------------------------------------------------- tumour size
 # decimal comma in a size ("1,5 cm"); never start inside a number (that read "1,5 cm" as 5 cm)
 _SIZE_NUM = rf"\d+,\d(?=\s*(?:x|by|cm|mm))|{_NUM}"
@@ -247,9 +292,15 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
 
 
 # ----------------------------------------------------------------------------- nodes
+# counts may be words in a narrative report: "three of eleven lymph nodes contain metastatic tumour", "none of 12 nodes"
+_NODE_NUM = rf"\d+|{_NUMBER_WORD}|none|no"
 _NODE_COUNT_RATIO = compile_terms(
-    rf"(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)\s*(?:(?:positive|involved|\+ve?)\s+)?(?:{V.NODE_WORD})"
-    r"(?:\s*(?:were\s+|are\s+)?(?P<state>pos(?:itive)?|\+ve|\+|involved|neg(?:ative)?|-ve|clear|free|uninvolved))?"
+    rf"(?P<pos>{_NODE_NUM})\s*(?:/|of|out\s+of)\s*(?:the\s+)?(?P<total>\d+|{_NUMBER_WORD})\s*(?:(?:positive|involved|\+ve?)\s+)?"
+    rf"(?:(?:regional|mesenteric|peri-?pancreatic|examined|retrieved|sampled|resected)\s+)*(?:{V.NODE_WORD})"
+    r"(?:\s*(?:examined|retrieved|sampled|resected|submitted))?"
+    r"(?:\s*(?:were\s+|are\s+|is\s+|was\s+)?(?P<state>pos(?:itive)?|\+ve|\+|involved|neg(?:ative)?|-ve|clear|free|uninvolved"
+    r"|(?:contain(?:s|ed|ing)?|show(?:s|ed|ing)?|with|harbou?r(?:s|ed|ing)?|had|has|have)\s+(?:metastatic|tumou?r|carcinoma|nets?"
+    r"|metastas[ie]s|deposits?)))?"
 )
 _NODE_COUNT_NAME_FIRST = compile_terms(
     rf"(?:{V.NODE_WORD})(?:\s*(?:\+(?:ve)?|pos(?:itive)?))?\s*[:=]?\s*(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
@@ -269,7 +320,12 @@ _NODE_COUNT_POSITIVE_ONLY = compile_terms(
 def find_node_counts(text: str) -> Iterator[Candidate]:
     for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST, _NODE_COUNT_STATE_BETWEEN):
         for m in regex.finditer(text):
-            pos, total = int(m.group("pos")), int(m.group("total"))
+            pos_raw = m.group("pos").lower()
+            pos = 0 if pos_raw in ("none", "no") else _count_number(pos_raw)
+            total = _count_number(m.group("total"))
+            if pos is None or total is None:
+                continue
+            pos, total = int(pos), int(total)
             if total == 0 or pos > total or total > 200:
                 continue
             state = (m.group("state") or "").lower()
@@ -317,4 +373,4 @@ def find_tnm(text: str) -> Iterator[Candidate]:
         yield from _m_category(m.group("m"), m.group("msub"), m.start(), m.end())
 
 
-FINDERS = (find_ki67, find_mitoses, find_tumour_size, find_node_counts, find_tnm)
+FINDERS = (find_ki67_count, find_ki67, find_mitoses, find_field_diameter, find_tumour_size, find_node_counts, find_tnm)

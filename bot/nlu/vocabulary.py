@@ -12,24 +12,40 @@ from __future__ import annotations
 # ----------------------------------------------------------------------------- primary site
 # (pattern, Site value). A bare organ word names the primary site unless the same words
 # are part of a metastasis, invasion or test phrase (those win) or ConText negates them.
+# "<tumour noun> of the <organ>": only the organ word is the site (fixed-width look-behinds), so the tumour
+# noun stays free for the differentiation ("small cell NEC of the lung": poorly differentiated, lung).
+_ORGAN_AFTER_TUMOUR_NOUN = "(?:" + "|".join(
+    f"(?<={noun} {prep} the )" for noun in ("nec", "necs", "net", "nets", "nen", "carcinoma", "carcinoid", "tumour",
+                                            "tumor", "neoplasm") for prep in ("of", "in", "from")
+) + "){organ}"
 SITE_TERMS: tuple[tuple[str, str], ...] = (
-    (r"stomach|gastric", "stomach"),
-    (r"duoden(?:um|al)", "duodenum"),
-    (r"(?<![\w-])ampull(?:a|ary)(?:\s+of\s+vater)?", "ampulla"),
+    (r"stomach|gastric|antr(?:um|al)|fund(?:us|ic)|cardia|oxyntic", "stomach"),
+    # duodenal parts: "D1".."D4" (upper case only: "d2" is too often something else), bulb, second part
+    (r"duoden(?:um|al)|(?-i:D[1-4])(?=\s|,|;|:|\)|$)", "duodenum"),
+    (r"(?<![\w-])ampull(?:a|ary)(?:\s+of\s+vater)?|peri-?ampullary|papill(?:a|ary)\s+of\s+vater|vaterian", "ampulla"),
     (
         r"terminal\s+ileum|small[\s-]+(?:bowel|intestine|intestinal)|si[\s-]?nets?|midgut"
-        r"|ile(?:um|al)|jejun(?:um|al)",
+        r"|ile(?:um|al)|jejun(?:um|al)|ileo-?ca?ecal|"
+        # "TI" (terminal ileum) and "SB" (small bowel): upper case only, next to a tumour or specimen word
+        r"(?-i:TI|SB)(?=\s+(?:net|nen|tumou?r|carcinoid|lesion|mass|polyp|nodule|resection|primary|biopsy|bx)\b)"
+        r"|(?<=\bin\s)(?:the\s+)?(?-i:TI)\b",
         "jejunum_ileum",
     ),
-    (r"appendi(?:x|ceal)", "appendix"),
-    (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid", "colon"),
-    (r"rect(?:um|al)", "rectum"),
-    (r"pancrea(?:s|tic|tc|ic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?", "pancreas"),
+    (r"appendi(?:x|ceal)|appendi?cectomy|appendectomy|appy", "appendix"),
+    (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid|(?:hepatic|splenic)\s+flexure", "colon"),
+    (r"rect(?:um|al)|recto-?sigmoid", "rectum"),
+    (r"pancrea(?:s|tic|tc|ic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?|panc(?=\s+(?:head|tail|body|neck)\b)",
+     "pancreas"),  # not "uncinate process" alone: its uptake on SSTR imaging is a physiological finding
     (r"thym(?:us|ic)", "thymus"),
     # "lung" alone is too often a metastatic site or "lungs clear": it needs a tumour noun.
     (
         r"(?:lung|pulmonary|bronch(?:ial|us|o-?pulmonary))\s+(?:carcinoids?|nets?|nens?|primary"
-        r"|tumou?rs?|neuroendocrine)|carcinoids?\s+(?:of|in)\s+the\s+(?:lung|bronchus)"
+        r"|tumou?rs?|neuroendocrine)|" + _ORGAN_AFTER_TUMOUR_NOUN.format(organ=r"(?:lung|bronchus)") +
+        # lobes, airway and lung resections name a thoracic primary: "LLL carcinoid", "RUL lobectomy specimen",
+        # "endobronchial lesion", "bronchial carcinoid", "lingular nodule"
+        r"|(?-i:RUL|RML|RLL|LUL|LLL|rul|rml|rll|lul|lll)(?![\w-])|(?:right|left)\s+(?:upper|middle|lower)\s+lobe|lingula[r]?"
+        r"|(?:bi)?lobectomy|pneumonectomy|segmentectomy|endobronchial|bronchial|bronchus"
+        r"|peripheral\s+(?:lung|pulmonary)\s+(?:nodule|mass|lesion|carcinoid|net)s?"
         # a lung nodule or mass that was sampled is the tumour being graded: "lung nodule bx: 12 mitoses"
         r"|(?:lung|pulmonary)\s+(?:nodule|mass|lesion)s?\s*(?:bx|biops(?:y|ied)|resect(?:ion|ed)|wedge|excis(?:ion|ed)"
         r"|core|fna)|(?:bx|biopsy|resection|wedge|fna)\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:lung|pulmonary)\s+(?:nodule|mass|lesion)"
@@ -145,7 +161,9 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
         "confined",
     ),
     # "MP" alone is ambiguous; only after an invasion verb ("invades MP", "into the MP")
-    (r"muscularis\s+propria|muscularis|musc\.?\s+prop\w*|muscular\s+(?:layer|wall)|" + _INVADES + r"mp\b",
+    (r"muscularis\s+propria|muscularis|musc\.?\s+prop\w*|muscular\s+(?:layer|wall)|" + _INVADES + r"mp\b"
+     # ampulla: "through the sphincter of Oddi" (into the duodenal submucosa or muscularis propria, AJCC 8 T2)
+     r"|(?:through|beyond|past)\s+(?:the\s+)?sphincter(?:\s+of\s+oddi)?",
      "muscularis_propria"),
     (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)", "subserosa"),
     (
@@ -411,6 +429,12 @@ KI67_FILLERS = (
     r"|level|rate|of|was|is|were|be|at|approx\.?|approximately|about|around|roughly|only|just|now|hot[\s-]?spot"
     r"|in\s+(?:the\s+)?hot[\s-]?spots?|reported\s+as|measured\s+at|increased\s+to|rose\s+to|=|:|~|-"
 )
+# Counts written as words ("one mitotic figure", "a single mitosis").
+NUMBER_WORDS: dict[str, int] = {
+    "zero": 0, "a single": 1, "single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
 MITOSIS_NAMES = r"mitos[ie]s|mitotic\s+(?:rate|count|index|activity|figures?)|mitotic|mitoses\s+count|mits?\b"
 # Mitotic count units: (pattern, kind). kind "hpf" keeps the number of fields; "mm2" converts.
 HPF_UNIT = r"hpfs?|high[\s-]power[\s-]fields?|hp\s?fs?"
@@ -421,6 +445,28 @@ COMPARATORS: tuple[tuple[str, str], ...] = (
     (r">=|=>|\u2265|at\s+least", ">="),
     (r"<|less\s+than|fewer\s+than|under|below", "<"),
     (r">|more\s+than|greater\s+than|over|above", ">"),
+)
+
+# ----------------------------------------------------------------------------- finding statuses
+# Span labels of the findings a status word after them can negate or leave open.
+_FINDINGS = ("NECROSIS", "METASTASIS", "NODES", "SYNDROME", "INVASION")
+# Status words written AFTER a finding that say it is absent.
+FINDING_ABSENT_STATUSES: tuple[str, ...] = (
+    "free", "is free", "clear", "uninvolved", "not involved", "not invaded", "intact", "spared",
+    "negative", "neg", "none", "not detected", "not demonstrated", "not evident", "not found",
+    ": no", "not seen", "not identified", "not present", "absent",
+)
+# Status words written AFTER a finding that say it was not assessed or not reported: the value stays open.
+FINDING_NOT_ASSESSED_STATUSES: tuple[str, ...] = (
+    "n/a", "na", "n.a.", "not applicable", "not assessed", "not assessable", "cannot be assessed",
+    "can't be assessed", "could not be assessed", "not evaluated", "not evaluable", "cannot be evaluated",
+    "not reported", "not stated", "not commented", "not commented on", "not mentioned", "not described",
+    "unknown", "unk", "not known", "pending", "tbc", "to follow", "not specified",
+)
+# Words written BEFORE a finding that say it was not assessed: "no comment on necrosis", "unable to assess nodes".
+FINDING_NOT_ASSESSED_LEADS: tuple[str, ...] = (
+    "no comment on", "no mention of", "not commented on", "unable to assess", "could not assess",
+    "cannot assess", "not assessed for", "unknown if", "unknown whether", "no information on", "no data on",
 )
 
 # ----------------------------------------------------------------------------- ConText rules
@@ -434,11 +480,16 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
     ("w/o", "NEGATED_EXISTENCE", "FORWARD", 3, None),
     ("neither", "NEGATED_EXISTENCE", "FORWARD", 5, None),
     ("nor", "NEGATED_EXISTENCE", "FORWARD", 3, None),
-    ("absent", "NEGATED_EXISTENCE", "BACKWARD", 3, ("NECROSIS", "METASTASIS", "NODES", "SYNDROME")),
-    ("not seen", "NEGATED_EXISTENCE", "BACKWARD", 3, ("NECROSIS", "METASTASIS", "NODES", "SYNDROME")),
-    ("not identified", "NEGATED_EXISTENCE", "BACKWARD", 3, ("NECROSIS", "METASTASIS", "NODES", "SYNDROME")),
-    ("not present", "NEGATED_EXISTENCE", "BACKWARD", 3, ("NECROSIS", "METASTASIS", "NODES", "SYNDROME")),
     ("excluded", "NEGATED_EXISTENCE", "BACKWARD", 3, None),
+    # A finding followed by its status, as synoptic reports and clinicians write it: "serosa free",
+    # "mesoappendix uninvolved", "LVI: not seen", "nodes: negative". The status negates what it follows.
+    *((status, "NEGATED_EXISTENCE", "BACKWARD", 4, _FINDINGS) for status in FINDING_ABSENT_STATUSES),
+    # "necrosis: n/a", "margins not assessed", "nodes cannot be assessed": not known, never present
+    *((status, "POSSIBLE_EXISTENCE", "BACKWARD", 4, _FINDINGS) for status in FINDING_NOT_ASSESSED_STATUSES),
+    *((lead, "POSSIBLE_EXISTENCE", "FORWARD", 4, _FINDINGS) for lead in FINDING_NOT_ASSESSED_LEADS),
+    # "metastasis-free survival", "disease free interval": an outcome measure, not a finding's status
+    ("free survival", "PSEUDO_NEGATED_EXISTENCE", "PSEUDO", None, None),
+    ("free interval", "PSEUDO_NEGATED_EXISTENCE", "PSEUDO", None, None),
     ("normal", "NEGATED_EXISTENCE", "BIDIRECTIONAL", 2, ("SITE",)),
     ("unremarkable", "NEGATED_EXISTENCE", "BACKWARD", 3, ("SITE",)),
     ("suspected", "POSSIBLE_EXISTENCE", "FORWARD", 3, None),
@@ -502,3 +553,33 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
 # Labels an uncertainty cue does not remove: "suspected insulinoma, which bloods?" asks about that
 # syndrome, so the work-up answer must use it (negation still removes it: "no carcinoid syndrome").
 KEPT_WHEN_UNCERTAIN = frozenset({"SYNDROME"})
+
+# ----------------------------------------------------------------------------- typo matching (spelling.py)
+# Clinical words a typed word may be a typo of ("mitosees" -> "mitoses", "lymph nods" -> "lymph nodes").
+CLINICAL_WORDS: frozenset[str] = frozenset({
+    "mitoses", "mitosis", "mitotic", "necrosis", "necrotic", "lymph", "nodes", "node", "nodal",
+    "metastasis", "metastases", "metastatic", "pancreas", "pancreatic", "duodenum", "duodenal",
+    "ampulla", "ampullary", "appendix", "appendiceal", "jejunum", "jejunal", "ileum", "ileal",
+    "terminal", "rectum", "rectal", "stomach", "gastric", "colon", "colonic", "caecum", "cecum",
+    "carcinoid", "neuroendocrine", "differentiated", "differentiation", "poorly", "well",
+    "invasion", "invading", "invades", "muscularis", "propria", "submucosa", "subserosa", "serosa",
+    "mesoappendix", "peritoneum", "peritoneal", "hepatic", "liver", "bone", "lung", "pulmonary",
+    "bronchial", "thymic", "carcinoma", "tumour", "tumor", "positive", "negative", "involved",
+    "uninvolved", "lobectomy", "primary", "unknown", "chromogranin", "synaptophysin", "somatostatin",
+    "dotatate", "octreotide", "lanreotide", "grade", "stage", "staging", "grading", "proliferation",
+    "labelling", "labeling", "index", "mesenteric", "distant", "absent", "present", "identified",
+    "perforating", "sphincter", "lymphovascular", "perineural",
+})
+# Real words a typed word must be left as (close to a clinical word, but not a typo of it).
+NOT_TYPOS: frozenset[str] = frozenset({
+    "notes", "noted", "nodule", "nodules", "nodular", "modes", "meets", "serous", "series", "liner", "lover",
+    "later", "stages", "staged", "graded", "grades", "gradient", "primarily", "presents", "presented",
+    "positively", "negatively", "involve", "involves", "invade", "invaded", "invasive", "coloni", "colony",
+    "terminally", "poorer", "wells", "indexed", "indices", "distal", "distance", "proximal", "pulmonic",
+    "rectus", "stomal", "lungs", "bones", "boney", "livers", "tumours", "tumors", "carcinoids", "carcinomas",
+    "mitotically", "necrotizing", "necrotising", "metastasize", "metastasise", "metastasized", "metastasised",
+})
+# Words ending like this are other medical words ("pancreatitis", "gastrectomy", "insulinoma"), never typos.
+NOT_TYPO_SUFFIXES: tuple[str, ...] = ("itis", "ectomy", "ectomies", "otomy", "oscopy", "graphy", "omas", "oma", "ular", "ule", "ules")
+TYPO_MIN_SIMILARITY = 86.0  # rapidfuzz fuzz.ratio, words of 6 letters or more
+TYPO_MIN_SIMILARITY_SHORT = 88.0  # 4-5 letters: one inserted or dropped letter ("nods" -> "nodes"), no swap

@@ -176,3 +176,34 @@ def test_values_in_words(field, case, words):
     from bot.case_update import describe_value
 
     assert describe_value(field, case) == words
+
+
+def test_ki67_as_a_count_keeps_the_number_of_cells_counted():
+    update = apply_entities(Case(), [{"entity": "ki67", "value": "5"}, {"entity": "cells_counted", "value": "620"}])
+    assert update.case.ki67_percent == 5 and update.case.cells_counted == 620
+
+
+@pytest.mark.parametrize("count, unit, diameter, per_2mm2", [
+    # one field of 0.55 mm: pi * 0.275^2 = 0.2376 mm2; 10 fields 2.376 mm2; 3 per 2.376 mm2 = 2.5 per 2 mm2
+    ("3/10hpf", MitoticUnit.per_10hpf, "0.55", 2.5),
+    # 0.5 mm: 10 fields 1.963 mm2; 3 per 1.963 mm2 = 3.1 per 2 mm2
+    ("3/10hpf", MitoticUnit.per_10hpf, "0.5", 3.1),
+    # 50 fields of 0.5 mm: 9.82 mm2; 10 per 9.82 mm2 = 2.0 per 2 mm2
+    ("10/50hpf", MitoticUnit.per_50hpf, "0.5", 2.0),
+])
+def test_a_count_per_hpf_with_the_field_diameter_is_converted_and_shown(count, unit, diameter, per_2mm2):
+    update = apply_entities(Case(), [{"entity": "mitoses", "value": count}, {"entity": "field_diameter", "value": diameter}])
+    assert update.case.mitoses == per_2mm2 and update.case.mitoses_unit == MitoticUnit.per_2mm2
+    assert any("per 2 mm²" in note and diameter in note for note in update.notes)
+
+
+def test_a_count_per_hpf_without_the_diameter_stays_per_hpf():
+    update = apply_entities(Case(), [{"entity": "mitoses", "value": "3/10hpf"}])
+    assert update.case.mitoses == 3 and update.case.mitoses_unit == MitoticUnit.per_10hpf
+
+
+def test_nodes_said_positive_after_a_zero_count_drop_the_old_count():
+    case = apply_entities(Case(), [{"entity": "node_count", "value": "0/12"}]).case
+    assert case.positive_node_count == 0 and case.nodes_positive is False
+    update = apply_entities(case, [{"entity": "nodes", "value": "positive"}])
+    assert update.case.nodes_positive is True and update.case.positive_node_count is None

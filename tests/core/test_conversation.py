@@ -22,7 +22,6 @@ from bot.conversation import (
     affected_topics,
     handle_turn,
     most_useful_missing,
-    out_of_scope_reply,
 )
 from bot.models import Case, Differentiation, MetastaticSite, Site
 
@@ -314,10 +313,10 @@ def test_audience_in_a_question_never_blocks_the_answer() -> None:
     ],
 )
 def test_out_of_scope_says_what_is_covered(text: str, expected: str) -> None:
-    reply = out_of_scope_reply(text)
-    assert expected in reply and "neuroendocrine" in reply
     result = turn(ConversationState(case=Case(ki67_percent=4)), "out_of_scope", text)
-    assert result.messages[0].buttons and result.state.case.ki67_percent == 4
+    reply = result.messages[0].text
+    assert expected in reply and ("neuroendocrine" in reply or "emergency" in reply)
+    assert result.state.case.ki67_percent == 4 and len(result.messages) == 1
 
 
 def test_low_confidence_gets_a_clarifying_question_with_buttons() -> None:
@@ -504,24 +503,6 @@ def test_test_story_slot_effects_are_what_the_action_does(story: Dict[str, Any])
     replay(story)
 
 
-@pytest.mark.parametrize(
-    "text, out",
-    [
-        ("what is the best chemo for breast cancer?", True),
-        ("what dose of lanreotide should my patient get?", True),
-        ("I have crushing chest pain right now", True),
-        ("is a pNET the same as pancreatic cancer?", False),
-        ("MiNEN with an adenocarcinoma component, how is it staged?", False),
-        ("risk of bleeding after liver biopsy of a NET?", False),
-        ("which treatments exist for well-differentiated NETs?", False),
-    ],
-)
-def test_clearly_out_of_scope_whatever_the_intent(text: str, out: bool) -> None:
-    from bot.conversation import clearly_out_of_scope
-
-    assert clearly_out_of_scope(text) is out
-
-
 def test_depth_question_uses_the_chapter_terms_and_its_buttons_set_the_value():
     from bot.conversation import ConversationState, handle_turn
 
@@ -554,3 +535,22 @@ def test_an_answered_information_question_gets_no_added_computation():
     result = turn(ConversationState(), "ask_labs", "ki67 2%, pt on omeprazole, is CgA 3x ULN meaningful?",
                   ki67="2", test="cga")
     assert "grade" not in result.topics
+
+
+def test_a_correction_shows_what_changed_in_the_results() -> None:
+    first = handle_turn(ConversationState(), "ask_grade", [{"entity": "ki67", "value": "2"}, {"entity": "mitoses", "value": "1/2mm2"},
+                                                           {"entity": "site", "value": "jejunum_ileum"}], "ki67 2%, 1 mitosis, ileal NET")
+    second = handle_turn(first.state, "give_values", [{"entity": "ki67", "value": "12"}], "sorry ki67 was 12 not 2")
+    texts = [m.text for m in second.messages]
+    assert "What changed in the results: NET G1 → NET G2." in texts
+    assert texts.index("What changed in the results: NET G1 → NET G2.") < next(
+        i for i, m in enumerate(second.messages) if m.custom and m.custom.get("topic") == "grade")
+
+
+def test_a_what_if_shows_its_changes_and_leaves_the_case() -> None:
+    entities = [{"entity": "site", "value": "pancreas"}, {"entity": "tumour_size", "value": "1.5"}, {"entity": "invasion", "value": "confined"},
+                {"entity": "nodes", "value": "negative"}, {"entity": "no_metastasis", "value": "any"}]
+    first = handle_turn(ConversationState(), "ask_stage", entities, "pNET 1.5 cm N0 M0, stage?")
+    what_if = handle_turn(first.state, "what_if", [{"entity": "metastasis", "value": "liver"}], "what if liver mets?")
+    assert any(m.text == "What changed in the results: M0 → M1a, stage I → IV." for m in what_if.messages)
+    assert what_if.state.case == first.state.case

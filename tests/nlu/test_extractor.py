@@ -15,6 +15,40 @@ from bot.nlu.extractor import ClinicalEntityExtractor, shared_extractor
 E = frozenset  # expected entities as a set of (entity, value)
 
 CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
+    # --- a finding's status written after it (issue 16, class 1): absent or not assessed, never present
+    ("appendiceal NET 1.2 cm, serosa free, ki67 1%", E({("site", "appendix"), ("tumour_size", "1.2"), ("ki67", "1")})),
+    ("mesoappendix uninvolved, appendix NET 2.2 cm", E({("site", "appendix"), ("tumour_size", "2.2")})),
+    ("lung carcinoid, 1 mitosis/2mm2, necrosis: n/a", E({("site", "lung"), ("mitoses", "1/2mm2")})),
+    ("bronchial carcinoid, necrosis not assessed", E({("site", "lung")})),
+    ("liver mets: not assessed, ileal NET", E({("site", "jejunum_ileum")})),
+    # a status ends at the clause: the finding before the semicolon keeps its value
+    ("well-differentiated NET, confined to the muscularis propria; mesoappendix free",
+     E({("differentiation", "well"), ("invasion", "muscularis_propria")})),
+    ("metastasis-free survival for ileal NETs?", E({("site", "jejunum_ileum")})),
+    # --- sites in clinical shorthand (class 2)
+    ("LLL carcinoid 3 mitoses per 2 mm2 no necrosis",
+     E({("site", "lung"), ("mitoses", "3/2mm2"), ("necrosis", "absent")})),
+    ("RUL lobectomy specimen: carcinoid, mitoses 4/2mm2, focal necrosis",
+     E({("site", "lung"), ("mitoses", "4/2mm2"), ("necrosis", "present")})),
+    ("endobronchial carcinoid, 1 mitosis", E({("site", "lung"), ("mitoses", "1")})),
+    ("D3 NET 1.5 cm invading muscularis propria",
+     E({("site", "duodenum"), ("tumour_size", "1.5"), ("invasion", "muscularis_propria")})),
+    ("TI NET 2 cm into subserosa", E({("site", "jejunum_ileum"), ("tumour_size", "2"), ("invasion", "subserosa")})),
+    ("periampullary NET 1.2 cm", E({("site", "ampulla"), ("tumour_size", "1.2")})),
+    ("small cell NEC of the lung, ki67 80%", E({("differentiation", "poorly"), ("site", "lung"), ("ki67", "80")})),
+    ("ampullary NET invading through the sphincter of Oddi", E({("site", "ampulla"), ("invasion", "muscularis_propria")})),
+    # --- values in less common forms (class 3)
+    ("Ki-67: 31 positive / 620 counted", E({("ki67", "5"), ("cells_counted", "620")})),
+    ("12 of 400 cells positive for ki67", E({("ki67", "3"), ("cells_counted", "400")})),
+    ("one mitotic figure per 2 mm2", E({("mitoses", "1/2mm2")})),
+    ("a single mitosis, ki67 2%", E({("mitoses", "1"), ("ki67", "2")})),
+    ("mitoses 3 per 10 HPF, field diameter 0.55 mm", E({("mitoses", "3/10hpf"), ("field_diameter", "0.55")})),
+    ("mitosees 3/2mm2 ki 67 5%", E({("mitoses", "3/2mm2"), ("ki67", "5")})),
+    ("lymph nods negative", E({("nodes", "negative")})),
+    ("metastsis to livr and bone", E({("metastasis", "liver"), ("metastasis", "bone")})),
+    # --- narrative report wording (class 6)
+    ("Three of eleven lymph nodes contain metastatic tumour.", E({("node_count", "3/11"), ("nodes", "positive")})),
+    ("none of 12 nodes involved", E({("node_count", "0/12"), ("nodes", "negative")})),
     # --- the way clinicians type whole cases
     ("58F, liver mets, no primary found, Ki67 8%, 3 mitoses/2mm2 - grade and stage?",
      E({("metastasis", "liver"), ("site", "unknown"), ("ki67", "8"), ("mitoses", "3/2mm2")})),

@@ -1,0 +1,152 @@
+"""Safety-sensitive messages, recognised before anything else: emergencies, requests to invent a reference
+or a number, a patient asking to stop or change a medicine, a dose, another cancer, and questions built on
+a name NETguide does not know (an invented stain, marker, trial or drug).
+
+    check = safety_check("probably nothing but dad passed out after his octreotide shot")
+    check.kind == "emergency"; check.reply starts with the safety answer; check.then_answer is False
+
+The phrasings and the replies are data (knowledge/safety.yml, knowledge/known_names.yml); this module only
+applies them. A reply's first sentence is the safety answer; `then_answer` says whether the ordinary answer
+may follow it (after a refusal to invent, or after "ask your care team first").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Optional, Pattern, Tuple
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from bot.knowledge import DEFAULT_ROOT
+
+SAFETY_FILE = "safety.yml"
+KNOWN_NAMES_FILE = "known_names.yml"
+
+
+class SafetyKind(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    then_answer: bool
+    reply: str
+    patterns: List[str]
+    needs: List[str] = []
+    unless: List[str] = []
+
+
+class SafetyCheck(BaseModel):
+    kind: str
+    reply: str
+    then_answer: bool
+    name: Optional[str] = None  # the unknown name, for invented items
+
+
+class _Compiled:
+    def __init__(self, spec: SafetyKind):
+        self.spec = spec
+        self.patterns = [re.compile(p, re.IGNORECASE) for p in spec.patterns]
+        self.needs = [re.compile(p, re.IGNORECASE) for p in spec.needs]
+        self.unless = [re.compile(p, re.IGNORECASE) for p in spec.unless]
+
+    def matches(self, text: str) -> bool:
+        return (any(p.search(text) for p in self.patterns)
+                and (not self.needs or any(p.search(text) for p in self.needs))
+                and not any(p.search(text) for p in self.unless))
+
+
+@lru_cache(maxsize=4)
+def _table(root: str) -> Tuple[Tuple[_Compiled, ...], frozenset]:
+    data = yaml.safe_load((Path(root) / SAFETY_FILE).read_text(encoding="utf-8"))
+    kinds = tuple(_Compiled(SafetyKind.model_validate(k)) for k in data["kinds"])
+    return kinds, _known_names(Path(root))
+
+
+def _key(word: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", word.lower())
+
+
+def _known_names(root: Path) -> frozenset:
+    """Every word of the knowledge base (statements, sources, registries) and every listed name."""
+    words = set()
+    for path in sorted(root.rglob("*.yml")):
+        if path.name == SAFETY_FILE:
+            continue
+        for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9.\-/&]*", path.read_text(encoding="utf-8")):
+            words.add(_key(token))
+            words.update(_key(part) for part in re.split(r"[-/.]", token) if part)
+    words = {w for w in words if w}
+    # a transposition typo of a known name is that name ("ki76" for "ki67"): the sorted letters are known too
+    return frozenset(words | {"".join(sorted(w)) for w in words})
+
+
+# ------------------------------------------------------------------------------------------- invented names
+# A word looks like a name when it mixes letters and digits ("NEURO-7", "CDX7"), is written in capitals
+# ("TIDEMARK"), has a drug-like ending ("lutaplatin"), or stands right before a kind word ("Hartwell stain").
+_LETTERS_DIGITS = re.compile(r"(?<![\w-])(?:\d{1,3}[A-Za-z]{1,2}-)?[A-Za-z][A-Za-z]*-?\d+[A-Za-z0-9-]*(?![\w-])")
+_CAPITALS = re.compile(r"(?<![\w-])[A-Z][A-Z]{3,}(?:-[A-Z0-9]+)*(?![\w-])")
+_DRUG_LIKE = re.compile(
+    r"(?<![\w-])[a-z]{3,}(?:mab|nib|tinib|platin|otide|lutide|rolimus|limus|ciclib|parib|tecan|taxel|rubicin"
+    r"|zolomide|stat|tide)(?![\w-])", re.IGNORECASE)
+_KIND_WORDS = (
+    (r"trial|study|studies|rct", "trial"),
+    (r"stain|staining|immunostain|ihc|antibody|immunohisto\w*", "stain"),
+    (r"marker|biomarker|serum|urine|urinary|blood test|level|assay", "marker"),
+    (r"tracer|pet|scan|scintigraphy|imaging|radiotracer", "tracer"),
+    (r"syndrome|mutation|gene|germline|hereditary", "syndrome"),
+    (r"score|scoring|classification|criteria|grade|grading|system|category|staging", "classification"),
+    (r"drug|approved|dose|therapy|treatment|tablets?|injection|mg|regimen|inhibitor", "drug"),
+)
+_NAMED_BEFORE_KIND = re.compile(r"(?<![\w-])([A-Z][a-z]{3,}|[A-Za-z]+-[A-Za-z0-9]+)\s+(?:trial|study|stain|staining|marker|score|syndrome|tracer|classification|criteria)\b")
+# grading and staging codes, sizes, counts and units are never names
+_CODE = re.compile(r"^(?:[cpyra]{0,2}(?:T[0-4xX][a-dA-D]?(?:N[0-3xX][a-cA-C]?)?(?:M[01xX][a-cA-C]?)?|N[0-3xX][a-cA-C]?"
+                   r"(?:M[01xX][a-cA-C]?)?|M[01xX][a-cA-C]?|G[1-4]|R[0-2]|L[0-1]|V[0-2]|Pn[0-1])"
+                   r"|D[1-4]|S[1-5]|C[1-7]|T[1-9]|MEN[1-4]?|x\d+|q\d+w?|\d+[a-z]*|[A-Za-z]\d)$")
+
+
+def unknown_name(text: str, known: frozenset) -> Optional[Tuple[str, str]]:
+    """(name, what kind of thing) for the first name-like word the knowledge base does not know."""
+    shouting = sum(c.isupper() for c in text) > 0.6 * max(1, sum(c.isalpha() for c in text))
+    candidates: List[Tuple[int, str]] = []
+    for regex in (_LETTERS_DIGITS, _DRUG_LIKE, *(() if shouting else (_CAPITALS,))):
+        candidates += [(m.start(), m.group()) for m in regex.finditer(text)]
+    candidates += [(m.start(1), m.group(1)) for m in _NAMED_BEFORE_KIND.finditer(text)]
+    for start, name in sorted(candidates):
+        bare = re.sub(r"^\d{1,3}[A-Za-z]{1,2}-", "", name)  # an isotope prefix: "68Ga-XYZ" -> "XYZ"
+        if _CODE.match(name) or len(_key(bare)) < 3 or any(
+                key in known or "".join(sorted(key)) in known for key in (_key(name), _key(bare))):
+            continue
+        if all(_key(part) in known for part in re.split(r"-", bare) if part) and "-" in bare:
+            continue
+        return name, _kind_of(text, start + len(name))
+    return None
+
+
+def _kind_of(text: str, after: int) -> str:
+    window = text[after: after + 40].lower() + " " + text[max(0, after - 60): after].lower()
+    for pattern, what in _KIND_WORDS:
+        if re.search(rf"\b(?:{pattern})\b", window):
+            return what
+    return "item"
+
+
+# ------------------------------------------------------------------------------------------------ the check
+def safety_check(text: str, root: Optional[Path] = None) -> Optional[SafetyCheck]:
+    """The first safety kind the message is, in the table's order, or None for an ordinary message."""
+    if not text or not text.strip():
+        return None
+    kinds, known = _table(str(Path(root or DEFAULT_ROOT).resolve()))
+    lowered = " ".join(text.lower().split())
+    for compiled in kinds:
+        spec = compiled.spec
+        if spec.kind == "invented_item":
+            found = unknown_name(text, known)
+            if found:
+                name, what = found
+                return SafetyCheck(kind=spec.kind, reply=spec.reply.format(name=name, what=f"{what}" if what != "item" else "item"),
+                                   then_answer=spec.then_answer, name=name)
+            continue
+        if compiled.matches(lowered):
+            return SafetyCheck(kind=spec.kind, reply=spec.reply, then_answer=spec.then_answer)
+    return None
