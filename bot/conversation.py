@@ -177,6 +177,18 @@ INPUTS: Dict[str, frozenset] = {
 SHARED_INPUTS = frozenset({"site", "differentiation"})
 WORKUP_ONLY_INPUTS = frozenset({"tests_done", "ihc", "functional_syndrome"})
 
+# A hypothetical in the words of the message, whatever the intent: computed on a copy, never recorded.
+HYPOTHETICAL = re.compile(
+    r"\bwhat if\b|\bwhat about if\b|\bsuppos(e|ing)\b|\bhypothetical|\bimagine\b|"
+    r"\bif\b.{0,50}\b(were|had been|would be|came back|turned out|turns out)\b|\bwould (it|that|the \w+) (change|be)\b.{0,40}\bif\b",
+    re.IGNORECASE)
+# Back to the recorded case after a what-if: "ok, and as it actually is?", "back to the real case"
+BACK_TO_RECORDED = re.compile(
+    r"\b(as it (actually |really )?(is|stands)|actual(ly)? (case|values|findings|one)|the real (case|one|values)|"
+    r"back to (the )?(real|actual|original|recorded)|without the (change|what.?if)|as (it was )?(recorded|reported)|"
+    r"real case|original case|actually is|actually stands)\b",
+    re.IGNORECASE)
+BACK_TO_RECORDED_LEAD = "Back to the recorded case (the what-if is not kept):"
 PAYLOAD = re.compile(r"^\s*/")
 # a letter or digit in any script; a message without one is emoji or punctuation only ("👍", "🙂", "???")
 HAS_WORDS = re.compile(r"[^\W_]")
@@ -284,6 +296,14 @@ class _Turn:
                 self.say(f"{OUT_OF_SCOPE_DEFAULT} {COVERED}", CLARIFY_BUTTONS)
             return self.result()
 
+        if intent != "what_if" and self.clinical_entities() and self.state.case != Case() \
+                and HYPOTHETICAL.search(self.text):
+            intent = self.intent = "what_if"  # "and if it were node positive?": never applied to the case
+        if BACK_TO_RECORDED.search(self.text) and not self.clinical_entities() and self.state.last_topic:
+            self.say(BACK_TO_RECORDED_LEAD)
+            topics = [t for t in ("grade", "stage") if has_inputs(self.state.case, t)] or [self.state.last_topic]
+            self.answer(topics, self.state.case)
+            return self.result()
         if intent == "nlu_fallback" and site_ihc_question_intent(self.text):
             # "CDX2+ — which test next to find it": the stain and the question words say what is asked
             intent = self.intent = site_ihc_question_intent(self.text) or intent
@@ -414,9 +434,12 @@ class _Turn:
             self.missing[general] = list(order)
             self.state = self.state.model_copy(update={"last_topic": general})
             return self.result(self.ask_missing(order=order))
+        # values given with an information question are graded and staged uninvited only when that decides
+        # something: a stage with no group (only a T under an assumption) is left to a stage question
         computed = [t for t in ("grade", "stage")
                     if topic not in ("grade", "stage", "workup") and has_inputs(update.case, t)
-                    and not self.abstains(t, update.case)]
+                    and not self.abstains(t, update.case)
+                    and (t != "stage" or result_codes(update.case).get("stage_group") is not None)]
         if computed and self.abstains(topic, update.case):
             # "gastric NET 8mm ki67 1%, EMR or surveillance?": the reviewed statements do not cover the
             # question, but the values given are graded and staged; the gap is still said, last

@@ -469,6 +469,22 @@ def _t_finding(site: Site, size_cm: Optional[float], invasion: Optional[Invasion
 
     size_text = _fmt_cm(size_cm) if size_cm is not None else "size not given"
     invasion_text = table.invasion_wording[usable_invasion] if usable_invasion else "invasion not given"
+    if len(possible) > 1 and size_cm is not None and usable_invasion is None and Invasion.confined in table.invasion_wording:
+        # The size fixes T unless an unreported deeper invasion raises it: give that T under the stated
+        # assumption (no invasion beyond the shallowest layer), keep "invasion" missing so it is asked for.
+        assumed = possible_t_categories(site, size_cm, Invasion.confined)
+        if len(assumed) == 1:
+            t = next(iter(assumed))
+            deeper = _or_list(possible - assumed, T_ORDER)
+            flags.append(Flag(
+                code="t_assumes_no_deeper_invasion",
+                message=f"{t} assumes the shallowest depth ({table.invasion_wording[Invasion.confined]}) because the "
+                        f"depth of invasion was not given; deeper invasion would make it {deeper}.",
+            ))
+            definition = next(r.definition for r in table.rows if r.category == t)
+            trace = (f"{size_text}, invasion not given -> {t} ({definition}), assuming the shallowest depth "
+                     f"({table.invasion_wording[Invasion.confined]}); deeper invasion: {deeper}")
+            return Finding(frozenset(assumed), table.rule_id, trace, missing or ["invasion"], flags)
     if len(possible) == 1:
         t = next(iter(possible))
         definition = next(r.definition for r in table.rows if r.category == t)

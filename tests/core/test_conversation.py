@@ -554,3 +554,17 @@ def test_a_what_if_shows_its_changes_and_leaves_the_case() -> None:
     what_if = handle_turn(first.state, "what_if", [{"entity": "metastasis", "value": "liver"}], "what if liver mets?")
     assert any(m.text == "What changed in the results: M0 → M1a, stage I → IV." for m in what_if.messages)
     assert what_if.state.case == first.state.case
+
+
+@pytest.mark.parametrize("intent", ["give_values", "ask_stage", "nlu_fallback"])
+def test_a_hypothetical_in_the_words_is_computed_on_a_copy_whatever_the_intent(intent: str) -> None:
+    entities = [{"entity": "site", "value": "pancreas"}, {"entity": "tumour_size", "value": "1.5"}, {"entity": "invasion", "value": "confined"},
+                {"entity": "nodes", "value": "negative"}, {"entity": "no_metastasis", "value": "any"}]
+    first = handle_turn(ConversationState(), "ask_stage", entities, "pNET 1.5 cm N0 M0, stage?")
+    hypo = handle_turn(first.state, intent, [{"entity": "nodes", "value": "positive"}], "and if it were node positive?")
+    assert hypo.state.case == first.state.case
+    assert any(m.custom and m.custom.get("what_if") for m in hypo.messages)
+    back = handle_turn(hypo.state, "nlu_fallback", [], "ok, and as it actually is?")
+    assert back.messages[0].text.startswith("Back to the recorded case")
+    stage_answer = next(m for m in back.messages if m.custom and m.custom.get("topic") == "stage")
+    assert stage_answer.custom["computed"]["n"] == "N0" and not stage_answer.custom["what_if"]

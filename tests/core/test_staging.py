@@ -159,47 +159,57 @@ def test_pancreas_trace_reads_like_the_example() -> None:
 # ------------------------------------------------------------------------------------------
 
 T_MISSING_TABLE = [
-    # site, size, invasion, T (None = undetermined), possible Ts, missing inputs
-    (Site.pancreas, None, CONFINED, None, {"T1", "T2", "T3"}, ["tumour_size_cm"]),
-    (Site.pancreas, None, SEROSA, "T4", {"T4"}, []),  # invasion alone decides
-    (Site.pancreas, None, DUODENUM_OR_CBD, "T3", {"T3"}, []),
-    (Site.stomach, 5.0, None, None, {"T2", "T3", "T4"}, ["invasion"]),  # at least T2
-    (Site.stomach, None, MUSCULARIS, "T2", {"T2"}, []),
-    (Site.stomach, None, SUBSEROSA, "T3", {"T3"}, []),
-    (Site.stomach, None, SEROSA, "T4", {"T4"}, []),
-    (Site.stomach, 0.5, None, None, {"T1", "T2", "T3", "T4"}, ["invasion"]),
-    (Site.stomach, None, None, None, {"T1", "T2", "T3", "T4"}, ["tumour_size_cm", "invasion"]),
-    (Site.stomach, None, CONFINED, None, {"T1", "T2"}, ["tumour_size_cm"]),
-    (Site.appendix, 5.0, None, None, {"T3", "T4"}, ["invasion"]),
-    (Site.appendix, None, SUBSEROSA, "T3", {"T3"}, []),  # size cannot make it T4
-    (Site.appendix, None, MUSCULARIS, None, {"T1", "T2", "T3"}, ["tumour_size_cm"]),
-    (Site.colon, 0.5, None, None, {"T1", "T2", "T3", "T4"}, ["invasion"]),
-    (Site.duodenum, 1.5, None, None, {"T2", "T3", "T4"}, ["invasion"]),
+    # site, size, invasion, T from the inputs alone (None = undetermined), possible Ts, missing inputs,
+    # T given under the stated assumption "no invasion beyond the shallowest layer" (size known, depth not)
+    (Site.pancreas, None, CONFINED, None, {"T1", "T2", "T3"}, ["tumour_size_cm"], None),
+    (Site.pancreas, None, SEROSA, "T4", {"T4"}, [], "T4"),  # invasion alone decides
+    (Site.pancreas, None, DUODENUM_OR_CBD, "T3", {"T3"}, [], "T3"),
+    (Site.pancreas, 1.5, None, None, {"T1", "T3", "T4"}, ["invasion"], "T1"),
+    (Site.stomach, 5.0, None, None, {"T2", "T3", "T4"}, ["invasion"], "T2"),  # at least T2
+    (Site.stomach, None, MUSCULARIS, "T2", {"T2"}, [], "T2"),
+    (Site.stomach, None, SUBSEROSA, "T3", {"T3"}, [], "T3"),
+    (Site.stomach, None, SEROSA, "T4", {"T4"}, [], "T4"),
+    (Site.stomach, 0.5, None, None, {"T1", "T2", "T3", "T4"}, ["invasion"], "T1"),
+    (Site.stomach, None, None, None, {"T1", "T2", "T3", "T4"}, ["tumour_size_cm", "invasion"], None),
+    (Site.stomach, None, CONFINED, None, {"T1", "T2"}, ["tumour_size_cm"], None),
+    (Site.appendix, 5.0, None, None, {"T3", "T4"}, ["invasion"], "T3"),
+    (Site.appendix, None, SUBSEROSA, "T3", {"T3"}, [], "T3"),  # size cannot make it T4
+    (Site.appendix, None, MUSCULARIS, None, {"T1", "T2", "T3"}, ["tumour_size_cm"], None),
+    (Site.colon, 0.5, None, None, {"T1", "T2", "T3", "T4"}, ["invasion"], "T1"),
+    (Site.duodenum, 1.5, None, None, {"T2", "T3", "T4"}, ["invasion"], "T2"),
 ]
 
 
-@pytest.mark.parametrize("site, size, invasion, expected_t, possible, missing", T_MISSING_TABLE)
-def test_missing_t_inputs_are_listed_not_guessed(site, size, invasion, expected_t, possible, missing) -> None:
+@pytest.mark.parametrize("site, size, invasion, expected_t, possible, missing, assumed_t", T_MISSING_TABLE)
+def test_missing_t_inputs_are_listed_and_t_is_given_only_under_a_stated_assumption(
+        site, size, invasion, expected_t, possible, missing, assumed_t) -> None:
     assert possible_t_categories(site, size, invasion) == possible
     assert t_category(site, size, invasion) == expected_t
     result = stage(well(site=site, tumour_size_cm=size, invasion=invasion, nodes_positive=False, metastatic_sites=[]))
-    assert result.t == expected_t
+    assert result.t == assumed_t
     assert [f for f in result.missing if f in ("tumour_size_cm", "invasion")] == missing
-    if expected_t is None:
+    assumed = [f for f in result.flags if f.code == "t_assumes_no_deeper_invasion"]
+    if expected_t is None and assumed_t is not None:
+        # the assumption and the categories deeper invasion would give are said, and the depth is still asked for
+        assert len(assumed) == 1 and "assuming" in result.trace[0]
+        assert all(t in assumed[0].message for t in possible - {assumed_t})
+    else:
+        assert not assumed
+    if assumed_t is None:
         assert "T not determined" in result.trace[0]
 
 
-def test_stomach_5cm_without_invasion_has_no_group_when_m0() -> None:
+def test_stomach_5cm_without_invasion_is_staged_under_the_stated_assumption_and_asks_for_the_depth() -> None:
     result = stage(well(site=Site.stomach, tumour_size_cm=5.0, nodes_positive=False, metastatic_sites=[]))
-    assert result.t is None and result.stage_group is None
+    assert (result.t, result.stage_group) == ("T2", "II")
     assert result.staged is True
     assert result.missing == ["invasion"]
-    assert "II or III possible" in result.trace[-1]
+    assert [f.code for f in result.flags if f.code == "t_assumes_no_deeper_invasion"]
 
 
 def test_stomach_5cm_without_invasion_is_still_stage_iv_when_m1() -> None:
     result = stage(well(site=Site.stomach, tumour_size_cm=5.0, metastatic_sites=[LIVER]))
-    assert (result.t, result.m, result.stage_group) == (None, "M1a", "IV")
+    assert (result.t, result.m, result.stage_group) == ("T2", "M1a", "IV")
     assert "invasion" in result.missing and "nodes_positive" in result.missing
 
 
