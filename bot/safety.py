@@ -98,7 +98,10 @@ _KIND_WORDS = (
     (r"score|scoring|classification|criteria|grade|grading|system|category|staging", "classification"),
     (r"drug|approved|dose|therapy|treatment|tablets?|injection|mg|regimen|inhibitor", "drug"),
 )
-_NAMED_BEFORE_KIND = re.compile(r"(?<![\w-])([A-Z][a-z]{3,}|[A-Za-z]+-[A-Za-z0-9]+)\s+(?:trial|study|stain|staining|marker|score|syndrome|tracer|classification|criteria)\b")
+_KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody|score|syndrome|tracer|classification|criteria|scale|index|protocol|regimen|test|assay|gene|mutation|pet|scan"
+# any word right before a kind word ("the tidemark trial", "Hartwell score", "neurix stain") is the thing's name
+_NAMED_BEFORE_KIND = re.compile(rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
+
 # grading and staging codes, sizes, counts and units are never names
 _CODE = re.compile(r"^(?:[cpyra]{0,2}(?:T[0-4xX][a-dA-D]?(?:N[0-3xX][a-cA-C]?)?(?:M[01xX][a-cA-C]?)?|N[0-3xX][a-cA-C]?"
                    r"(?:M[01xX][a-cA-C]?)?|M[01xX][a-cA-C]?|G[1-4]|R[0-2]|L[0-1]|V[0-2]|Pn[0-1])"
