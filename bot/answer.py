@@ -220,6 +220,20 @@ class Answer(BaseModel):
 # --------------------------------------------------------------------------------------------
 
 
+RANKED_SHARE_OF_BEST = 0.6  # ranked statements kept as answers: at least this share of the best score
+RANKED_KEPT = 3
+
+
+def ranked_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
+    """The statements of a topic that the ranking finds answer the question (none for computed topics)."""
+    if not question or topic in ("grade", "stage", "workup") or not kb.has_topic(topic):
+        return []
+    from bot.ranking import rank_statements  # lazy: the index is built on first use
+
+    ranked = rank_statements(question, topic=topic, kb=kb, limit=RANKED_KEPT)
+    return [sid for sid, score in ranked if score >= RANKED_SHARE_OF_BEST * ranked[0][1]]
+
+
 def compose_answer(
     topic: str,
     case: Optional[Case] = None,
@@ -238,7 +252,10 @@ def compose_answer(
     kb = kb if kb is not None else load_knowledge()
     composer = _Composer(kb, topic, audience if audience in AUDIENCES else "clinician")
     composer.caps = {Tier.guideline: max_guideline, Tier.research: max_research}
-    composer.asked_ids = [sid for sid in question_statement_ids(question) if sid in kb.statement_files]
+    composer.cue_ids = [sid for sid in question_statement_ids(question) if sid in kb.statement_files]
+    # the statements that answer the question's words: the named cues first, then the best ranked ones of
+    # the topic (bot/ranking.py), so the statement that answers leads instead of the topic's first one
+    composer.asked_ids = list(dict.fromkeys(composer.cue_ids + ranked_answers(question, topic, kb)))
     composer.question = question
     if topic not in ANSWERABLE_TOPICS:
         composer.abstain(AbstainKind.out_of_scope, "This question is outside what I cover.")
@@ -284,6 +301,7 @@ class _Composer:
         self.follow_up_key = topic
         self.caps: Dict[Tier, Optional[int]] = {Tier.guideline: None, Tier.research: None}
         self.asked_ids: List[str] = []  # statements that answer the question's words, most direct first
+        self.cue_ids: List[str] = []  # of those, the ones named by answer_tables.QUESTION_CUES
         self.question = ""
 
     # --- statement picking ---
@@ -412,10 +430,15 @@ class _Composer:
             # the computed grade picks the statements: an ileal NET G2 never gets the NEC survival figures
             grade_result = grading.grade(case)
         self.context = CaseContext.from_case(case, grade_result)
-        asked = self.asked_in_topic()
+        applicable = self.kb.statements_for(self.topic, self.context)
+        applicable_ids = {s.id for s in applicable}
+        # a named cue answers whatever the case; a ranked statement only when it applies to the case
+        asked = [s for s in self.asked_in_topic() if s.id in self.cue_ids or s.id in applicable_ids]
         asked_ids = {s.id for s in asked}
-        statements = asked + [s for s in self.kb.statements_for(self.topic, self.context) if s.id not in asked_ids]
-        gap = None if asked else not_covered_question(self.question, self.topic)
+        statements = asked + [s for s in applicable if s.id not in asked_ids]
+        cued = [s for s in asked if s.id in self.cue_ids]
+        # a known gap is said first unless a named cue answers it (a ranked statement may only be near it)
+        gap = None if cued else not_covered_question(self.question, self.topic)
         if gap:
             # the gap is said first; a statement about something else is not presented as the answer
             what, related = gap

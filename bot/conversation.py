@@ -408,6 +408,13 @@ class _Turn:
         self.state = self.state.model_copy(update={"case": update.case})
         self.report_update(update, previous)
         topic = topic_for(self.intent, self.text, update.case)
+        if topic not in (None, *COMPUTED_TOPICS) and self.text and not self.clinical_entities():
+            from bot.ranking import best_topic  # lazy: the statement index is built on first use
+
+            # the words' routing is one signal: the best-ranked statements across the whole knowledge base
+            # decide when they clearly lie in another topic (a keyword must not hijack the answer); a message
+            # with case values keeps its routing (the case's own words would dominate the ranking)
+            topic = best_topic(self.text, topic)
         if topic is None:
             self.say(CLARIFY, CLARIFY_BUTTONS)
             return self.result()

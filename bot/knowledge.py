@@ -206,6 +206,9 @@ class Statement(_Strict):
     fact_status: FactStatus
     conflict: Optional[str] = None
     review: Review
+    # "answers questions like": a few phrasings a clinician might type, used only to rank statements against a
+    # question (bot/ranking.py); not shown, not part of the approved content hash
+    asks: List[str] = Field(default_factory=list)
 
     @field_validator("review", mode="before")
     @classmethod

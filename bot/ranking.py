@@ -1,0 +1,134 @@
+"""Rank knowledge statements against a question, across the whole knowledge base (BM25, rank_bm25).
+
+    ranked = rank_statements("does omeprazole affect chromogranin?")  # [(statement id, score), ...] best first
+    ranked = rank_statements("...", topic="labs_cga")                  # only the statements of one topic
+
+Each statement is indexed by its text, its "answers questions like" phrasings (`asks`) and the words of its
+topics. Words are lower-cased, mapped through knowledge/synonyms.yml (each group read as its first entry),
+stripped of common endings and of stop words. Topics are one signal among the words, not a gate: the caller
+decides whether a question's best statements come from the topic it was routed to (see `best_topic`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import yaml
+from rank_bm25 import BM25Okapi
+
+from bot.knowledge import KnowledgeBase, load_knowledge
+
+SYNONYMS_FILE = "synonyms.yml"
+# Scores below this are not an answer (BM25 over ~170 short statements; a question sharing one rare word
+# with a statement scores about 3-5, an on-topic question 8 and more).
+MIN_SCORE = 4.0
+MIN_SHARED_WORDS = 2
+STOP_WORDS = frozenset("""
+a an and are as at be been but by can could did do does doing done for from had has have how i if in into is it its
+me my of on or our should so than that the their them then there these they this those to was we were what when where
+which who whom why will with would you your any about after before also other such very just only please pt patient
+tell know need needs get got give us am yes no not ok okay vs versus
+""".split())
+_ENDINGS = ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s")
+
+
+def _stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+class _Synonyms:
+    def __init__(self, groups: Sequence[Sequence[str]]):
+        self.phrases: List[Tuple[re.Pattern, str]] = []
+        for group in groups:
+            canonical = group[0].replace(" ", "_")
+            for entry in sorted(group, key=len, reverse=True):
+                self.phrases.append((re.compile(rf"(?<![\w-]){re.escape(entry)}(?![\w-])"), canonical))
+        self.phrases.sort(key=lambda item: len(item[0].pattern), reverse=True)
+
+    def apply(self, text: str) -> str:
+        for pattern, canonical in self.phrases:
+            text = pattern.sub(f" {canonical} ", text)
+        return text
+
+
+@lru_cache(maxsize=4)
+def _synonyms(root: str) -> _Synonyms:
+    path = Path(root) / SYNONYMS_FILE
+    groups = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("groups", []) if path.exists() else []
+    return _Synonyms(groups)
+
+
+def tokens(text: str, root: str) -> List[str]:
+    lowered = _synonyms(root).apply((text or "").lower())
+    words = re.findall(r"[a-z0-9][a-z0-9_\-/]*", lowered)
+    return [_stem(w) for w in words if w not in STOP_WORDS and len(w) > 1]
+
+
+class StatementIndex:
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.ids = [s.id for s in kb.statements if not s.is_rejected]
+        self.topics = {s.id: list(s.topics) for s in kb.statements}
+        documents = []
+        for statement in kb.statements:
+            if statement.is_rejected:
+                continue
+            words = " ".join([statement.text, *statement.asks, *statement.asks, *(t.replace("_", " ") for t in statement.topics)])
+            documents.append(tokens(words, kb.root))
+        self.words = [set(d) for d in documents]
+        self.bm25 = BM25Okapi(documents)
+
+    def rank(self, question: str, topic: Optional[str] = None, limit: int = 5) -> List[Tuple[str, float]]:
+        query = tokens(question, self.kb.root)
+        if not query:
+            return []
+        scores = self.bm25.get_scores(query)
+        # one shared word is not an answer ("surgery or surveillance?" vs a follow-up schedule): a statement
+        # must share at least two of the question's words (or its only word)
+        needed = min(MIN_SHARED_WORDS, len(set(query)))
+        ranked = sorted(((sid, float(score)) for sid, score, words in zip(self.ids, scores, self.words)
+                         if (topic is None or topic in self.topics[sid]) and len(words & set(query)) >= needed),
+                        key=lambda item: -item[1])
+        return [(sid, round(score, 2)) for sid, score in ranked[:limit] if score >= MIN_SCORE]
+
+
+@lru_cache(maxsize=4)
+def _index(kb_key: str) -> StatementIndex:
+    return StatementIndex(load_knowledge(Path(kb_key) if kb_key else None))
+
+
+def statement_index(kb: Optional[KnowledgeBase] = None) -> StatementIndex:
+    return _index(kb.root if kb is not None else "")
+
+
+def rank_statements(question: str, topic: Optional[str] = None, kb: Optional[KnowledgeBase] = None,
+                    limit: int = 5) -> List[Tuple[str, float]]:
+    """The statements that best answer a question (above MIN_SCORE), best first, optionally within a topic."""
+    return statement_index(kb).rank(question, topic, limit)
+
+
+STRONG_SCORE = 8.0  # a statement elsewhere must score at least this to take a question from its routed topic
+HIJACK_MARGIN = 1.5  # ... and this many times the best score inside the routed topic
+
+
+def best_topic(question: str, routed: str, kb: Optional[KnowledgeBase] = None) -> str:
+    """The topic to answer a knowledge question from: the routed one, unless nothing in it answers the
+    question's words while a statement elsewhere clearly does (a keyword must not hijack the answer)."""
+    index = statement_index(kb)
+    if not any(routed in t for t in index.topics.values()):
+        return routed
+    overall = rank_statements(question, kb=kb, limit=1)
+    if not overall or routed in index.topics[overall[0][0]]:
+        return routed
+    in_routed = rank_statements(question, topic=routed, kb=kb, limit=1)
+    routed_score = in_routed[0][1] if in_routed else 0.0
+    best_id, best_score = overall[0]
+    if best_score >= STRONG_SCORE and best_score >= HIJACK_MARGIN * routed_score:
+        return index.topics[best_id][0]
+    return routed

@@ -1,0 +1,50 @@
+"""Statement ranking (bot/ranking.py): the statement that answers a question's words leads, across the whole
+knowledge base; one shared word is not an answer; a routed topic keeps the question unless another topic
+clearly answers it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import compose_answer
+from bot.ranking import MIN_SCORE, best_topic, rank_statements, tokens
+from bot.knowledge import DEFAULT_ROOT
+
+RANKING_TABLE = [
+    # question, a statement that must be among the three best
+    ("does omeprazole affect chromogranin?", "labs_cga.ppi_effect_korse"),
+    ("how long off the PPI before a CgA?", "labs_cga.ppi_two_week_washout"),
+    ("ga68 dotatate negative, does it rule out a NET?", "sstr_pet.pitfalls"),
+    ("who should get MEN1 testing?", "germline.nccn_all_pnet_unconfirmed"),
+    ("options after progression on lanreotide", "treatment_well_differentiated.netter1"),
+]
+
+
+@pytest.mark.parametrize("question, statement_id", RANKING_TABLE)
+def test_the_statement_that_answers_is_among_the_best(question: str, statement_id: str) -> None:
+    assert statement_id in [sid for sid, _ in rank_statements(question, limit=3)]
+
+
+def test_synonyms_meet_in_questions_and_statements() -> None:
+    root = str(DEFAULT_ROOT)
+    assert tokens("Ga-68 DOTATATE scan", root)[0] == tokens("SSTR PET", root)[0]
+    assert tokens("omeprazole", root) == tokens("PPI", root)
+
+
+def test_one_shared_word_is_not_an_answer() -> None:
+    # "surveillance" alone matches the follow-up statements, which do not answer a surgery-or-surveillance question
+    assert rank_statements("pNET 2.0cm incidental, surveillance?", topic="follow_up") == []
+
+
+def test_scores_below_the_floor_are_dropped() -> None:
+    assert all(score >= MIN_SCORE for _, score in rank_statements("what is a NET of unknown primary?", limit=5))
+
+
+def test_a_routed_topic_keeps_a_question_it_answers() -> None:
+    assert best_topic("how are statements reviewed before they are shown?", "editorial") == "editorial"
+
+
+def test_a_ranked_statement_leads_an_information_answer() -> None:
+    question = "ga68 dotatate negative, does it rule out a NET?"
+    assert compose_answer("sstr_pet", question=question).statement_ids()[0] == "sstr_pet.pitfalls"
+    assert compose_answer("sstr_pet").statement_ids()[0] != "sstr_pet.pitfalls"  # not the topic's first statement
