@@ -61,7 +61,8 @@ def norm(value: Any) -> Optional[str]:
     text = str(value).strip().lower()
     text = re.sub(r"\s*\(.*\)$", "", text)  # "nec (large cell)" -> "nec"
     text = text.replace("stage ", "")
-    return text
+    # the thoracic high-grade category is a NEC ("high-grade NEC (LCNEC or SCLC; ...)")
+    return "nec" if text == "high-grade nec" else text
 
 
 def reply_text(replies: List[dict]) -> str:

@@ -220,6 +220,7 @@ class Answer(BaseModel):
 # --------------------------------------------------------------------------------------------
 
 
+NEC_SUBTYPE_LABELS = {"small_cell": ", small cell type", "large_cell": ", large cell type"}  # labels of a code
 RANKED_SHARE_OF_BEST = 0.6  # ranked statements kept as answers: at least this share of the best score
 RANKED_KEPT = 3
 
@@ -484,7 +485,8 @@ class _Composer:
 
         pairs = list(zip(result.rule_ids, result.trace))
         decisive = [(rid, line) for rid, line in pairs if rid in DECISIVE_GRADE_RULES]
-        headline = result.category + (" (provisional)" if result.provisional else "")
+        headline = result.category + NEC_SUBTYPE_LABELS.get(result.nec_subtype or "", "") + (
+            " (provisional)" if result.provisional else "")
         label = "No grade yet" if result.category == NOT_GRADABLE else f"{headline}, {result.system}"
         # the direct answer says the result in a sentence; every rule line stays in the trace below
         detail = grade_sentence(case, result) or "; ".join(line for _, line in decisive)

@@ -27,6 +27,7 @@ from bot.kb_cli import add_answer_arguments, add_kb_arguments, run_answer, run_k
 from bot.models import (
     Case,
     Differentiation,
+    NecSubtype,
     GradeResult,
     IhcMarker,
     IhcResult,
@@ -99,6 +100,7 @@ CASE_OPTIONS: Tuple[CaseOption, ...] = (
     CaseOption("--mitoses", "mitoses", "N", "mitotic count (unit: --mitoses-unit)"),
     CaseOption("--mitoses-unit", "mitoses_unit", "UNIT", f"{_values(MitoticUnit)} (default per_2mm2)"),
     CaseOption("--necrosis", "necrosis", "yes|no", "necrosis present"),
+    CaseOption("--nec-subtype", "nec_subtype", "TYPE", f"cell type of a NEC: {_values(NecSubtype)}"),
     CaseOption("--cells", "cells_counted", "N", "tumour cells counted for Ki-67"),
     CaseOption("--size-cm", "tumour_size_cm", "CM", "primary tumour size in cm"),
     CaseOption("--invasion", "invasion", "DEPTH", f"deepest invasion: {_values(Invasion)}"),
@@ -202,6 +204,7 @@ FIELD_PARSERS: Dict[str, Callable[[str, Any], Any]] = {
     "mitoses": _number,
     "mitoses_unit": lambda o, v: _enum(o, MitoticUnit, v, MITOTIC_UNIT_ALIASES),
     "necrosis": lambda o, v: _choice(o, YES_NO, v, "yes, no"),
+    "nec_subtype": lambda o, v: _enum(o, NecSubtype, v),
     "cells_counted": _integer,
     "tumour_size_cm": _number,
     "invasion": lambda o, v: _enum(o, Invasion, v),

@@ -489,7 +489,10 @@ def _grade_nec(case: Case) -> GradeResult:
             "discordant. It does not turn the tumour into a NET; check sampling and hot-spot selection "
             "and consider expert pathology review.",
         )
-    return work.result(NEC, None, thoracic=False)
+    result = work.result(NEC, None, thoracic=False)
+    if case.nec_subtype is not None:
+        result = result.model_copy(update={"nec_subtype": case.nec_subtype.value})
+    return result
 
 
 def _grade_thoracic(case: Case) -> GradeResult:
@@ -512,6 +515,12 @@ def _grade_thoracic(case: Case) -> GradeResult:
         )
 
     mitoses = _mitoses(case, work)
+    if mitoses is None and case.differentiation == Differentiation.poorly:
+        # a carcinoma named on morphology (LCNEC, small cell): high grade by definition, count or not
+        work.fire(THORACIC_CATEGORY_RULES[HIGH_GRADE_THORACIC],
+                  f"Poorly differentiated on morphology -> {HIGH_GRADE_THORACIC} (no mitotic count needed)")
+        result = work.result(HIGH_GRADE_THORACIC, None, thoracic=True)
+        return result.model_copy(update={"nec_subtype": case.nec_subtype.value if case.nec_subtype else None})
     if mitoses is None:
         work.missing.add("mitoses")
         if case.necrosis is None:
@@ -554,7 +563,10 @@ def _grade_thoracic(case: Case) -> GradeResult:
             f"Poorly differentiated morphology but only {_fmt(mitoses)} mitoses per 2 mm² (high-grade "
             f"lung NEC needs more than {_fmt(scale.high)}): discordant; consider expert pathology review.",
         )
-    return work.result(category, None, thoracic=True)
+    result = work.result(category, None, thoracic=True)
+    if category == HIGH_GRADE_THORACIC and case.nec_subtype is not None:
+        result = result.model_copy(update={"nec_subtype": case.nec_subtype.value})
+    return result
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,6 +33,12 @@ class Differentiation(str, Enum):
     unknown = "unknown"
 
 
+class NecSubtype(str, Enum):
+    """The cell type of a neuroendocrine carcinoma, kept as given and shown with the result."""
+    small_cell = "small_cell"
+    large_cell = "large_cell"
+
+
 class MitoticUnit(str, Enum):
     per_2mm2 = "per_2mm2"
     per_10hpf = "per_10hpf"
@@ -144,6 +150,7 @@ class Case(BaseModel):
     mitoses: Optional[float] = Field(None, ge=0)
     mitoses_unit: MitoticUnit = MitoticUnit.per_2mm2
     necrosis: Optional[bool] = None
+    nec_subtype: Optional[NecSubtype] = None
     cells_counted: Optional[int] = Field(None, ge=0)
     tumour_size_cm: Optional[float] = Field(None, gt=0, le=100)
     invasion: Optional[Invasion] = None
@@ -186,6 +193,7 @@ class WhatIf(BaseModel):
 class GradeResult(BaseModel):
     category: str  # e.g. "NET G2", "NEC", "typical carcinoid", "G3 NEN (morphology needed)"
     grade: Optional[str] = None  # "G1" | "G2" | "G3" | None (NEC, lung categories, not gradable)
+    nec_subtype: Optional[str] = None  # "small_cell" | "large_cell" when a NEC's cell type was given
     system: str  # "WHO 2019 digestive" | "WHO 2021 thoracic"
     edition: str
     rule_ids: List[str] = Field(default_factory=list)

@@ -38,6 +38,7 @@ Values that go beyond the shared entity table (documented for the consumers):
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Any, Iterable, Optional
 
@@ -129,8 +130,21 @@ class ClinicalEntityExtractor:
         # typos of clinical words are read as the word ("mitosees", "lymph nods"); offsets map back to the text
         corrected, origin = correct_typos(normalise(text))
         candidates = self._resolve_overlaps(self._find(corrected))
-        judged = self._apply_context(corrected, candidates)
-        return [self._as_entity(c, text, origin) for c in self._resolve_conflicts(judged)]
+        judged = self._resolve_conflicts(self._apply_context(corrected, candidates))
+        judged += self._nec_subtypes(corrected, judged)
+        return [self._as_entity(c, text, origin) for c in judged]
+
+    @staticmethod
+    def _nec_subtypes(text: str, candidates: list[Candidate]) -> list[Candidate]:
+        """The cell type named inside a poorly differentiated phrase ("small cell NEC", "LCNEC"), kept."""
+        out = []
+        for cand in candidates:
+            if cand.entity == "differentiation" and cand.value == "poorly":
+                phrase = text[cand.start:cand.end]
+                subtype = next((value for pattern, value in V.NEC_SUBTYPE_TERMS if re.search(pattern, phrase, re.I)), None)
+                if subtype:
+                    out.append(Candidate("nec_subtype", subtype, cand.start, cand.end, cand.priority))
+        return out
 
     # ------------------------------------------------------------------ steps
     @staticmethod

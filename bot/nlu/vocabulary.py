@@ -124,6 +124,11 @@ DIFFERENTIATION_TERMS: tuple[tuple[str, str], ...] = (
         "poorly",
     ),
 )
+# The cell type of a NEC, read inside a poorly differentiated phrase (extractor._nec_subtypes).
+NEC_SUBTYPE_TERMS: tuple[tuple[str, str], ...] = (
+    (r"small[\s-]cell|sclc|scnec", "small_cell"),
+    (r"large[\s-]cell|lcnec", "large_cell"),
+)
 # Bare "WD"/"PD" (case-sensitive) only when they stand next to a tumour word or punctuation:
 # "PD" alone is also "progressive disease".
 DIFFERENTIATION_ABBREVIATIONS: tuple[tuple[str, str], ...] = (

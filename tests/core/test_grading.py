@@ -651,3 +651,22 @@ def test_case_rejects_invalid_values_naming_the_field(fields, bad_field):
 def test_case_accepts_boundary_values():
     case = Case(ki67_percent=100, mitoses=0, site="unknown")
     assert case.site == Site.unknown
+
+
+@pytest.mark.parametrize("subtype", ["small_cell", "large_cell"])
+def test_a_nec_keeps_its_cell_type(subtype):
+    from bot.models import Case, Differentiation, NecSubtype, Site
+    from bot.grading import grade
+
+    result = grade(Case(site=Site.pancreas, differentiation=Differentiation.poorly, ki67_percent=70,
+                        nec_subtype=NecSubtype(subtype)))
+    assert result.category == "NEC" and result.nec_subtype == subtype and result.grade is None
+
+
+def test_a_lung_carcinoma_named_on_morphology_is_high_grade_without_a_count():
+    from bot.models import Case, Differentiation, NecSubtype, Site
+    from bot.grading import HIGH_GRADE_THORACIC, grade
+
+    result = grade(Case(site=Site.lung, differentiation=Differentiation.poorly, nec_subtype=NecSubtype.small_cell))
+    assert result.category == HIGH_GRADE_THORACIC and result.nec_subtype == "small_cell"
+    assert "mitoses" not in result.missing

@@ -35,7 +35,9 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
      E({("site", "duodenum"), ("tumour_size", "1.5"), ("invasion", "muscularis_propria")})),
     ("TI NET 2 cm into subserosa", E({("site", "jejunum_ileum"), ("tumour_size", "2"), ("invasion", "subserosa")})),
     ("periampullary NET 1.2 cm", E({("site", "ampulla"), ("tumour_size", "1.2")})),
-    ("small cell NEC of the lung, ki67 80%", E({("differentiation", "poorly"), ("site", "lung"), ("ki67", "80")})),
+    # the NEC's cell type is kept (issue 16, class 3)
+    ("small cell NEC of the lung, ki67 80%",
+     E({("differentiation", "poorly"), ("site", "lung"), ("ki67", "80"), ("nec_subtype", "small_cell")})),
     ("ampullary NET invading through the sphincter of Oddi", E({("site", "ampulla"), ("invasion", "muscularis_propria")})),
     # --- values in less common forms (class 3)
     ("Ki-67: 31 positive / 620 counted", E({("ki67", "5"), ("cells_counted", "620")})),
@@ -87,9 +89,9 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("small liver mets", E({("metastasis", "liver")})),
     # a thoracic carcinoma names the lung as the site and is poorly differentiated
     ("LCNEC lung ki67 70% vs atypical carcinoid how to tell",
-     E({("site", "lung"), ("differentiation", "poorly"), ("ki67", "70")})),
-    ("LCNEC of the lung", E({("site", "lung"), ("differentiation", "poorly")})),
-    ("small cell lung ca", E({("site", "lung"), ("differentiation", "poorly")})),
+     E({("site", "lung"), ("differentiation", "poorly"), ("ki67", "70"), ("nec_subtype", "large_cell")})),
+    ("LCNEC of the lung", E({("site", "lung"), ("differentiation", "poorly"), ("nec_subtype", "large_cell")})),
+    ("small cell lung ca", E({("site", "lung"), ("differentiation", "poorly"), ("nec_subtype", "small_cell")})),
     ("lung mets", E({("metastasis", "lung")})),
     # a full stop may end a node count; a decimal or a date may not
     ("appendix NET 4.5cm, LN 1/10. stage?",
@@ -168,8 +170,9 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("poorly differentiated", E({("differentiation", "poorly")})),
     ("PD NEC", E({("differentiation", "poorly")})),
     ("NEC of the colon", E({("differentiation", "poorly"), ("site", "colon")})),
-    ("small cell carcinoma", E({("differentiation", "poorly")})),
-    ("large cell NEC", E({("differentiation", "poorly")})),
+    ("small cell carcinoma", E({("differentiation", "poorly"), ("nec_subtype", "small_cell")})),
+    ("large cell NEC", E({("differentiation", "poorly"), ("nec_subtype", "large_cell")})),
+    ("poorly differentiated NEC", E({("differentiation", "poorly")})),
     ("no necrosis", E({("necrosis", "absent")})),
     ("without necrosis", E({("necrosis", "absent")})),
     ("focal necrosis", E({("necrosis", "present")})),
