@@ -197,7 +197,10 @@ def _workup_topic(text: str) -> str:
 ASKED_WORDS: Tuple[Tuple[str, str], ...] = (
     ("grade", r"\bgrad(e|ing)\b(?!\s*(1|2|3|i{1,3})\b)|typical or atypical|\ba?typical\s*\?|\bdx\s*\?|"
               r"what is (it|this)\s*\?"),
-    ("stage", r"\bstage\b(?!\s*(i{1,3}|iv|[1-4])[abc]?\b)|\bstaging\s*\?|\btnm\b|\bajcc\b"),
+    ("stage", r"\bstage\b(?!\s*(i{1,3}|iv|[1-4])[abc]?\b)|\bstaging\s*\?|\btnm\b|\bajcc\b"
+              # "T, N and what next?", "what's the T?", "T category?": the letters asked for
+              r"|(?<![\w'])p?[tnm]\s*(,|/|&|and)\s*p?[tnm](?![\w'])|\bwhat(\'s| is)? (the )?p?[tnm]( category| stage)?\s*(\?|$)"
+              r"|(?<![\w'])p?[tnm] (category|stage)\b"),
     # "despite workup", "after a full work-up" report what was done; they do not ask for it
     ("workup", r"next steps?|what next|what now|\bplan\s*\?|"
                r"(?<!despite )(?<!after )(?<!despite a )(?<!after a )(?<!full )(?<!complete )(?<!extensive )"

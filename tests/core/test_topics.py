@@ -62,6 +62,12 @@ def test_chitchat_has_no_topic():
     ("10 year survival ileal NET", ["prognosis"]),
     ("does debulking improve survival?", []),
     ("Ki-67 5 % on biopsy, what grade", ["grade"]),
+    # the T, N and M letters asked for are a stage question; values such as "N1 M0" are not
+    ("ileal NET 2cm into subserosa, 2/10 LN: T, N and what next?", ["stage", "workup"]),
+    ("what's the T?", ["stage"]),
+    ("T category? ki67 5", ["stage"]),
+    ("N1 M0", []),
+    ("grade and stage?", ["grade", "stage"]),
 ])
 def test_the_questions_a_message_asks(text, asked):
     from bot.topics import asked_topics
