@@ -17,6 +17,8 @@ from .text import Candidate, compile_terms, fmt, number
 PRIORITY = 0  # numbers beat every word-based value they overlap
 
 _NUM = r"\d+,\d(?=\s*%)|\d+(?:\.\d+)?|\.\d+"
+# "one mitotic figure", "a single mitosis", "Ki-67 one percent": number words as data (vocabulary.NUMBER_WORDS)
+_NUMBER_WORD = "|".join(sorted((w for w in V.NUMBER_WORDS), key=len, reverse=True))
 _CMP = "|".join(p for p, _ in V.COMPARATORS)
 _RANGE_SEP = r"\s*%?\s*(?:-|to)\s*"
 
@@ -32,7 +34,8 @@ def _comparator(raw: Optional[str]) -> str:
 
 def _value(cmp_raw: Optional[str], low: str, high: Optional[str], limit: Decimal) -> Optional[str]:
     """'8', '<1', '2-3'; None when a number is out of range or a range runs backwards."""
-    lo = number(low)
+    word = V.NUMBER_WORDS.get(" ".join(low.lower().split()))
+    lo = Decimal(word) if word is not None else number(low)
     if lo is None or lo > limit:
         return None
     if high:
@@ -45,7 +48,8 @@ def _value(cmp_raw: Optional[str], low: str, high: Optional[str], limit: Decimal
 
 # ----------------------------------------------------------------------------- Ki-67
 _KI67_VALUE = (
-    rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM})(?:{_RANGE_SEP}(?P<hi>{_NUM}))?\s*(?P<pct>%|percent|per\s*cent|pc)?"
+    rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM}|(?:{_NUMBER_WORD})(?=\s*(?:%|percent|per\s*cent)))(?:{_RANGE_SEP}(?P<hi>{_NUM}))?"
+    r"\s*(?P<pct>%|percent|per\s*cent|pc)?"
     # not a mitotic count, a size, a ratio or a longer number ("ki67 8 mitoses 3": the mitoses have their own number)
     r"(?![\d.]|\s*(?:/|per\b|mitos(?![a-z]*\s*[:=]?\s*\d)|mm|cm|hpf|x\b|times|nodes?\b))"
 )
@@ -124,15 +128,13 @@ def find_ki67(text: str) -> Iterator[Candidate]:
 # ----------------------------------------------------------------------------- mitoses
 _UNIT = rf"(?:(?P<area>{_NUM})\s*)?(?:(?P<hpf>{V.HPF_UNIT})|(?P<mm2>{V.MM2_UNIT}))"
 _PER = r"\s*(?:/|per|in|every|each)\s*"
-# "one mitotic figure", "a single mitosis", "two mitoses per 2 mm2": number words as data (vocabulary.NUMBER_WORDS)
-_NUMBER_WORD = "|".join(sorted((w for w in V.NUMBER_WORDS), key=len, reverse=True))
 _COUNT = rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM}|{_NUMBER_WORD})(?:\s*(?:-|to)\s*(?P<hi>{_NUM}|{_NUMBER_WORD}))?"
 _MITOSES_COUNT_FIRST = compile_terms(
     rf"{_COUNT}\s*(?:(?P<name>{V.MITOSIS_NAMES})\s*)?{_PER}{_UNIT}"
 )
 _MITOSES_NAME_FIRST = compile_terms(
     rf"(?:{V.MITOSIS_NAMES})\s*(?:(?:of|was|is|were|be|=|:|at|approx\.?|about|around|~|only|now)\s*)*"
-    rf"{_COUNT}(?:\s*(?:{V.MITOSIS_NAMES}))?(?:{_PER}{_UNIT})?(?![\d.%/]|\s*(?:%|cm\b|mm\b(?!\s*2)))"
+    rf"{_COUNT}(?:\s*(?:{V.MITOSIS_NAMES}))?(?:{_PER}{_UNIT})?(?![\d%/]|\.\d|\s*(?:%|cm\b|mm\b(?!\s*2)))"
 )
 _MITOSES_BARE_COUNT = compile_terms(rf"{_COUNT}\s*(?:{V.MITOSIS_NAMES})(?!\s*(?:/|per\b|in\b))")
 _NO_MITOSES = compile_terms(
@@ -239,13 +241,13 @@ def find_field_diameter(text: str) -> Iterator[Candidate]:
 
 # ----------------------------------------------------------------------------- tumour size
 # decimal comma in a size ("1,5 cm"); never start inside a number (that read "1,5 cm" as 5 cm)
-_SIZE_NUM = rf"\d+,\d(?=\s*(?:x|by|cm|mm))|{_NUM}"
+_SIZE_NUM = rf"\d+,\d(?=\s*(?:x|by|cm|mm))|{_NUM}|{_NUMBER_WORD}"
 _SIZE = compile_terms(
     rf"(?<![\d.,])(?<!/)(?<!per\s)(?P<a>{_SIZE_NUM})(?:\s*(?:x|by)\s*(?P<b>{_SIZE_NUM}))?(?:\s*(?:x|by)\s*(?P<c>{_SIZE_NUM}))?"
     r"\s*(?P<unit>cm|mm|centimet(?:er|re)s?|millimet(?:er|re)s?)(?![A-Za-z0-9^])"
 )
 # A size belongs to the primary unless its clause is about metastases, nodes or margins.
-_CLAUSE_BREAK = re.compile(r"[,;.()]|\s-\s|\band\b|\bwith\b|\bplus\b|\bno\b|\bwithout\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[,;.()\n]|\s-\s|\band\b|\bwith\b|\bplus\b|\bno\b|\bwithout\b", re.IGNORECASE)
 _NOT_PRIMARY = (
     r"mets?|metasta\w*|liver|hepatic|lesions|nod(?:e|es|al)|lns?|lymph|mesenter\w*|margins?|clearance|depth|distance"
     r"|away|from|deposits?|bone|lungs?|peritone\w*|ovar\w*|brain"
@@ -278,7 +280,7 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
             or (is_mm and _DEPTH_AFTER.match(right))  # depths are given in mm; "NET 3cm into subserosa" is a size
         ):
             continue
-        dims = [number(g) for g in (m.group("a"), m.group("b"), m.group("c")) if g]
+        dims = [_count_number(g) for g in (m.group("a"), m.group("b"), m.group("c")) if g]
         if any(d is None or d <= 0 for d in dims):
             continue
         largest = max(d for d in dims if d is not None)
@@ -286,9 +288,35 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
         if cm > 50:
             continue
         found.append(Candidate("tumour_size", fmt(cm), m.start(), m.end(), PRIORITY))
+    # A report's labelled size line names the tumour's size: its first size wins over every other
+    # ("Tumor size (greatest dimension): 2.1 cm (additional dimensions 1.7 x 1.2 cm)").
+    for line in V.LABELLED_LINE.finditer(text):
+        if re.search(dict(V.REPORT_LABELS)["size"], line.group("label"), re.IGNORECASE):
+            on_line = [c for c in found if line.start("value") <= c.start < line.end("value")]
+            if on_line:
+                yield on_line[0]
+                return
+    # A narrative report also measures the specimen and margins: the sizes in a sentence about the tumour
+    # (and not about the specimen) are the tumour's.
+    if len({c.value for c in found}) > 1:
+        about_tumour = [c for c in found if _sentence_is_about_the_tumour(text, c.start)]
+        if len({c.value for c in about_tumour}) == 1:
+            found = about_tumour
     # Two different sizes for the primary in one message: not confident which one is meant.
     if len({c.value for c in found}) == 1:
         yield from found
+
+
+_SENTENCE_END = re.compile(r"\.\s|\n\s*\n|;")
+_TUMOUR_NOUNS = re.compile(rf"\b(?:{V.TUMOUR_NOUNS})", re.IGNORECASE)
+_SPECIMEN_NOUNS = re.compile(rf"\b(?:{V.SPECIMEN_NOUNS})", re.IGNORECASE)
+
+
+def _sentence_is_about_the_tumour(text: str, at: int) -> bool:
+    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, at)]
+    after = _SENTENCE_END.search(text, at)
+    sentence = text[starts[-1] if starts else 0: after.start() if after else len(text)]
+    return bool(_TUMOUR_NOUNS.search(sentence)) and not _SPECIMEN_NOUNS.search(sentence)
 
 
 # ----------------------------------------------------------------------------- nodes
@@ -296,7 +324,7 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
 _NODE_NUM = rf"\d+|{_NUMBER_WORD}|none|no"
 _NODE_COUNT_RATIO = compile_terms(
     rf"(?P<pos>{_NODE_NUM})\s*(?:/|of|out\s+of)\s*(?:the\s+)?(?P<total>\d+|{_NUMBER_WORD})\s*(?:(?:positive|involved|\+ve?)\s+)?"
-    rf"(?:(?:regional|mesenteric|peri-?pancreatic|examined|retrieved|sampled|resected)\s+)*(?:{V.NODE_WORD})"
+    rf"(?:(?:regional|mesenteric|peri-?pancreatic|examined|retrieved|sampled|resected|[a-z]+-?[a-z]*(?:al|ic|ar))\s+){{0,2}}(?:{V.NODE_WORD})"
     r"(?:\s*(?:examined|retrieved|sampled|resected|submitted))?"
     r"(?:\s*(?:were\s+|are\s+|is\s+|was\s+)?(?P<state>pos(?:itive)?|\+ve|\+|involved|neg(?:ative)?|-ve|clear|free|uninvolved"
     r"|(?:contain(?:s|ed|ing)?|show(?:s|ed|ing)?|with|harbou?r(?:s|ed|ing)?|had|has|have)\s+(?:metastatic|tumou?r|carcinoma|nets?"
@@ -317,7 +345,43 @@ _NODE_COUNT_POSITIVE_ONLY = compile_terms(
 )
 
 
+# a synoptic report's two counts: "Number examined: 9; Number involved: 0", "involved 2 / examined 14"
+_NODES_PREFIX = r"(?:number\s+)?(?:of\s+)?(?:(?:regional\s+)?(?:lymph\s+)?nodes?\s+)?"
+_EXAMINED = r"(?:examined|retrieved|identified|sampled|recovered|resected)"
+_INVOLVED = r"(?:involved|positive|with\s+(?:metastas[ie]s|metastatic\s+(?:tumou?r|disease))|metastatic)"
+_NODE_COUNT_EXAMINED_INVOLVED = compile_terms(
+    rf"{_NODES_PREFIX}{_EXAMINED}\s*[:=]?\s*(?P<total>\d+|{_NUMBER_WORD})\s*[,;/]?\s*(?:and\s+)?{_NODES_PREFIX}{_INVOLVED}"
+    rf"\s*[:=]?\s*(?P<pos>{_NODE_NUM})(?![\d.%])"
+    rf"|{_NODES_PREFIX}{_INVOLVED}\s*[:=]?\s*(?P<pos2>{_NODE_NUM})\s*[,;/]?\s*(?:and\s+)?{_NODES_PREFIX}{_EXAMINED}"
+    rf"\s*[:=]?\s*(?P<total2>\d+|{_NUMBER_WORD})(?![\d.%])"
+)
+
+
+# "All twelve lymph nodes are negative", "two mediastinal lymph nodes are free of tumour": none of N involved
+_NODE_COUNT_ALL_NEGATIVE = compile_terms(
+    rf"(?:all\s+)?(?:of\s+the\s+)?(?P<total>\d+|{_NUMBER_WORD})\s+(?:[a-z]+-?[a-z]*\s+){{0,2}}(?:{V.NODE_WORD})\s+"
+    r"(?:are|were|is|was)?\s*(?:all\s+)?(?:negative|free|clear|benign|uninvolved|reactive|not\s+involved|without\s+(?:tumou?r|metastas[ie]s))"
+)
+
+
+def _examined_involved_counts(text: str) -> Iterator[Candidate]:
+    for m in _NODE_COUNT_ALL_NEGATIVE.finditer(text):
+        total = _count_number(m.group("total"))
+        if total is not None and 0 < total <= 200:
+            yield Candidate("node_count", f"0/{int(total)}", m.start(), m.end(), PRIORITY)
+            yield Candidate("nodes", "negative", m.start(), m.end(), PRIORITY)
+    for m in _NODE_COUNT_EXAMINED_INVOLVED.finditer(text):
+        pos_raw = (m.group("pos") or m.group("pos2")).lower()
+        pos = 0 if pos_raw in ("none", "no") else _count_number(pos_raw)
+        total = _count_number(m.group("total") or m.group("total2"))
+        if pos is None or total is None or total == 0 or pos > total:
+            continue
+        yield Candidate("node_count", f"{int(pos)}/{int(total)}", m.start(), m.end(), PRIORITY)
+        yield Candidate("nodes", "positive" if pos > 0 else "negative", m.start(), m.end(), PRIORITY)
+
+
 def find_node_counts(text: str) -> Iterator[Candidate]:
+    yield from _examined_involved_counts(text)
     for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST, _NODE_COUNT_STATE_BETWEEN):
         for m in regex.finditer(text):
             pos_raw = m.group("pos").lower()

@@ -9,6 +9,8 @@ one-to-one to ASCII (see text.normalise), so a fragment never needs "–", "²" 
 
 from __future__ import annotations
 
+import re
+
 # ----------------------------------------------------------------------------- primary site
 # (pattern, Site value). A bare organ word names the primary site unless the same words
 # are part of a metastasis, invasion or test phrase (those win) or ConText negates them.
@@ -432,6 +434,7 @@ KI67_NAMES = r"k[il][\s-]?(?:67|76)(?:\s*/\s*mib[\s-]?1)?|mib[\s-]?1"
 KI67_FILLERS = (
     r"\(\s*mib[\s-]?1\s*\)|proliferati(?:on|ve)\s+(?:index|rate|fraction)|label+ing\s+index|index|li|pi|score|value"
     r"|level|rate|of|was|is|were|be|at|approx\.?|approximately|about|around|roughly|only|just|now|hot[\s-]?spot"
+    r"|exactly|label+(?:ing|ed|s)?|stain(?:s|ed|ing)?|positivity|expression|shows?|showed|measured|estimated"
     r"|in\s+(?:the\s+)?hot[\s-]?spots?|reported\s+as|measured\s+at|increased\s+to|rose\s+to|=|:|~|-"
 )
 # Counts written as words ("one mitotic figure", "a single mitosis").
@@ -440,6 +443,14 @@ NUMBER_WORDS: dict[str, int] = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
 }
+# "twenty-one" ... "ninety-nine", as a pathologist dictates counts and sizes
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+NUMBER_WORDS.update(_TENS)
+NUMBER_WORDS.update({f"{t}{sep}{u}": tv + uv for t, tv in _TENS.items() for u, uv in _UNITS.items() for sep in ("-", " ")})
+# Words that make a sentence about the tumour itself (its size), not the specimen or a margin.
+TUMOUR_NOUNS = r"tumou?r|net\b|carcinoid|neoplasm|lesion|nodule|mass|carcinoma|nec\b"
+SPECIMEN_NOUNS = r"specimen|appendix measures|polyp\b.{0,20}across|received|resection margin|margin|segment of|length"
 MITOSIS_NAMES = r"mitos[ie]s|mitotic\s+(?:rate|count|index|activity|figures?)|mitotic|mitoses\s+count|mits?\b"
 # Mitotic count units: (pattern, kind). kind "hpf" keeps the number of fields; "mm2" converts.
 HPF_UNIT = r"hpfs?|high[\s-]power[\s-]fields?|hp\s?fs?"
@@ -489,6 +500,12 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
     # A finding followed by its status, as synoptic reports and clinicians write it: "serosa free",
     # "mesoappendix uninvolved", "LVI: not seen", "nodes: negative". The status negates what it follows.
     *((status, "NEGATED_EXISTENCE", "BACKWARD", 4, _FINDINGS) for status in FINDING_ABSENT_STATUSES),
+    # "necrosis is not seen", "nodes were free": the verb belongs to the status (medspaCy's own "is not" rule
+    # would otherwise win the overlap and point forward)
+    *((f"{verb} {status}", "NEGATED_EXISTENCE", "BACKWARD", 5, _FINDINGS)
+      for status in FINDING_ABSENT_STATUSES if not status.startswith(":") for verb in ("is", "are", "was", "were")),
+    *((f"{verb} {status}", "POSSIBLE_EXISTENCE", "BACKWARD", 5, _FINDINGS)
+      for status in FINDING_NOT_ASSESSED_STATUSES for verb in ("is", "are", "was", "were")),
     # "necrosis: n/a", "margins not assessed", "nodes cannot be assessed": not known, never present
     *((status, "POSSIBLE_EXISTENCE", "BACKWARD", 4, _FINDINGS) for status in FINDING_NOT_ASSESSED_STATUSES),
     *((lead, "POSSIBLE_EXISTENCE", "FORWARD", 4, _FINDINGS) for lead in FINDING_NOT_ASSESSED_LEADS),
@@ -588,3 +605,12 @@ NOT_TYPOS: frozenset[str] = frozenset({
 NOT_TYPO_SUFFIXES: tuple[str, ...] = ("itis", "ectomy", "ectomies", "otomy", "oscopy", "graphy", "omas", "oma", "ular", "ule", "ules")
 TYPO_MIN_SIMILARITY = 86.0  # rapidfuzz fuzz.ratio, words of 6 letters or more
 TYPO_MIN_SIMILARITY_SHORT = 88.0  # 4-5 letters: one inserted or dropped letter ("nods" -> "nodes"), no swap
+
+# ----------------------------------------------------------------------------- synoptic report lines
+# "Label: value" lines of a pasted report (extractor._prefer_labelled_lines): which labels name the tumour's
+# site and size. The label is at most 60 characters at the start of a line.
+LABELLED_LINE = re.compile(r"(?m)^[ \t]*(?P<label>[A-Za-z][A-Za-z /()\-]{1,60}?)[ \t]*:[ \t]*(?P<value>[^\n]+)")
+REPORT_LABELS: tuple[tuple[str, str], ...] = (
+    ("site", r"\b(?:tumou?r\s+)?(?:site|location|primary\s+site|site\s+of\s+(?:the\s+)?tumou?r|organ)\b"),
+    ("size", r"\b(?:tumou?r\s+)?(?:size|greatest\s+dimension|dimensions?|maximum\s+diameter)\b"),
+)
