@@ -77,8 +77,9 @@ def _known_names(root: Path) -> frozenset:
             words.add(_key(token))
             words.update(_key(part) for part in re.split(r"[-/.]", token) if part)
     words = {w for w in words if w}
-    # a transposition typo of a known name is that name ("ki76" for "ki67"): the sorted letters are known too
-    return frozenset(words | {"".join(sorted(w)) for w in words})
+    # a transposition typo of a short known name is that name ("ki76" for "ki67"): its sorted letters are known
+    # too (short names only: long invented names could share the letters of a real word)
+    return frozenset(words | {"".join(sorted(w)) for w in words if len(w) <= 6})
 
 
 # ------------------------------------------------------------------------------------------- invented names
@@ -100,7 +101,12 @@ _KIND_WORDS = (
 )
 _KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody|score|syndrome|tracer|classification|criteria|scale|index|protocol|regimen|test|assay|gene|mutation|pet|scan"
 # any word right before a kind word ("the tidemark trial", "Hartwell score", "neurix stain") is the thing's name
-_NAMED_BEFORE_KIND = re.compile(rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
+_NAMED_BEFORE_KIND = re.compile(
+    rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN|net|nen)\s+)?(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
+# a marker named after its sample ("serum neurovastin", "urinary hydroxytrelamine") or a tracer after its isotope
+# ("68Ga-Somaflexin", "18F-fluorovantide")
+_NAMED_AFTER_SAMPLE = re.compile(r"\b(?:serum|plasma|urinary|urine|blood|tissue|salivary)\s+([A-Za-z][A-Za-z]{4,}(?:-[A-Za-z0-9]+)?)", re.IGNORECASE)
+_ISOTOPE_NAME = re.compile(r"(?<![\w-])\d{1,3}[A-Z][a-z]?-([A-Za-z][A-Za-z]{3,}(?:-[A-Za-z0-9]+)?)")
 
 # grading and staging codes, sizes, counts and units are never names
 _CODE = re.compile(r"^(?:[cpyra]{0,2}(?:T[0-4xX][a-dA-D]?(?:N[0-3xX][a-cA-C]?)?(?:M[01xX][a-cA-C]?)?|N[0-3xX][a-cA-C]?"
@@ -115,10 +121,12 @@ def unknown_name(text: str, known: frozenset) -> Optional[Tuple[str, str]]:
     for regex in (_LETTERS_DIGITS, _DRUG_LIKE, *(() if shouting else (_CAPITALS,))):
         candidates += [(m.start(), m.group()) for m in regex.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_BEFORE_KIND.finditer(text)]
+    candidates += [(m.start(1), m.group(1)) for m in _NAMED_AFTER_SAMPLE.finditer(text)]
+    candidates += [(m.start(1), m.group(1)) for m in _ISOTOPE_NAME.finditer(text)]
     for start, name in sorted(candidates):
         bare = re.sub(r"^\d{1,3}[A-Za-z]{1,2}-", "", name)  # an isotope prefix: "68Ga-XYZ" -> "XYZ"
         if _CODE.match(name) or len(_key(bare)) < 3 or any(
-                key in known or "".join(sorted(key)) in known for key in (_key(name), _key(bare))):
+                key in known or (len(key) <= 6 and "".join(sorted(key)) in known) for key in (_key(name), _key(bare))):
             continue
         if all(_key(part) in known for part in re.split(r"-", bare) if part) and "-" in bare:
             continue

@@ -3,7 +3,10 @@ answers them first. Ordinary clinical questions that share their words must not 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.conversation import ConversationState, handle_turn
 from bot.safety import safety_check
@@ -119,3 +122,13 @@ def test_an_emergency_gets_no_workup_and_keeps_the_case() -> None:
 def test_an_invented_name_is_named_and_not_elaborated() -> None:
     check = safety_check("what did the TIDEMARK-3 trial show for PRRT?")
     assert check is not None and "TIDEMARK-3" in check.reply and "trial" in check.reply
+
+
+DEV_SET = yaml.safe_load((Path(__file__).parent / "safety_dev_set.yml").read_text())["messages"]
+
+
+@pytest.mark.parametrize("message", DEV_SET, ids=lambda m: f"{m['kind']}: {m['text'][:50]}")
+def test_safety_dev_set(message) -> None:
+    """tests/core/safety_dev_set.yml: 200 messages written by a helper who had not read the blind sets (tuned on)."""
+    check = safety_check(message["text"])
+    assert (check.kind if check else "none") == message["kind"]
