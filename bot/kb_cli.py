@@ -110,7 +110,16 @@ def run_kb(ns: argparse.Namespace) -> int:
 
 
 def _run_check(ns: argparse.Namespace) -> int:
-    print("\n".join(check_report(_load(ns.root))))
+    kb = _load(ns.root)
+    print("\n".join(check_report(kb)))
+    from bot.safety import check_safety_table
+
+    problems = check_safety_table(Path(kb.root))
+    for problem in problems:
+        print(f"safety.yml: {problem}")
+    if problems:
+        return EXIT_INVALID
+    print("Safety table, known names and synonyms: OK")
     return EXIT_OK
 
 

@@ -142,6 +142,34 @@ def _kind_of(text: str, after: int) -> str:
     return "item"
 
 
+def check_safety_table(root: Path) -> List[str]:
+    """Problems of knowledge/safety.yml (schema, patterns that do not compile, missing kinds) and of the
+    registries it uses, for `python -m bot kb check`; an empty list when all is well."""
+    problems: List[str] = []
+    try:
+        data = yaml.safe_load((root / SAFETY_FILE).read_text(encoding="utf-8")) or {}
+        kinds = [SafetyKind.model_validate(k) for k in data.get("kinds") or []]
+    except (OSError, yaml.YAMLError, ValueError) as error:
+        return [f"cannot be read: {error}"]
+    for spec in kinds:
+        for key in ("patterns", "needs", "unless"):
+            for pattern in getattr(spec, key):
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    problems.append(f"{spec.kind}.{key}: {pattern!r} does not compile ({error})")
+    missing = {"emergency", "invent_request", "medication_change", "invented_item"} - {k.kind for k in kinds}
+    problems += [f"kind {kind!r} is missing" for kind in sorted(missing)]
+    if kinds and kinds[0].kind != "emergency":
+        problems.append("the first kind must be 'emergency' (an emergency beats everything)")
+    for name in (KNOWN_NAMES_FILE, "synonyms.yml"):
+        try:
+            yaml.safe_load((root / name).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            problems.append(f"{name} cannot be read: {error}")
+    return problems
+
+
 # ------------------------------------------------------------------------------------------------ the check
 def safety_check(text: str, root: Optional[Path] = None) -> Optional[SafetyCheck]:
     """The first safety kind the message is, in the table's order, or None for an ordinary message."""

@@ -133,3 +133,18 @@ def test_safety_dev_set(message) -> None:
     """tests/core/safety_dev_set.yml: 200 messages written by a helper who had not read the blind sets (tuned on)."""
     check = safety_check(message["text"])
     assert (check.kind if check else "none") == message["kind"]
+
+
+def test_kb_check_reports_a_broken_safety_table(tmp_path) -> None:
+    import shutil
+
+    from bot.knowledge import DEFAULT_ROOT
+    from bot.safety import check_safety_table
+
+    assert check_safety_table(DEFAULT_ROOT) == []
+    for name in ("safety.yml", "known_names.yml", "synonyms.yml"):
+        shutil.copy(DEFAULT_ROOT / name, tmp_path / name)
+    text = (tmp_path / "safety.yml").read_text().replace('"seizure|fitting', '"(seizure|fitting', 1)
+    (tmp_path / "safety.yml").write_text(text)
+    problems = check_safety_table(tmp_path)
+    assert problems and "emergency.patterns" in problems[0] and "does not compile" in problems[0]
