@@ -269,6 +269,9 @@ class _Turn:
     def run(self) -> TurnResult:
         self.set_audience()
         intent = self.intent
+        if BACK_TO_RECORDED.search(self.text) and not self.clinical_entities() and self.state.last_topic:
+            # "back to the real case please" is never a start over, whatever the classifier says
+            return self.back_to_recorded()
         if intent == "start_over":
             self.state = ConversationState(audience=self.state.audience)
             self.say(CLEARED)
@@ -299,11 +302,6 @@ class _Turn:
         if intent != "what_if" and self.clinical_entities() and self.state.case != Case() \
                 and HYPOTHETICAL.search(self.text):
             intent = self.intent = "what_if"  # "and if it were node positive?": never applied to the case
-        if BACK_TO_RECORDED.search(self.text) and not self.clinical_entities() and self.state.last_topic:
-            self.say(BACK_TO_RECORDED_LEAD)
-            topics = [t for t in ("grade", "stage") if has_inputs(self.state.case, t)] or [self.state.last_topic]
-            self.answer(topics, self.state.case)
-            return self.result()
         if intent == "nlu_fallback" and site_ihc_question_intent(self.text):
             # "CDX2+ — which test next to find it": the stain and the question words say what is asked
             intent = self.intent = site_ihc_question_intent(self.text) or intent
@@ -377,6 +375,13 @@ class _Turn:
             self.say(RESULTS_CHANGED.format(changes=changes))
 
     # --- intents ---
+
+    def back_to_recorded(self) -> TurnResult:
+        """After a what-if: the recorded case, answered again (the what-if was never recorded)."""
+        self.say(BACK_TO_RECORDED_LEAD)
+        topics = [t for t in ("grade", "stage") if has_inputs(self.state.case, t)] or [self.state.last_topic]
+        self.answer(topics, self.state.case)
+        return self.result()
 
     def no_words(self) -> TurnResult:
         """Emoji or punctuation only, whatever intent the classifier guessed. With a question pending

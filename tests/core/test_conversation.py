@@ -568,3 +568,10 @@ def test_a_hypothetical_in_the_words_is_computed_on_a_copy_whatever_the_intent(i
     assert back.messages[0].text.startswith("Back to the recorded case")
     stage_answer = next(m for m in back.messages if m.custom and m.custom.get("topic") == "stage")
     assert stage_answer.custom["computed"]["n"] == "N0" and not stage_answer.custom["what_if"]
+
+
+@pytest.mark.parametrize("intent", ["start_over", "nlu_fallback", "affirm"])
+def test_back_to_the_real_case_is_never_a_start_over(intent: str) -> None:
+    first = handle_turn(ConversationState(), "ask_grade", [{"entity": "ki67", "value": "3"}], "ki67 3%, grade?")
+    back = handle_turn(first.state, intent, [], "back to the real case please")
+    assert back.state.case == first.state.case and back.messages[0].text.startswith("Back to the recorded case")

@@ -51,6 +51,7 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     # --- narrative report wording (class 6)
     ("Three of eleven lymph nodes contain metastatic tumour.", E({("node_count", "3/11"), ("nodes", "positive")})),
     ("none of 12 nodes involved", E({("node_count", "0/12"), ("nodes", "negative")})),
+    ("nodes were actually 1/9 positive", E({("node_count", "1/9"), ("nodes", "positive")})),
     # --- the way clinicians type whole cases
     ("58F, liver mets, no primary found, Ki67 8%, 3 mitoses/2mm2 - grade and stage?",
      E({("metastasis", "liver"), ("site", "unknown"), ("ki67", "8"), ("mitoses", "3/2mm2")})),
