@@ -189,6 +189,12 @@ BACK_TO_RECORDED = re.compile(
     r"real case|original case|actually is|actually stands)\b",
     re.IGNORECASE)
 BACK_TO_RECORDED_LEAD = "Back to the recorded case (the what-if is not kept):"
+# The words that ask to clear the case ("start over", "new patient"): a start over needs one of them.
+START_OVER_WORDS = re.compile(
+    r"\b(start(ing)? (over|again|afresh)|restart|reset|clear|new (case|patient|question set|conversation)|"
+    r"forget (it|that|everything|the case|this)|scrap (that|this|it)|from scratch|wipe)\b", re.IGNORECASE)
+# A message that asks something: a question mark or a question word at its start
+QUESTION_FORM = re.compile(r"\?|^\s*(what|which|how|when|where|who|why|is|are|does|do|should|can|could|would)\b", re.IGNORECASE)
 PAYLOAD = re.compile(r"^\s*/")
 # a letter or digit in any script; a message without one is emoji or punctuation only ("👍", "🙂", "???")
 HAS_WORDS = re.compile(r"[^\W_]")
@@ -272,6 +278,9 @@ class _Turn:
         if BACK_TO_RECORDED.search(self.text) and not self.clinical_entities() and self.state.last_topic:
             # "back to the real case please" is never a start over, whatever the classifier says
             return self.back_to_recorded()
+        if intent == "start_over" and self.text and not START_OVER_WORDS.search(self.text):
+            # clearing the case loses work: only when the words ask for it, never on a classifier's guess
+            intent = self.intent = "nlu_fallback"
         if intent == "start_over":
             self.state = ConversationState(audience=self.state.audience)
             self.say(CLEARED)
@@ -330,6 +339,11 @@ class _Turn:
             return self.result()
         if intent in ("thanks", "goodbye"):
             self.say("You are welcome. Ask another question any time.")
+            return self.result()
+        ranked = ranked_topic(self.text) if intent == "nlu_fallback" and not self.clinical_entities() else None
+        if ranked:
+            # "netter 1 entry criteria?": the classifier is unsure, the words clearly match reviewed statements
+            self.answer([ranked], self.state.case)
             return self.result()
         self.say(CLARIFY, CLARIFY_BUTTONS)  # nlu_fallback and anything unknown
         return self.result()
@@ -439,8 +453,16 @@ class _Turn:
             self.answer(ordered, update.case, optional=set(ordered) - {"grade", "stage"})
             return self.result(self.ask_missing())
         if topics == [topic] and topic in ("grade", "stage") and not has_inputs(update.case, topic):
-            # "how are NETs graded?" with no values: the rules themselves, then the first value they need
+            # "how are NETs graded?" with no values: the rules themselves, then the first value they need;
+            # unless the words clearly ask about something else ("ckd stage 4, CgA raised - meaning?")
             general = general_topic(topic, update.case, self.text)
+            if not self.clinical_entities():
+                from bot.ranking import best_topic
+
+                other = best_topic(self.text, general)
+                if other != general:
+                    self.answer([other], update.case)
+                    return self.result()
             self.answer([general], update.case)
             order = ask_order(topic, update.case)
             self.missing[general] = list(order)
@@ -487,6 +509,11 @@ class _Turn:
         if asked:
             # values with a question the classifier did not name ("NSE high in pt with NEC - meaningful?")
             self.answer(asked, update.case, optional=set(asked) - {"grade", "stage"})
+            return self.result(self.ask_missing())
+        ranked = ranked_topic(self.text) if not topics and QUESTION_FORM.search(self.text) else None
+        if ranked:
+            # "type 1 gastric net pathophysiology?": a site named with a question the statements answer
+            self.answer([ranked], update.case)
             return self.result(self.ask_missing())
         if not topics:
             if update.changed:
@@ -590,6 +617,18 @@ def wants_grade_and_stage(text: str) -> bool:
 def has_inputs(case: Case, topic: str) -> bool:
     """Whether the case holds any value the computation reads beyond the site and differentiation."""
     return any(getattr(case, f, None) not in (None, []) for f in INPUTS[topic] - SHARED_INPUTS - {"mitoses_unit"})
+
+
+def ranked_topic(text: str) -> Optional[str]:
+    """The topic of the best-ranked statement when it clearly answers the words (bot/ranking.py), else None."""
+    if not text:
+        return None
+    from bot.ranking import ROUTE_SCORE, rank_statements, statement_index
+
+    ranked = rank_statements(text, limit=1)
+    if not ranked or ranked[0][1] < ROUTE_SCORE:
+        return None
+    return statement_index().topics[ranked[0][0]][0]
 
 
 def general_topic(topic: str, case: Case, text: str) -> str:

@@ -26,6 +26,8 @@ SYNONYMS_FILE = "synonyms.yml"
 # with a statement scores about 3-5, an on-topic question 8 and more).
 MIN_SCORE = 4.0
 MIN_SHARED_WORDS = 2
+RARE_WORD_STATEMENTS = 3  # a word in at most this many statements may match on its own
+ROUTE_SCORE = 6.0  # a message the classifier could not place is answered from a topic this well matched
 STOP_WORDS = frozenset("""
 a an and are as at be been but by can could did do does doing done for from had has have how i if in into is it its
 me my of on or our should so than that the their them then there these they this those to was we were what when where
@@ -58,14 +60,32 @@ class _Synonyms:
 
 
 @lru_cache(maxsize=4)
+def _known_names(root: str) -> frozenset:
+    """Trial, marker, tracer and drug names (knowledge/known_names.yml, not its everyday words), as keys."""
+    path = Path(root) / "known_names.yml"
+    if not path.exists():
+        return frozenset()
+    names = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("names", {})
+    keys = set()
+    for group, values in names.items():
+        if group != "common_words":
+            keys.update(re.sub(r"[^a-z0-9]", "", str(v).lower()) for v in values)
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=4)
 def _synonyms(root: str) -> _Synonyms:
     path = Path(root) / SYNONYMS_FILE
     groups = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("groups", []) if path.exists() else []
     return _Synonyms(groups)
 
 
+# "NETTER-1", "netter 1", "radiant 4" -> "netter1" (not "pNET 2.0cm" or "stage 4 cm")
+_NAME_NUMBER = re.compile(r"\b([a-z]{3,})[\s-](\d{1,2})\b(?![.,]\d|\s*(?:cm|mm|%))")
+
+
 def tokens(text: str, root: str) -> List[str]:
-    lowered = _synonyms(root).apply((text or "").lower())
+    lowered = _synonyms(root).apply(_NAME_NUMBER.sub(r"\1\2", (text or "").lower()))
     words = re.findall(r"[a-z0-9][a-z0-9_\-/]*", lowered)
     return [_stem(w) for w in words if w not in STOP_WORDS and len(w) > 1]
 
@@ -82,6 +102,11 @@ class StatementIndex:
             words = " ".join([statement.text, *statement.asks, *statement.asks, *(t.replace("_", " ") for t in statement.topics)])
             documents.append(tokens(words, kb.root))
         self.words = [set(d) for d in documents]
+        self.names = _known_names(kb.root)
+        self.document_frequency: Dict[str, int] = {}
+        for words in self.words:
+            for word in words:
+                self.document_frequency[word] = self.document_frequency.get(word, 0) + 1
         self.bm25 = BM25Okapi(documents)
 
     def rank(self, question: str, topic: Optional[str] = None, limit: int = 5) -> List[Tuple[str, float]]:
@@ -92,8 +117,12 @@ class StatementIndex:
         # one shared word is not an answer ("surgery or surveillance?" vs a follow-up schedule): a statement
         # must share at least two of the question's words (or its only word)
         needed = min(MIN_SHARED_WORDS, len(set(query)))
+        # ... or one rare word: a trial, stain or drug name found in only a few statements ("netter1")
+        rare = {w for w in set(query) if 0 < self.document_frequency.get(w, 0) <= RARE_WORD_STATEMENTS
+                and (any(c.isdigit() for c in w) or re.sub(r"[^a-z0-9]", "", w) in self.names)}
         ranked = sorted(((sid, float(score)) for sid, score, words in zip(self.ids, scores, self.words)
-                         if (topic is None or topic in self.topics[sid]) and len(words & set(query)) >= needed),
+                         if (topic is None or topic in self.topics[sid])
+                         and (len(words & set(query)) >= needed or words & rare)),
                         key=lambda item: -item[1])
         return [(sid, round(score, 2)) for sid, score in ranked[:limit] if score >= MIN_SCORE]
 

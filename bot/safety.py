@@ -99,10 +99,14 @@ _KIND_WORDS = (
     (r"score|scoring|classification|criteria|grade|grading|system|category|staging", "classification"),
     (r"drug|approved|dose|therapy|treatment|tablets?|injection|mg|regimen|inhibitor", "drug"),
 )
-_KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody|score|syndrome|tracer|classification|criteria|scale|index|protocol|regimen|test|assay|gene|mutation|pet|scan"
+_KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody|score|syndrome|tracer|classification|criteria|scale"
+# generic kind words name a thing only after a capitalised name ("Brixworth NET Index"; not "stim test")
+_GENERIC_KIND_NOUNS = r"index|protocol|regimen|test|assay|gene|mutation|pet|scan"
 # any word right before a kind word ("the tidemark trial", "Hartwell score", "neurix stain") is the thing's name
 _NAMED_BEFORE_KIND = re.compile(
     rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN|net|nen)\s+)?(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
+_CAPITALISED_BEFORE_GENERIC_KIND = re.compile(
+    rf"(?<![\w-])([A-Z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN)\s+)?(?:{_GENERIC_KIND_NOUNS})s?\b", re.IGNORECASE)
 # a marker named after its sample ("serum neurovastin", "urinary hydroxytrelamine") or a tracer after its isotope
 # ("68Ga-Somaflexin", "18F-fluorovantide")
 _NAMED_AFTER_SAMPLE = re.compile(r"\b(?:serum|plasma|urinary|urine|blood|tissue|salivary)\s+([A-Za-z][A-Za-z]{4,}(?:-[A-Za-z0-9]+)?)", re.IGNORECASE)
@@ -121,6 +125,8 @@ def unknown_name(text: str, known: frozenset) -> Optional[Tuple[str, str]]:
     for regex in (_LETTERS_DIGITS, _DRUG_LIKE, *(() if shouting else (_CAPITALS,))):
         candidates += [(m.start(), m.group()) for m in regex.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_BEFORE_KIND.finditer(text)]
+    candidates += [(m.start(1), m.group(1)) for m in _CAPITALISED_BEFORE_GENERIC_KIND.finditer(text)
+                   if m.group(1)[0].isupper()]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_AFTER_SAMPLE.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _ISOTOPE_NAME.finditer(text)]
     for start, name in sorted(candidates):

@@ -575,3 +575,19 @@ def test_back_to_the_real_case_is_never_a_start_over(intent: str) -> None:
     first = handle_turn(ConversationState(), "ask_grade", [{"entity": "ki67", "value": "3"}], "ki67 3%, grade?")
     back = handle_turn(first.state, intent, [], "back to the real case please")
     assert back.state.case == first.state.case and back.messages[0].text.startswith("Back to the recorded case")
+
+
+def test_a_start_over_guess_without_its_words_keeps_the_case() -> None:
+    first = handle_turn(ConversationState(), "ask_grade", [{"entity": "ki67", "value": "3"}], "ki67 3%, grade?")
+    guessed = handle_turn(first.state, "start_over", [], "screening for carcinoid heart disease - how")
+    assert guessed.state.case == first.state.case and "Cleared" not in guessed.messages[0].text
+    cleared = handle_turn(first.state, "start_over", [], "let's start over with a new patient")
+    assert cleared.state.case == Case() and "Cleared" in cleared.messages[0].text
+
+
+def test_a_question_the_classifier_could_not_place_is_answered_from_the_ranked_topic() -> None:
+    result = handle_turn(ConversationState(), "nlu_fallback", [], "netter 1 entry criteria?")
+    assert result.topics == ["treatment_well_differentiated"]
+    assert "NETTER-1" in result.messages[0].text
+    gibberish = handle_turn(ConversationState(), "nlu_fallback", [], "blorp the thing")
+    assert "not sure what you are asking" in gibberish.messages[0].text

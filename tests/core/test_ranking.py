@@ -48,3 +48,9 @@ def test_a_ranked_statement_leads_an_information_answer() -> None:
     question = "ga68 dotatate negative, does it rule out a NET?"
     assert compose_answer("sstr_pet", question=question).statement_ids()[0] == "sstr_pet.pitfalls"
     assert compose_answer("sstr_pet").statement_ids()[0] != "sstr_pet.pitfalls"  # not the topic's first statement
+
+
+def test_a_trial_name_matches_whatever_its_dash() -> None:
+    for question in ("netter 1 entry criteria?", "NETTER-1 population", "who was in netter-1"):
+        assert rank_statements(question, limit=1)[0][0] == "treatment_well_differentiated.netter1"
+    assert rank_statements("blorp the thing") == []  # one common word is not a match, however rare

@@ -148,3 +148,9 @@ def test_kb_check_reports_a_broken_safety_table(tmp_path) -> None:
     (tmp_path / "safety.yml").write_text(text)
     problems = check_safety_table(tmp_path)
     assert problems and "emergency.patterns" in problems[0] and "does not compile" in problems[0]
+
+
+def test_a_lower_case_word_before_a_generic_kind_word_is_not_a_name() -> None:
+    assert safety_check("secretin stim test for zes - what gastrin rise counts as positive") is None
+    check = safety_check("Is the Brixworth NET Index validated for lung carcinoids?")
+    assert check is not None and check.name == "Brixworth"
