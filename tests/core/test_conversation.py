@@ -591,3 +591,11 @@ def test_a_question_the_classifier_could_not_place_is_answered_from_the_ranked_t
     assert "NETTER-1" in result.messages[0].text
     gibberish = handle_turn(ConversationState(), "nlu_fallback", [], "blorp the thing")
     assert "not sure what you are asking" in gibberish.messages[0].text
+
+
+def test_a_question_about_one_test_asked_with_no_case_gets_that_tests_statements() -> None:
+    result = handle_turn(ConversationState(), "ask_workup", [],
+                         "realistically in what % of net-cup does ga68 sstr pet find the primary")
+    assert result.topics == ["sstr_pet"]
+    plan = handle_turn(ConversationState(), "ask_workup", [], "NET of unknown primary, what next?")
+    assert plan.topics == ["workup"]
