@@ -427,12 +427,14 @@ class _Turn:
         self.state = self.state.model_copy(update={"case": update.case})
         self.report_update(update, previous)
         topic = topic_for(self.intent, self.text, update.case)
-        if topic == "workup" and self.text and not self.clinical_entities() and update.case == Case() \
+        if topic == "workup" and self.text and not update.case.tests_done and not update.case.ihc \
+                and not any(has_inputs(update.case, t) for t in ("grade", "stage")) \
                 and "workup" not in asked_topics(self.text, update.case):
             from bot.ranking import STRONG_SCORE, rank_statements, statement_index
 
             # "in what % of NET-CUP does SSTR PET find the primary?": a question about one test, asked with no
-            # case, is answered from that test's own statements when they clearly match
+            # case values (a site alone is not a case), is answered from that test's own statements when they
+            # clearly match
             best = rank_statements(self.text, limit=1)
             own_topic = statement_index().topics[best[0][0]][0] if best and best[0][1] >= STRONG_SCORE else "workup"
             if own_topic != "workup":
