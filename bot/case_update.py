@@ -27,6 +27,7 @@ _FIELD_OF_ENTITY = {
     "tumour_size": "tumour_size_cm",
     "cells_counted": "cells_counted",
     "nec_subtype": "nec_subtype",
+    "stated_t": "stated_t",
 }
 HPF_FIELDS = {MitoticUnit.per_10hpf: 10, MitoticUnit.per_50hpf: 50}
 HPF_CONVERTED = (

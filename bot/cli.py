@@ -103,6 +103,7 @@ CASE_OPTIONS: Tuple[CaseOption, ...] = (
     CaseOption("--nec-subtype", "nec_subtype", "TYPE", f"cell type of a NEC: {_values(NecSubtype)}"),
     CaseOption("--cells", "cells_counted", "N", "tumour cells counted for Ki-67"),
     CaseOption("--size-cm", "tumour_size_cm", "CM", "primary tumour size in cm"),
+    CaseOption("--stated-t", "stated_t", "T", "the T category a pathology report states (T0-T4, TX)"),
     CaseOption("--invasion", "invasion", "DEPTH", f"deepest invasion: {_values(Invasion)}"),
     CaseOption("--nodes", "nodes_positive", "positive|negative", "regional lymph nodes"),
     CaseOption("--positive-nodes", "positive_node_count", "N", "number of positive regional nodes"),
@@ -146,6 +147,13 @@ def _choice(option: str, table: Dict[str, bool], text: str, allowed: str) -> boo
         return table[text.strip().lower()]
     except KeyError:
         raise CaseInputError(option, f"unknown value '{text}'; allowed: {allowed}") from None
+
+
+def _stated_t(option: str, text: str) -> str:
+    value = text.strip().upper().removeprefix("P")
+    if value not in ("T0", "T1", "T2", "T3", "T4", "TX"):
+        raise CaseInputError(option, f"unknown value '{text}'; allowed: T0, T1, T2, T3, T4, TX (or pT...)")
+    return value
 
 
 def _number(option: str, text: str) -> float:
@@ -207,6 +215,7 @@ FIELD_PARSERS: Dict[str, Callable[[str, Any], Any]] = {
     "nec_subtype": lambda o, v: _enum(o, NecSubtype, v),
     "cells_counted": _integer,
     "tumour_size_cm": _number,
+    "stated_t": lambda o, v: _stated_t(o, v),
     "invasion": lambda o, v: _enum(o, Invasion, v),
     "nodes_positive": lambda o, v: _choice(o, POSITIVE_NEGATIVE, v, "positive, negative"),
     "positive_node_count": _integer,

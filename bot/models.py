@@ -153,6 +153,7 @@ class Case(BaseModel):
     nec_subtype: Optional[NecSubtype] = None
     cells_counted: Optional[int] = Field(None, ge=0)
     tumour_size_cm: Optional[float] = Field(None, gt=0, le=100)
+    stated_t: Optional[str] = Field(None, pattern=r"^T[0-4X]$")  # the T a pathology report states ("pT3")
     invasion: Optional[Invasion] = None
     nodes_positive: Optional[bool] = None
     positive_node_count: Optional[int] = Field(None, ge=0)

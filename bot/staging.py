@@ -502,6 +502,28 @@ def _sizes_for(table: TTable, size_cm: Optional[float]) -> Tuple[float, ...]:
     return (size_cm,) if size_cm is not None else _sizes_to_try(table)
 
 
+def _with_stated_t(t: Finding, stated: Optional[str]) -> Finding:
+    """A T stated by the report ("pT3") decides T when the values given leave it open or only assumed, and only
+    if the values allow it; a computed T that differs from the stated one is kept and the difference flagged."""
+    if stated is None:
+        return t
+    assumed = any(f.code == "t_assumes_no_deeper_invasion" for f in t.flags)
+    if t.value is not None and not assumed:
+        if t.value == stated:
+            return t
+        return Finding(t.possible, t.rule_id, t.trace, t.missing, t.flags + [Flag(
+            code="stated_t_differs",
+            message=f"The report states {stated}, but the size and depth given compute {t.value}, which is used; "
+                    "check the size and the depth of invasion against the report.")])
+    if stated not in t.possible and not assumed:
+        return t
+    flags = [f for f in t.flags if f.code != "t_assumes_no_deeper_invasion"]
+    flags.append(Flag(code="t_as_stated", message=f"{stated} is taken as the report states it; the size and depth "
+                                                   "given do not decide T on their own."))
+    return Finding(frozenset({stated}), t.rule_id, f"{t.trace}; the report states {stated} -> {stated}",
+                   [m for m in t.missing if m not in ("invasion", "tumour_size_cm")], flags)
+
+
 def _t_boundary_flags(site: Site, size_cm: Optional[float], possible_t: FrozenSet[str]) -> List[Flag]:
     """Where sources word a size cut-off differently (clinical_facts.md section 8, item 6)."""
     flags: List[Flag] = []
@@ -819,7 +841,7 @@ def _stage_without_chapter(case: Case, b: _Builder) -> StageResult:
 
 def _stage_gep_site(case: Case, site: Site, b: _Builder) -> StageResult:
     chapter = SITE_CHAPTER[site]
-    t = _t_finding(site, case.tumour_size_cm, case.invasion)
+    t = _with_stated_t(_t_finding(site, case.tumour_size_cm, case.invasion), case.stated_t)
     b.add(t)
     b.flags.extend(_t_boundary_flags(site, case.tumour_size_cm, t.possible))
     n = _n_finding(chapter, case)

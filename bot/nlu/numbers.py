@@ -413,7 +413,7 @@ def find_node_counts(text: str) -> Iterator[Candidate]:
 # Case-sensitive: "N1", "pN0", "T2N1M0", "M0", "M1a". M1a = liver only, M1b = extrahepatic
 # (site not named -> "other"), M1c = both.
 _TNM_N = re.compile(
-    r"(?<![A-Za-z0-9])(?:[pcy]?T(?:[0-4][a-d]?|[xX]|is)\s*)?[pcy]?N(?P<n>[0-2])[abc]?(?:\s*[pcy]?M(?P<m>[01])(?P<msub>[abc])?)?(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])(?:(?:[pcy]|yp)?T(?:(?P<t>[0-4])[a-d]?|(?P<tx>[xX])|is)\s*)?[pcy]?N(?P<n>[0-2])[abc]?(?:\s*[pcy]?M(?P<m>[01])(?P<msub>[abc])?)?(?![A-Za-z0-9])"
 )
 _TNM_M = re.compile(r"(?<![A-Za-z0-9])[pcy]?M(?P<m>[01])(?P<msub>[abc])?(?![A-Za-z0-9])")
 _M1_SITES = {"a": ("liver",), "b": ("other",), "c": ("liver", "other")}
@@ -428,14 +428,26 @@ def _m_category(m: str, sub: Optional[str], start: int, end: int) -> Iterator[Ca
             yield Candidate("metastasis", site, start, end, PRIORITY, weak=site == "other")
 
 
+# the T category a report states: "pT3", "pT2 pN1", "ypT1b" (upper-case T; never "T2-weighted")
+_TNM_T = re.compile(r"(?<![A-Za-z0-9])(?:[pcy]|yp)?T(?P<t>[0-4]|[xX])[a-d]?(?![A-Za-z0-9]|-?\s*weighted|w\b|wi\b)")
+
+
+def find_stated_t(text: str) -> Iterator[Candidate]:
+    for m in _TNM_T.finditer(text):
+        yield Candidate("stated_t", f"T{m.group('t').upper()}", m.start(), m.end(), PRIORITY)
+
+
 def find_tnm(text: str) -> Iterator[Candidate]:
     for m in _TNM_N.finditer(text):
         nodes = "negative" if m.group("n") == "0" else "positive"
         yield Candidate("nodes", nodes, m.start(), m.end(), PRIORITY)
+        if m.group("t") or m.group("tx"):  # "pT3 pN1": the stated T, read from the same phrase
+            yield Candidate("stated_t", f"T{(m.group('t') or 'X').upper()}", m.start(), m.end(), PRIORITY)
         if m.group("m"):
             yield from _m_category(m.group("m"), m.group("msub"), m.start(), m.end())
     for m in _TNM_M.finditer(text):
         yield from _m_category(m.group("m"), m.group("msub"), m.start(), m.end())
 
 
-FINDERS = (find_ki67_count, find_ki67, find_mitoses, find_field_diameter, find_tumour_size, find_node_counts, find_tnm)
+FINDERS = (find_ki67_count, find_ki67, find_mitoses, find_field_diameter, find_tumour_size, find_node_counts, find_tnm,
+           find_stated_t)

@@ -744,3 +744,19 @@ def test_staging_never_crashes_and_is_consistent(case: Case) -> None:
         assert result.stage_group in (None, *(g for rows in STAGE_GROUPS.values() for _, _, g in rows), "IV")
     for what_if in result.what_ifs:
         assert what_if.result
+
+
+@pytest.mark.parametrize("site, size, invasion, stated, t, flag", [
+    # the report's T decides when the values leave T open or only assumed, if the values allow it
+    (Site.stomach, 5.0, None, "T3", "T3", "t_as_stated"),           # assumed T2 -> the report's T3
+    (Site.appendix, None, None, "T2", "T2", "t_as_stated"),         # nothing given -> the report's T2
+    (Site.pancreas, 1.5, CONFINED, "T2", "T1", "stated_t_differs"),  # computed T1 kept, difference flagged
+    (Site.pancreas, 1.5, CONFINED, "T1", "T1", None),                # agreement: nothing to say
+    (Site.stomach, 5.0, SEROSA, "T1", "T4", "stated_t_differs"),
+])
+def test_a_t_stated_by_the_report(site, size, invasion, stated, t, flag) -> None:
+    result = stage(well(site=site, tumour_size_cm=size, invasion=invasion, stated_t=stated,
+                        nodes_positive=False, metastatic_sites=[]))
+    assert result.t == t
+    codes = [f.code for f in result.flags]
+    assert (flag in codes) if flag else not {"t_as_stated", "stated_t_differs"} & set(codes)

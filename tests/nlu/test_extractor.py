@@ -143,8 +143,11 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("lymph nodes negative", E({("nodes", "negative")})),
     ("no nodal mets", E({("nodes", "negative")})),
     ("mesenteric nodal metastases", E({("nodes", "positive")})),
-    ("pT2 N1 M0", E({("nodes", "positive"), ("no_metastasis", "any")})),
-    ("T3N0M1a", E({("nodes", "negative"), ("metastasis", "liver")})),
+    # a stated T is kept (staging uses it when the size and depth leave T open)
+    ("pT2 N1 M0", E({("nodes", "positive"), ("no_metastasis", "any"), ("stated_t", "T2")})),
+    ("T3N0M1a", E({("nodes", "negative"), ("metastasis", "liver"), ("stated_t", "T3")})),
+    ("Pathologic stage: pT3 pN1", E({("nodes", "positive"), ("stated_t", "T3")})),
+    ("T2-weighted MRI shows a lesion", E({("test_result", "mri:positive")})),
     # --- metastases, negation, ambiguity
     ("liver mets, no bone lesions", E({("metastasis", "liver"), ("no_metastasis", "bone")})),
     ("hepatic and osseous metastases", E({("metastasis", "liver"), ("metastasis", "bone")})),
@@ -291,7 +294,8 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("invades 3 mm into the subserosa", E({("invasion", "subserosa")})),  # a depth, not a size
     ("no nodes were examined", E()),  # Nx, not N0
     ("CUP NET with bone-only mets", E({("site", "unknown"), ("metastasis", "bone")})),
-    ("T2N1M1c, liver and bone mets", E({("nodes", "positive"), ("metastasis", "liver"), ("metastasis", "bone")})),
+    ("T2N1M1c, liver and bone mets",
+     E({("nodes", "positive"), ("metastasis", "liver"), ("metastasis", "bone"), ("stated_t", "T2")})),
     ("M1c", E({("metastasis", "liver"), ("metastasis", "other")})),
     ("liver core showed WD NET", E({("metastasis", "liver"), ("differentiation", "well")})),
     ("SATB2 positivity", E({("ihc", "satb2:positive")})),
