@@ -107,7 +107,10 @@ NO_METASTASIS_PHRASES = (
     r"non-?metastatic"
     # "no other disease", "nothing else found", "no distant disease", "nothing elsewhere", "disease confined to
     # the node": the staging workup found no disease beyond what was named (M0)
-    r"|no\s+(?:other|distant|further|extra-?nodal|residual\s+distant)\s+(?:sites?\s+of\s+)?(?:disease|lesions?|sites?|spread)"
+    r"|no\s+(?:other|distant|further|extra-?nodal|residual\s+distant)\s+(?:(?:tracer[\s-]?)?avid\s+|metastatic\s+)?(?:sites?\s+of\s+)?(?:disease|lesions?|sites?|spread)"
+    # "staging CT clear", "staging scans negative": the staging work-up found nothing distant (M0)
+    r"|staging\s+(?:ct|mri|scans?|imaging|pet(?:[\s/-]?ct)?|work-?up)(?:\s+(?:cap|chest|abdo(?:men)?|pelvis|and|/|\+)){0,4}"
+    r"\s*(?:was\s+|is\s+|were\s+|are\s+)?(?:clear|negative|neg|unremarkable|normal|nad)\b"
     r"(?:\s+(?:found|seen|identified|elsewhere|on\s+imaging))?"
     r"|no\s+(?:evidence\s+of\s+)?(?:disease|lesions?|spread)\s+elsewhere|no\s+evidence\s+of\s+(?:other|distant)\s+disease"
     r"|nothing\s+(?:else|elsewhere)(?:\s+(?:found|seen|identified|on\s+imaging))?"

@@ -52,6 +52,9 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("Three of eleven lymph nodes contain metastatic tumour.", E({("node_count", "3/11"), ("nodes", "positive")})),
     ("none of 12 nodes involved", E({("node_count", "0/12"), ("nodes", "negative")})),
     ("nodes were actually 1/9 positive", E({("node_count", "1/9"), ("nodes", "positive")})),
+    # a staging work-up that found nothing distant is M0
+    ("dotatate PET: no other avid disease", E({("no_metastasis", "any")})),
+    ("staging scans negative", E({("no_metastasis", "any")})),
     # --- the way clinicians type whole cases
     ("58F, liver mets, no primary found, Ki67 8%, 3 mitoses/2mm2 - grade and stage?",
      E({("metastasis", "liver"), ("site", "unknown"), ("ki67", "8"), ("mitoses", "3/2mm2")})),
