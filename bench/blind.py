@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import yaml  # noqa: E402
 
 import load  # noqa: E402
+from accuracy import reply_text  # noqa: E402
 from procs import ROOT  # noqa: E402
 
 VALUE_KEYS = ("grade", "category", "t", "n", "m", "stage_group")
@@ -63,10 +64,6 @@ def norm(value: Any) -> Optional[str]:
     text = text.replace("stage ", "")
     # the thoracic high-grade category is a NEC ("high-grade NEC (LCNEC or SCLC; ...)")
     return "nec" if text == "high-grade nec" else text
-
-
-def reply_text(replies: List[dict]) -> str:
-    return "\n\n".join(r.get("text") or "" for r in replies)
 
 
 def first_sentence(replies: List[dict]) -> str:

@@ -430,13 +430,12 @@ class _Turn:
         if topic == "workup" and self.text and not update.case.tests_done and not update.case.ihc \
                 and not any(has_inputs(update.case, t) for t in ("grade", "stage")) \
                 and "workup" not in asked_topics(self.text, update.case):
-            from bot.ranking import STRONG_SCORE, rank_statements, statement_index
+            from bot.ranking import STRONG_SCORE
 
             # "in what % of NET-CUP does SSTR PET find the primary?": a question about one test, asked with no
             # case values (a site alone is not a case), is answered from that test's own statements when they
             # clearly match
-            best = rank_statements(self.text, limit=1)
-            own_topic = statement_index().topics[best[0][0]][0] if best and best[0][1] >= STRONG_SCORE else "workup"
+            own_topic = ranked_topic(self.text, min_score=STRONG_SCORE) or "workup"
             if own_topic != "workup":
                 self.answer([own_topic], update.case)
                 return self.result()
@@ -632,14 +631,15 @@ def has_inputs(case: Case, topic: str) -> bool:
     return any(getattr(case, f, None) not in (None, []) for f in INPUTS[topic] - SHARED_INPUTS - {"mitoses_unit"})
 
 
-def ranked_topic(text: str) -> Optional[str]:
-    """The topic of the best-ranked statement when it clearly answers the words (bot/ranking.py), else None."""
+def ranked_topic(text: str, min_score: Optional[float] = None) -> Optional[str]:
+    """The topic of the best-ranked statement when it clearly answers the words (bot/ranking.py; at least
+    `min_score`, by default ranking.ROUTE_SCORE), else None."""
     if not text:
         return None
     from bot.ranking import ROUTE_SCORE, rank_statements, statement_index
 
     ranked = rank_statements(text, limit=1)
-    if not ranked or ranked[0][1] < ROUTE_SCORE:
+    if not ranked or ranked[0][1] < (ROUTE_SCORE if min_score is None else min_score):
         return None
     return statement_index().topics[ranked[0][0]][0]
 
@@ -654,8 +654,8 @@ def general_topic(topic: str, case: Case, text: str) -> str:
     return "staging_unknown_primary" if unknown_primary else "staging"
 
 
-RESULT_CODES = (("grade", "category", "grade"), ("stage", "t", "T"), ("stage", "n", "N"), ("stage", "m", "M"),
-                ("stage", "stage_group", "stage"))
+# the computed codes an update may change, by the engine that computes them
+RESULT_CODES = (("grade", ("category",)), ("stage", ("t", "n", "m", "stage_group")))
 RESULTS_CHANGED = "What changed in the results: {changes}."
 
 
@@ -665,21 +665,21 @@ def result_codes(case: Case) -> Dict[str, Optional[str]]:
     from bot.staging import stage
 
     codes: Dict[str, Optional[str]] = {}
-    for topic, field, _ in RESULT_CODES:
+    for topic, fields in RESULT_CODES:
         if not has_inputs(case, topic):
             continue
         try:
             result = grade(case) if topic == "grade" else stage(case)
         except (ValueError, TypeError):  # an incomplete case the engine refuses: nothing to compare
             continue
-        codes[field] = getattr(result, field, None)
+        codes.update({field: getattr(result, field, None) for field in fields})
     return codes
 
 
 def describe_result_changes(before: Dict[str, Optional[str]], after: Dict[str, Optional[str]]) -> str:
     """'NET G1 → NET G2, stage II → III': the computed codes that an update changed (codes only, no words)."""
     parts = []
-    for _, field, label in RESULT_CODES:
+    for field in (field for _, fields in RESULT_CODES for field in fields):
         old, new = before.get(field), after.get(field)
         if field in before and field in after and old != new:
             prefix = "stage " if field == "stage_group" else ""  # grade and T/N/M codes name themselves

@@ -307,6 +307,8 @@ def describe_cutoffs() -> List[str]:
 def grade(case: Case) -> GradeResult:
     """Grade or classify a NEN from a Case, with rule trace, flags, missing inputs and what-ifs."""
     result = _grade(case)
+    if case.nec_subtype is not None and result.category in (NEC, HIGH_GRADE_THORACIC):
+        result.nec_subtype = case.nec_subtype.value  # the carcinoma's cell type, kept as given
     result.what_ifs = _what_ifs(case, result)
     return result
 
@@ -489,10 +491,7 @@ def _grade_nec(case: Case) -> GradeResult:
             "discordant. It does not turn the tumour into a NET; check sampling and hot-spot selection "
             "and consider expert pathology review.",
         )
-    result = work.result(NEC, None, thoracic=False)
-    if case.nec_subtype is not None:
-        result = result.model_copy(update={"nec_subtype": case.nec_subtype.value})
-    return result
+    return work.result(NEC, None, thoracic=False)
 
 
 def _grade_thoracic(case: Case) -> GradeResult:
@@ -519,8 +518,7 @@ def _grade_thoracic(case: Case) -> GradeResult:
         # a carcinoma named on morphology (LCNEC, small cell): high grade by definition, count or not
         work.fire(THORACIC_CATEGORY_RULES[HIGH_GRADE_THORACIC],
                   f"Poorly differentiated on morphology -> {HIGH_GRADE_THORACIC} (no mitotic count needed)")
-        result = work.result(HIGH_GRADE_THORACIC, None, thoracic=True)
-        return result.model_copy(update={"nec_subtype": case.nec_subtype.value if case.nec_subtype else None})
+        return work.result(HIGH_GRADE_THORACIC, None, thoracic=True)
     if mitoses is None:
         work.missing.add("mitoses")
         if case.necrosis is None:
@@ -563,10 +561,7 @@ def _grade_thoracic(case: Case) -> GradeResult:
             f"Poorly differentiated morphology but only {_fmt(mitoses)} mitoses per 2 mm² (high-grade "
             f"lung NEC needs more than {_fmt(scale.high)}): discordant; consider expert pathology review.",
         )
-    result = work.result(category, None, thoracic=True)
-    if category == HIGH_GRADE_THORACIC and case.nec_subtype is not None:
-        result = result.model_copy(update={"nec_subtype": case.nec_subtype.value})
-    return result
+    return work.result(category, None, thoracic=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,9 +12,10 @@ decides whether a question's best statements come from the topic it was routed t
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import yaml
 from rank_bm25 import BM25Okapi
@@ -103,16 +104,20 @@ class StatementIndex:
             documents.append(tokens(words, kb.root))
         self.words = [set(d) for d in documents]
         self.names = _known_names(kb.root)
-        self.document_frequency: Dict[str, int] = {}
-        for words in self.words:
-            for word in words:
-                self.document_frequency[word] = self.document_frequency.get(word, 0) + 1
+        self.document_frequency = Counter(word for words in self.words for word in words)
         self.bm25 = BM25Okapi(documents)
+        # one turn ranks the same words several times (topic routing, then the answer's statements)
+        self._ranked = lru_cache(maxsize=256)(self._rank_all)
 
     def rank(self, question: str, topic: Optional[str] = None, limit: int = 5) -> List[Tuple[str, float]]:
+        in_topic = [item for item in self._ranked(question) if topic is None or topic in self.topics[item[0]]]
+        return in_topic[:limit]
+
+    def _rank_all(self, question: str) -> Tuple[Tuple[str, float], ...]:
+        """Every statement that answers the question's words (above MIN_SCORE), best first."""
         query = tokens(question, self.kb.root)
         if not query:
-            return []
+            return ()
         scores = self.bm25.get_scores(query)
         # one shared word is not an answer ("surgery or surveillance?" vs a follow-up schedule): a statement
         # must share at least two of the question's words (or its only word)
@@ -121,10 +126,9 @@ class StatementIndex:
         rare = {w for w in set(query) if 0 < self.document_frequency.get(w, 0) <= RARE_WORD_STATEMENTS
                 and (any(c.isdigit() for c in w) or re.sub(r"[^a-z0-9]", "", w) in self.names)}
         ranked = sorted(((sid, float(score)) for sid, score, words in zip(self.ids, scores, self.words)
-                         if (topic is None or topic in self.topics[sid])
-                         and (len(words & set(query)) >= needed or words & rare)),
+                         if len(words & set(query)) >= needed or words & rare),
                         key=lambda item: -item[1])
-        return [(sid, round(score, 2)) for sid, score in ranked[:limit] if score >= MIN_SCORE]
+        return tuple((sid, round(score, 2)) for sid, score in ranked if score >= MIN_SCORE)
 
 
 @lru_cache(maxsize=4)

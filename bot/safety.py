@@ -56,11 +56,14 @@ class _Compiled:
                 and not any(p.search(text) for p in self.unless))
 
 
+def _load_kinds(root: Path) -> List[SafetyKind]:
+    data = yaml.safe_load((root / SAFETY_FILE).read_text(encoding="utf-8")) or {}
+    return [SafetyKind.model_validate(k) for k in data.get("kinds") or []]
+
+
 @lru_cache(maxsize=4)
 def _table(root: str) -> Tuple[Tuple[_Compiled, ...], frozenset]:
-    data = yaml.safe_load((Path(root) / SAFETY_FILE).read_text(encoding="utf-8"))
-    kinds = tuple(_Compiled(SafetyKind.model_validate(k)) for k in data["kinds"])
-    return kinds, _known_names(Path(root))
+    return tuple(_Compiled(spec) for spec in _load_kinds(Path(root))), _known_names(Path(root))
 
 
 def _key(word: str) -> str:
@@ -106,7 +109,7 @@ _GENERIC_KIND_NOUNS = r"index|protocol|regimen|test|assay|gene|mutation|pet|scan
 _NAMED_BEFORE_KIND = re.compile(
     rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN|net|nen)\s+)?(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
 _CAPITALISED_BEFORE_GENERIC_KIND = re.compile(
-    rf"(?<![\w-])([A-Z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN)\s+)?(?:{_GENERIC_KIND_NOUNS})s?\b", re.IGNORECASE)
+    rf"(?<![\w-])([A-Z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?i:(?:net|nen)\s+)?(?i:{_GENERIC_KIND_NOUNS})s?\b")
 # a marker named after its sample ("serum neurovastin", "urinary hydroxytrelamine") or a tracer after its isotope
 # ("68Ga-Somaflexin", "18F-fluorovantide")
 _NAMED_AFTER_SAMPLE = re.compile(r"\b(?:serum|plasma|urinary|urine|blood|tissue|salivary)\s+([A-Za-z][A-Za-z]{4,}(?:-[A-Za-z0-9]+)?)", re.IGNORECASE)
@@ -125,8 +128,7 @@ def unknown_name(text: str, known: frozenset) -> Optional[Tuple[str, str]]:
     for regex in (_LETTERS_DIGITS, _DRUG_LIKE, *(() if shouting else (_CAPITALS,))):
         candidates += [(m.start(), m.group()) for m in regex.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_BEFORE_KIND.finditer(text)]
-    candidates += [(m.start(1), m.group(1)) for m in _CAPITALISED_BEFORE_GENERIC_KIND.finditer(text)
-                   if m.group(1)[0].isupper()]
+    candidates += [(m.start(1), m.group(1)) for m in _CAPITALISED_BEFORE_GENERIC_KIND.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_AFTER_SAMPLE.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _ISOTOPE_NAME.finditer(text)]
     for start, name in sorted(candidates):
@@ -153,8 +155,7 @@ def check_safety_table(root: Path) -> List[str]:
     registries it uses, for `python -m bot kb check`; an empty list when all is well."""
     problems: List[str] = []
     try:
-        data = yaml.safe_load((root / SAFETY_FILE).read_text(encoding="utf-8")) or {}
-        kinds = [SafetyKind.model_validate(k) for k in data.get("kinds") or []]
+        kinds = _load_kinds(root)
     except (OSError, yaml.YAMLError, ValueError) as error:
         return [f"cannot be read: {error}"]
     for spec in kinds:
@@ -189,7 +190,7 @@ def safety_check(text: str, root: Optional[Path] = None) -> Optional[SafetyCheck
             found = unknown_name(text, known)
             if found:
                 name, what = found
-                return SafetyCheck(kind=spec.kind, reply=spec.reply.format(name=name, what=f"{what}" if what != "item" else "item"),
+                return SafetyCheck(kind=spec.kind, reply=spec.reply.format(name=name, what=what),
                                    then_answer=spec.then_answer, name=name)
             continue
         if compiled.matches(lowered):

@@ -133,33 +133,22 @@ class ClinicalEntityExtractor:
         # typos of clinical words are read as the word ("mitosees", "lymph nods"); offsets map back to the text
         corrected, origin = correct_typos(normalise(text))
         candidates = self._resolve_overlaps(self._find(corrected))
-        judged = self._prefer_labelled_lines(corrected, self._resolve_conflicts(self._apply_context(corrected, candidates)))
+        judged = self._one_tumour_site(corrected, self._resolve_conflicts(self._apply_context(corrected, candidates)))
         judged += self._nec_subtypes(corrected, judged)
         return [self._as_entity(c, text, origin) for c in judged]
 
     @staticmethod
-    def _prefer_labelled_lines(text: str, candidates: list[Candidate]) -> list[Candidate]:
-        """A pasted synoptic report names each value on its own labelled line ("Tumor site: Ampulla of Vater",
-        "Tumor size (greatest dimension): 2.1 cm (additional dimensions 1.7 x 1.2 cm)"): the first site or size
-        on the line whose label names it is the tumour's, whatever else the report mentions (margins, other
-        organs of the specimen). Without such a line, the first site named is the tumour's."""
-        labelled: dict[str, tuple[int, int]] = {}
-        for line in V.LABELLED_LINE.finditer(text):
-            for kind, pattern in V.REPORT_LABELS:
-                if kind not in labelled and re.search(pattern, line.group("label"), re.I):
-                    labelled[kind] = (line.start("value"), line.end("value"))
-        out = list(candidates)
-        for kind, entity in (("site", "site"), ("size", "tumour_size")):
-            of_entity = sorted((c for c in out if c.entity == entity), key=lambda c: c.start)
-            if kind in labelled:
-                start, end = labelled[kind]
-                on_line = [c for c in of_entity if start <= c.start < end]
-                if on_line:
-                    out = [c for c in out if c.entity != entity] + on_line[:1]
-                    continue
-            if entity == "site" and len({c.value for c in of_entity}) > 1:
-                out = [c for c in out if c.entity != entity] + of_entity[:1]
-        return sorted(out, key=lambda c: (c.start, c.entity))
+    def _one_tumour_site(text: str, candidates: list[Candidate]) -> list[Candidate]:
+        """One site for the tumour: the first one on a report's labelled site line ("Tumor site: Ampulla of
+        Vater"), else the first one named, whatever other organs the text mentions (margins, the specimen).
+        A labelled size line is read the same way by numbers.find_tumour_size."""
+        sites = sorted((c for c in candidates if c.entity == "site"), key=lambda c: c.start)
+        if len({c.value for c in sites}) < 2:
+            return candidates
+        line = next((m for m in V.LABELLED_LINE.finditer(text) if V.SITE_LABEL.search(m.group("label"))), None)
+        on_line = [c for c in sites if line and line.start("value") <= c.start < line.end("value")]
+        keep = (on_line or sites)[0]
+        return sorted((c for c in candidates if c.entity != "site" or c is keep), key=lambda c: (c.start, c.entity))
 
     @staticmethod
     def _nec_subtypes(text: str, candidates: list[Candidate]) -> list[Candidate]:

@@ -32,10 +32,20 @@ def _comparator(raw: Optional[str]) -> str:
     return ""
 
 
+def _count_number(raw: str) -> Optional[Decimal]:
+    """'3', '2.5' or a number word ('three', 'twenty-one', 'a single')."""
+    word = V.NUMBER_WORDS.get(re.sub(r"\s+", " ", raw.strip().lower()))
+    return Decimal(word) if word is not None else number(raw)
+
+
+def _node_number(raw: str) -> Optional[Decimal]:
+    """A node count, where 'none' and 'no' are 0 ("none of 12 nodes")."""
+    return Decimal(0) if raw.strip().lower() in ("none", "no") else _count_number(raw)
+
+
 def _value(cmp_raw: Optional[str], low: str, high: Optional[str], limit: Decimal) -> Optional[str]:
     """'8', '<1', '2-3'; None when a number is out of range or a range runs backwards."""
-    word = V.NUMBER_WORDS.get(" ".join(low.lower().split()))
-    lo = Decimal(word) if word is not None else number(low)
+    lo = _count_number(low)
     if lo is None or lo > limit:
         return None
     if high:
@@ -144,11 +154,6 @@ _NO_MITOSES = compile_terms(
 # Counting areas we can convert exactly: per 1, 2 or 10 mm2 -> per 2 mm2; 10 or 50 HPF kept.
 _MM2_AREAS = {Decimal(1), Decimal(2), Decimal(10)}
 _HPF_FIELDS = {Decimal(10), Decimal(50)}
-
-
-def _count_number(raw: str) -> Optional[Decimal]:
-    word = V.NUMBER_WORDS.get(re.sub(r"\s+", " ", raw.strip().lower()))
-    return Decimal(word) if word is not None else number(raw)
 
 
 def _mitotic_value(m: re.Match[str]) -> Optional[str]:
@@ -291,7 +296,7 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
     # A report's labelled size line names the tumour's size: its first size wins over every other
     # ("Tumor size (greatest dimension): 2.1 cm (additional dimensions 1.7 x 1.2 cm)").
     for line in V.LABELLED_LINE.finditer(text):
-        if re.search(dict(V.REPORT_LABELS)["size"], line.group("label"), re.IGNORECASE):
+        if V.SIZE_LABEL.search(line.group("label")):
             on_line = [c for c in found if line.start("value") <= c.start < line.end("value")]
             if on_line:
                 yield on_line[0]
@@ -365,15 +370,15 @@ _NODE_COUNT_ALL_NEGATIVE = compile_terms(
 )
 
 
-def _examined_involved_counts(text: str) -> Iterator[Candidate]:
+def _report_node_counts(text: str) -> Iterator[Candidate]:
+    """Counts as reports write them: "all twelve nodes negative", "examined 14 / involved 2"."""
     for m in _NODE_COUNT_ALL_NEGATIVE.finditer(text):
         total = _count_number(m.group("total"))
         if total is not None and 0 < total <= 200:
             yield Candidate("node_count", f"0/{int(total)}", m.start(), m.end(), PRIORITY)
             yield Candidate("nodes", "negative", m.start(), m.end(), PRIORITY)
     for m in _NODE_COUNT_EXAMINED_INVOLVED.finditer(text):
-        pos_raw = (m.group("pos") or m.group("pos2")).lower()
-        pos = 0 if pos_raw in ("none", "no") else _count_number(pos_raw)
+        pos = _node_number(m.group("pos") or m.group("pos2"))
         total = _count_number(m.group("total") or m.group("total2"))
         if pos is None or total is None or total == 0 or pos > total:
             continue
@@ -382,11 +387,10 @@ def _examined_involved_counts(text: str) -> Iterator[Candidate]:
 
 
 def find_node_counts(text: str) -> Iterator[Candidate]:
-    yield from _examined_involved_counts(text)
+    yield from _report_node_counts(text)
     for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST, _NODE_COUNT_STATE_BETWEEN):
         for m in regex.finditer(text):
-            pos_raw = m.group("pos").lower()
-            pos = 0 if pos_raw in ("none", "no") else _count_number(pos_raw)
+            pos = _node_number(m.group("pos"))
             total = _count_number(m.group("total"))
             if pos is None or total is None:
                 continue

@@ -610,10 +610,8 @@ TYPO_MIN_SIMILARITY = 86.0  # rapidfuzz fuzz.ratio, words of 6 letters or more
 TYPO_MIN_SIMILARITY_SHORT = 88.0  # 4-5 letters: one inserted or dropped letter ("nods" -> "nodes"), no swap
 
 # ----------------------------------------------------------------------------- synoptic report lines
-# "Label: value" lines of a pasted report (extractor._prefer_labelled_lines): which labels name the tumour's
-# site and size. The label is at most 60 characters at the start of a line.
+# "Label: value" lines of a pasted report: the labels that name the tumour's site (extractor._one_tumour_site)
+# and size (numbers.find_tumour_size). The label is at most 60 characters at the start of a line.
 LABELLED_LINE = re.compile(r"(?m)^[ \t]*(?P<label>[A-Za-z][A-Za-z /()\-]{1,60}?)[ \t]*:[ \t]*(?P<value>[^\n]+)")
-REPORT_LABELS: tuple[tuple[str, str], ...] = (
-    ("site", r"\b(?:tumou?r\s+)?(?:site|location|primary\s+site|site\s+of\s+(?:the\s+)?tumou?r|organ)\b"),
-    ("size", r"\b(?:tumou?r\s+)?(?:size|greatest\s+dimension|dimensions?|maximum\s+diameter)\b"),
-)
+SITE_LABEL = re.compile(r"\b(?:tumou?r\s+)?(?:site|location|primary\s+site|site\s+of\s+(?:the\s+)?tumou?r|organ)\b", re.I)
+SIZE_LABEL = re.compile(r"\b(?:tumou?r\s+)?(?:size|greatest\s+dimension|dimensions?|maximum\s+diameter)\b", re.I)
