@@ -25,6 +25,12 @@ render() {
   read -r -a actions_ports <<<"${NETGUIDE_ACTIONS_PORTS:-5055 5056}"
   mkdir -p "$NGINX_DIR"/tmp/{body,proxy,fastcgi,uwsgi,scgi}
   conf="$(cat "$ROOT/deploy/nginx.conf.template")"
+  # Started as root, nginx runs its workers as "nobody", who cannot read a checkout in a private directory
+  # (a clone under `mktemp -d` is 0700): the workers run as the owner of the web root instead. Started as
+  # another user, nginx keeps that user and the line is left out.
+  local worker_user_line=""
+  [ "$(id -u)" = 0 ] && worker_user_line="user $(stat -c %U "$ROOT/web");"
+  conf="${conf//@WORKER_USER_LINE@/$worker_user_line}"
   conf="${conf//@PREFIX@/$NGINX_DIR}"
   conf="${conf//@MIME_TYPES@//etc/nginx/mime.types}"
   conf="${conf//@WEB_ROOT@/$ROOT/web}"
