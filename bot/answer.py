@@ -28,7 +28,9 @@ from bot.answer_tables import (
     FOLLOW_UPS,
     MAX_FOLLOW_UPS,
     QUESTION_OF_TOPIC,
+    NO_CLINICAL_REVIEWER,
     REVIEW_FLAGS,
+    REVIEW_WORDS,
     TOPIC_LABELS,
     RuleLink,
     need_question,
@@ -48,7 +50,7 @@ from bot.knowledge import (
     Verification,
     load_knowledge,
 )
-from bot.models import Case, Differentiation, GradeResult, MitoticUnit, ReviewStatus, Site, Syndrome
+from bot.models import CHECKED_STATUSES, Case, Differentiation, GradeResult, MitoticUnit, ReviewStatus, Site, Syndrome
 
 AUDIENCES = ("clinician", "patient")
 BANNER_TEXT = "Educational purpose only; parts of this answer are pending human review"
@@ -156,8 +158,8 @@ class Need(BaseModel):
 
 class ReviewSummary(BaseModel):
     counts: Dict[str, int]  # effective status -> statements used
-    text: str  # "4 approved, 1 under review"
-    not_approved: List[str]
+    text: str  # "4 source-checked by the NETguide team, 1 under review (...)"
+    pending: List[str]  # statements used that are not checked against their sources (named by the banner)
 
 
 class FollowUp(BaseModel):
@@ -235,6 +237,16 @@ def ranked_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
     return [sid for sid, score in ranked if score >= RANKED_SHARE_OF_BEST * ranked[0][1]]
 
 
+def named_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
+    """The statements of a topic about a trial the question names: shown whatever the case,
+    since their own sentence says whom they apply to ("NETTER-1 for a pNET?")."""
+    if not question or topic in ("grade", "stage", "workup") or not kb.has_topic(topic):
+        return []
+    from bot.ranking import named_statements
+
+    return [sid for sid in named_statements(question, kb) if topic in kb.statement(sid).topics]
+
+
 def compose_answer(
     topic: str,
     case: Optional[Case] = None,
@@ -257,6 +269,7 @@ def compose_answer(
     # the statements that answer the question's words: the named cues first, then the best ranked ones of
     # the topic (bot/ranking.py), so the statement that answers leads instead of the topic's first one
     composer.asked_ids = list(dict.fromkeys(composer.cue_ids + ranked_answers(question, topic, kb)))
+    composer.named_ids = named_answers(question, topic, kb)
     composer.question = question
     if topic not in ANSWERABLE_TOPICS:
         composer.abstain(AbstainKind.out_of_scope, "This question is outside what I cover.")
@@ -303,6 +316,7 @@ class _Composer:
         self.caps: Dict[Tier, Optional[int]] = {Tier.guideline: None, Tier.research: None}
         self.asked_ids: List[str] = []  # statements that answer the question's words, most direct first
         self.cue_ids: List[str] = []  # of those, the ones named by answer_tables.QUESTION_CUES
+        self.named_ids: List[str] = []  # statements about a trial the question names
         self.question = ""
 
     # --- statement picking ---
@@ -357,11 +371,11 @@ class _Composer:
 
     def background(self, topic: str) -> List[Statement]:
         """A computed answer's background from a rule topic: the topic's own statements, plus statements
-        borrowed from other topics only when approved (a pending aside should not flag every result)."""
+        borrowed from other topics only when checked (a pending aside should not flag every result)."""
         return [
             s
             for s in self.kb.statements_for(topic, self.context)
-            if s.topics[0] == topic or s.effective_status == ReviewStatus.approved
+            if s.topics[0] == topic or s.effective_status in CHECKED_STATUSES
         ]
 
     def linked(self, link: Optional[RuleLink], default_topic: Optional[str]) -> Optional[Statement]:
@@ -433,8 +447,10 @@ class _Composer:
         self.context = CaseContext.from_case(case, grade_result)
         applicable = self.kb.statements_for(self.topic, self.context)
         applicable_ids = {s.id for s in applicable}
-        # a named cue answers whatever the case; a ranked statement only when it applies to the case
-        asked = [s for s in self.asked_in_topic() if s.id in self.cue_ids or s.id in applicable_ids]
+        # a named cue, or a statement about the trial the question names, answers whatever the case (its own
+        # sentence gives the trial's population); any other ranked statement only when it applies to the case
+        asked = [s for s in self.asked_in_topic()
+                 if s.id in self.cue_ids or s.id in self.named_ids or s.id in applicable_ids]
         asked_ids = {s.id for s in asked}
         statements = asked + [s for s in applicable if s.id not in asked_ids]
         cued = [s for s in asked if s.id in self.cue_ids]
@@ -459,12 +475,12 @@ class _Composer:
         self.add_statements(s for s in statements if s is not lead)
 
     def best_lead(self, statements: List[Statement], by_fit: bool = True) -> Statement:
-        """The statement that leads an answer: approved before pending review, then (by_fit) one known to fit
+        """The statement that leads an answer: approved, then source-checked, before pending review, then (by_fit) one known to fit
         the case before one the case cannot be checked against, then guideline before research."""
-        def key(position: int) -> Tuple[bool, int, bool, int]:
+        def key(position: int) -> Tuple[int, int, bool, int]:
             s = statements[position]
             fit = self.context.unconfirmed(s.applies_to) if by_fit else 0
-            return (s.effective_status != ReviewStatus.approved, fit, s.tier != Tier.guideline, position)
+            return (STATUS_ORDER.index(s.effective_status), fit, s.tier != Tier.guideline, position)
 
         return statements[min(range(len(statements)), key=key)]
 
@@ -784,7 +800,7 @@ class _Composer:
             needs=self.needs,
             guideline_bullets=[b for b, s in zip(bullets, bullets_from) if s.tier == Tier.guideline],
             research_bullets=[b for b, s in zip(bullets, bullets_from) if s.tier == Tier.research],
-            review_summary=ReviewSummary(counts={}, text="", not_approved=[]),
+            review_summary=ReviewSummary(counts={}, text="", pending=[]),
             kb_version=self.kb.version,
             last_updated=self.kb.last_updated.isoformat() if self.kb.last_updated else None,
             disclaimer=DISCLAIMERS[self.audience],
@@ -917,20 +933,21 @@ def _reference(number: int, source: Source) -> Reference:
 def _review_summary(answer: Answer, kb: KnowledgeBase) -> ReviewSummary:
     used = [kb.statement(sid) for sid in answer.statement_ids()]
     counts = {status.value: sum(1 for s in used if s.effective_status == status) for status in STATUS_ORDER}
-    words = {"approved": "approved", "under_review": "under review", "submitted": "submitted"}
-    text = ", ".join(f"{n} {words[k]}" for k, n in counts.items() if n) or "no statements used"
-    not_approved = [s.id for s in used if s.effective_status != ReviewStatus.approved]
-    return ReviewSummary(counts=counts, text=text, not_approved=not_approved)
+    text = ", ".join(f"{n} {REVIEW_WORDS[k]}" for k, n in counts.items() if n) or "no statements used"
+    if counts.get(ReviewStatus.source_checked.value) and not counts.get(ReviewStatus.approved.value):
+        text += " (" + NO_CLINICAL_REVIEWER + ")"
+    pending = [s.id for s in used if s.effective_status not in CHECKED_STATUSES]
+    return ReviewSummary(counts=counts, text=text, pending=pending)
 
 
 def _pending_review(answer: Answer) -> List[str]:
-    """Statements used that are not approved, and the computing rules if they are under review."""
-    pending = list(answer.review_summary.not_approved)
-    if answer.computed and answer.computed.review_status != ReviewStatus.approved:
+    """Statements used that are not checked against their sources, and the computing rules if they are under review."""
+    pending = list(answer.review_summary.pending)
+    if answer.computed and answer.computed.review_status not in CHECKED_STATUSES:
         pending.append(f"{answer.computed.kind} rules")
     return pending
 
 
 def _banner(pending: List[str]) -> Optional[str]:
-    """The review banner, naming what is pending, exactly when something used is not approved."""
+    """The review banner, naming what is pending, exactly when something used is not checked against its sources."""
     return f"{BANNER_TEXT}: {', '.join(pending)}." if pending else None

@@ -10,167 +10,45 @@ from __future__ import annotations
 import re
 from typing import Dict, Optional, Tuple
 
-from bot.knowledge import KNOWLEDGE_TOPICS
+from bot.topic_registry import load_registry
 from bot.topics import G3_VS_NEC, HOW_COMMON, PPI_WORDS
 
-COMPUTED_TOPICS: Tuple[str, ...] = ("grade", "stage", "workup")
-ANSWERABLE_TOPICS: Tuple[str, ...] = COMPUTED_TOPICS + KNOWLEDGE_TOPICS
+# The topic tables, from the one topic registry (knowledge/topics.yml, read by bot/topic_registry.py).
+_REGISTRY = load_registry()
+COMPUTED_TOPICS: Tuple[str, ...] = _REGISTRY.computed_topics
+ANSWERABLE_TOPICS: Tuple[str, ...] = _REGISTRY.answerable_topics
 
-# The question an answer answers, shown as its title.
-QUESTION_OF_TOPIC: Dict[str, str] = {
-    "grade": "What is the WHO grade of this tumour?",
-    "stage": "What is the AJCC stage of this tumour?",
-    "workup": "What is the next workup for this NET?",
-    "net_cup": "What is a NET of unknown primary?",
-    "definitions": "What separates NET, NEC and MiNEN?",
-    "grading_gep": "How are digestive NENs graded (WHO 2019)?",
-    "grading_lung": "How are lung and thymic carcinoids classified?",
-    "staging": "How are NETs staged (AJCC 8th edition)?",
-    "staging_unknown_primary": "How is a NET of unknown primary staged?",
-    "imaging_cross_sectional": "Which CT or MRI is used for NETs?",
-    "sstr_pet": "What does SSTR PET add for a NET of unknown primary?",
-    "fdg_pet": "When is FDG PET useful in NENs?",
-    "srs_octreoscan": "Is OctreoScan still used?",
-    "labs_cga": "How useful is chromogranin A, and what interferes with it?",
-    "labs_5hiaa": "How is urinary 5-HIAA measured and prepared for?",
-    "labs_hormones": "Which hormone tests fit which syndrome?",
-    "ihc_differentiation": "Which stains confirm a neuroendocrine tumour and its grade?",
-    "ihc_site_of_origin": "Which IHC markers suggest the primary site?",
-    "molecular_classifier": "Can a molecular test find the primary site?",
-    "endoscopy": "Which endoscopy helps find the primary?",
-    "surgery_exploration": "Does surgical exploration find the primary?",
-    "surgery_debulking": "Does debulking (cytoreduction) help?",
-    "treatment_well_differentiated": "Which treatments exist for well-differentiated NETs?",
-    "treatment_net_g3": "How is NET G3 treated?",
-    "treatment_nec": "How is neuroendocrine carcinoma (NEC) treated?",
-    "prognosis": "What is the outlook for a NET of unknown primary?",
-    "germline": "Who should have germline (inherited) testing?",
-    "follow_up": "How are NETs followed up?",
-    "editorial": "How is this content written and reviewed?",
-}
-
-# Titles above worded for a NET of unknown primary: the title when the primary site is known.
+# The question an answer answers, shown as its title; and the title when the primary site is known.
+QUESTION_OF_TOPIC: Dict[str, str] = {t.id: t.question for t in _REGISTRY.topics}
 QUESTION_OF_TOPIC_KNOWN_PRIMARY: Dict[str, str] = {
-    "prognosis": "What is the outlook for this NET?",
-    "sstr_pet": "What does SSTR PET add?",
-}
+    t.id: t.question_known_primary for t in _REGISTRY.topics if t.question_known_primary}
 
 # Short labels for "what I can answer" lists.
-TOPIC_LABELS: Dict[str, str] = {
-    "grade": "grading a tumour from Ki-67 and mitoses",
-    "stage": "AJCC 8 staging",
-    "workup": "the workup to find the primary",
-    "net_cup": "what NET of unknown primary is",
-    "definitions": "NET vs NEC vs MiNEN",
-    "grading_gep": "WHO 2019 grading rules",
-    "grading_lung": "lung carcinoid criteria",
-    "staging": "AJCC 8 NET chapters",
-    "staging_unknown_primary": "staging without a known primary",
-    "imaging_cross_sectional": "CT and MRI",
-    "sstr_pet": "SSTR PET",
-    "fdg_pet": "FDG PET",
-    "srs_octreoscan": "OctreoScan",
-    "labs_cga": "chromogranin A",
-    "labs_5hiaa": "urinary 5-HIAA",
-    "labs_hormones": "hormone tests",
-    "ihc_differentiation": "NE differentiation stains",
-    "ihc_site_of_origin": "site-of-origin IHC",
-    "molecular_classifier": "molecular classifiers",
-    "endoscopy": "endoscopy",
-    "surgery_exploration": "surgical exploration",
-    "surgery_debulking": "cytoreduction",
-    "treatment_well_differentiated": "treatment of well-differentiated NETs",
-    "treatment_net_g3": "NET G3 treatment",
-    "treatment_nec": "NEC treatment",
-    "prognosis": "prognosis",
-    "germline": "germline testing",
-    "follow_up": "follow-up",
-    "editorial": "how content is reviewed",
-}
+TOPIC_LABELS: Dict[str, str] = {t.id: t.label for t in _REGISTRY.topics}
 
-# Follow-up questions the assistant can answer, by the topic they lead to. The wording is chosen
-# so that the NLU maps each back to that topic (see bot/topics.py keyword tables).
-FOLLOW_UP_QUESTION: Dict[str, str] = {
-    "stage": "How is a NET of unknown primary staged?",
-    "workup": "What is the workup for a NET of unknown primary?",
-    "grading_gep": "How is a NET graded from Ki-67 and mitoses?",
-    "grading_lung": "How are lung carcinoids classified?",
-    "definitions": "What is the difference between NET G3 and NEC?",
-    "sstr_pet": "How often does SSTR PET find the primary?",
-    "fdg_pet": "When is FDG PET useful?",
-    "srs_octreoscan": "Is OctreoScan still used?",
-    "labs_cga": "Which drugs interfere with chromogranin A?",
-    "labs_5hiaa": "How do I prepare for a urine 5-HIAA test?",
-    "labs_hormones": "Which hormone tests fit the syndrome?",
-    "ihc_site_of_origin": "Which IHC markers suggest the primary site?",
-    "molecular_classifier": "Can a molecular classifier find the primary?",
-    "endoscopy": "Which endoscopy helps find the primary?",
-    "surgery_exploration": "Does surgery help find the primary?",
-    "surgery_debulking": "Does debulking improve survival?",
-    "treatment_well_differentiated": "What treatments exist for well-differentiated NETs?",
-    "treatment_net_g3": "How is NET G3 treated?",
-    "treatment_nec": "What is the first-line treatment for NEC?",
-    "prognosis": "What is the prognosis of a NET of unknown primary?",
-    "germline": "Who should have germline testing?",
-    "editorial": "How is this content reviewed?",
-    "net_cup": "What is a NET of unknown primary?",
-}
-
-# Follow-up questions above worded for a NET of unknown primary, reworded for a known primary (each is a
-# button text, trained in data/nlu/buttons.yml under the intent of its topic).
+# Follow-up buttons, by the topic they lead to (each text is trained under its intent, data/nlu/buttons.yml),
+# their wording for a known primary, and the ones worded for an unknown primary only.
+FOLLOW_UP_QUESTION: Dict[str, str] = {t.id: t.button.question for t in _REGISTRY.topics if t.button}
 FOLLOW_UP_QUESTION_KNOWN_PRIMARY: Dict[str, str] = {
-    "workup": "What are the next steps in the workup?",
-}
-
-# Follow-up questions worded for a NET of unknown primary: not offered when the primary is known
-# (the workup one is reworded by FOLLOW_UP_QUESTION_KNOWN_PRIMARY).
-UNKNOWN_PRIMARY_FOLLOW_UPS = frozenset({
-    "stage", "sstr_pet", "ihc_site_of_origin", "molecular_classifier", "endoscopy",
-    "surgery_exploration", "prognosis", "net_cup",
-})
+    t.id: t.button.question_known_primary for t in _REGISTRY.topics if t.button and t.button.question_known_primary}
+UNKNOWN_PRIMARY_FOLLOW_UPS = frozenset(t.id for t in _REGISTRY.topics if t.button and t.button.unknown_primary_only)
 
 # Which follow-ups to offer, by topic or by "<computed topic>:<result kind>". The first entries
 # that the knowledge base can answer (and that are not the current topic) are used, at most 3.
 FOLLOW_UPS: Dict[str, Tuple[str, ...]] = {
-    "grade:well": ("stage", "workup", "treatment_well_differentiated"),
-    "grade:g3": ("definitions", "treatment_net_g3", "fdg_pet"),
-    "grade:nec": ("treatment_nec", "fdg_pet", "prognosis"),
-    "grade:lung": ("grading_lung", "workup", "stage"),
-    "grade:none": ("grading_gep", "definitions", "workup"),
-    "stage:cup": ("workup", "sstr_pet", "prognosis"),
-    "stage:site": ("workup", "treatment_well_differentiated", "prognosis"),
-    "stage:not_staged": ("definitions", "treatment_nec", "workup"),
-    "workup:nec": ("treatment_nec", "fdg_pet", "prognosis"),
-    "workup:g3": ("treatment_net_g3", "fdg_pet", "definitions"),
-    "workup:well": ("sstr_pet", "ihc_site_of_origin", "surgery_exploration"),
-    "net_cup": ("workup", "sstr_pet", "prognosis"),
-    "definitions": ("grading_gep", "treatment_nec", "treatment_net_g3"),
-    "grading_gep": ("definitions", "stage", "workup"),
-    "grading_lung": ("grading_gep", "stage", "workup"),
-    "staging": ("stage", "workup", "prognosis"),
-    "staging_unknown_primary": ("workup", "sstr_pet", "prognosis"),
-    "imaging_cross_sectional": ("sstr_pet", "fdg_pet", "endoscopy"),
-    "sstr_pet": ("fdg_pet", "srs_octreoscan", "ihc_site_of_origin"),
-    "fdg_pet": ("sstr_pet", "treatment_nec", "prognosis"),
-    "srs_octreoscan": ("sstr_pet", "fdg_pet", "workup"),
-    "labs_cga": ("labs_5hiaa", "labs_hormones", "workup"),
-    "labs_5hiaa": ("labs_cga", "labs_hormones", "workup"),
-    "labs_hormones": ("labs_cga", "germline", "workup"),
-    "ihc_differentiation": ("ihc_site_of_origin", "grading_gep", "definitions"),
-    "ihc_site_of_origin": ("molecular_classifier", "sstr_pet", "endoscopy"),
-    "molecular_classifier": ("ihc_site_of_origin", "sstr_pet", "workup"),
-    "endoscopy": ("surgery_exploration", "sstr_pet", "workup"),
-    "surgery_exploration": ("surgery_debulking", "endoscopy", "prognosis"),
-    "surgery_debulking": ("treatment_well_differentiated", "surgery_exploration", "prognosis"),
-    "treatment_well_differentiated": ("sstr_pet", "surgery_debulking", "prognosis"),
-    "treatment_net_g3": ("definitions", "treatment_nec", "fdg_pet"),
-    "treatment_nec": ("fdg_pet", "prognosis", "definitions"),
-    "prognosis": ("workup", "treatment_well_differentiated", "fdg_pet"),
-    "germline": ("labs_hormones", "workup", "net_cup"),
-    "follow_up": ("prognosis", "workup", "net_cup"),
-    "editorial": ("net_cup", "workup", "grading_gep"),
+    **{key: tuple(topics) for key, topics in _REGISTRY.follow_ups_after_result.items()},
+    **{t.id: tuple(t.follow_ups) for t in _REGISTRY.topics if t.follow_ups},
 }
 MAX_FOLLOW_UPS = 3
+
+# The review line of every answer: how many statements used have each review status (bot/models.ReviewStatus).
+REVIEW_WORDS: Dict[str, str] = {
+    "approved": "approved by a clinical reviewer",
+    "source_checked": "source-checked by the NETguide team",
+    "under_review": "under review",
+    "submitted": "submitted, not yet reviewed",
+}
+NO_CLINICAL_REVIEWER = "not yet approved by a clinical reviewer"
 
 # The question to ask for each missing Case field (field names as grading/staging/workup list them).
 NEED_QUESTION: Dict[str, str] = {
@@ -383,10 +261,6 @@ def question_statement_ids(question: str) -> Tuple[str, ...]:
 _TREATMENT_TOPICS = ("treatment_well_differentiated", "treatment_net_g3", "treatment_nec",
                      "surgery_exploration", "surgery_debulking", "follow_up")
 NOT_COVERED_QUESTIONS: Tuple[Tuple[str, Tuple[str, ...], str, bool], ...] = (
-    (r"(gastric|stomach)[^?]{0,120}(\btype\b|atroph|gastrin|\becl\b|polyp|zollinger|\bzes\b)|"
-     r"\btype\s*(1|2|3|i{1,3})\b[^.?]{0,30}(gastric|stomach)",
-     _TREATMENT_TOPICS + ("definitions", "net_cup", "grading_gep"),
-     "gastric NET subtypes (type 1, 2 or 3) or their management", False),
     (r"\bmen.?(1|i)\b|multiple endocrine neoplasia", _TREATMENT_TOPICS,
      "the management of NETs in MEN1 or other inherited syndromes", False),
     (r"adjuvant|after (an? )?(resection|surgery)[^.?]{0,40}(treat|therap|chemo|ssa|lanreotide|octreotide)",

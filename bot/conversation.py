@@ -22,10 +22,12 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from pydantic import BaseModel, Field
 
+from bot.answer_tables import COMPUTED_TOPICS
 from bot.case_update import CaseUpdate, apply_entities, describe_value, field_label, reply_entities
 from bot.models import Case
 from bot.safety import safety_check
 from bot.topics import (
+    ASKED_WORDS,
     asked_topics,
     how_common_question_intent,
     lab_question_topic,
@@ -34,7 +36,6 @@ from bot.topics import (
 )
 
 AUDIENCES = ("clinician", "patient")
-COMPUTED_TOPICS = ("grade", "stage", "workup")
 
 # --------------------------------------------------------------------------------------------
 # Fixed wording (boilerplate: no clinical claim lives here)
@@ -194,6 +195,11 @@ START_OVER_WORDS = re.compile(
     r"\b(start(ing)? (over|again|afresh)|restart|reset|clear|new (case|patient|question set|conversation)|"
     r"forget (it|that|everything|the case|this)|scrap (that|this|it)|from scratch|wipe)\b", re.IGNORECASE)
 # A message that asks something: a question mark or a question word at its start
+# Entities whose words stay in the text ranked against the statements: they say what a question is about.
+ASK_CONTEXT_ENTITIES = ("site", "syndrome")
+# A clause of a message (split at . ; : , and dashes) and a clinical value written in one ("8%", "2.5cm", "3/14").
+CLAUSE_END = re.compile(r"[.;:,\n]+(?!\d)|[?!]+|\s[-–—]+\s")
+CLINICAL_NUMBER = re.compile(r"\d\s*(%|cm|mm|/|x\b|hpf)|\b(ki.?67|mib.?1|mitos|mitot)", re.IGNORECASE)
 QUESTION_FORM = re.compile(r"\?|^\s*(what|which|how|when|where|who|why|is|are|does|do|should|can|could|would)\b", re.IGNORECASE)
 PAYLOAD = re.compile(r"^\s*/")
 # a letter or digit in any script; a message without one is emoji or punctuation only ("👍", "🙂", "???")
@@ -361,6 +367,61 @@ class _Turn:
     def clinical_entities(self) -> List[Dict[str, Any]]:
         return [e for e in self.entities if e.get("entity") not in (None, "audience")]
 
+    def ask_text(self, without_computed_asks: bool = False) -> str:
+        """The words that ask, without the case they ask about: what statements are ranked against.
+
+        In a vignette the question follows the values ("pNET 1.5cm ki67 2%, surgery or surveillance?",
+        "... liver mets ki67 8% - stage, treatment options"): the trailing clauses that carry no clinical value
+        are the question, and the site named (or its syndrome) says what it is about. A message without such
+        clauses is taken whole, with the values' spans left out. `without_computed_asks` also leaves out the
+        words that ask for the grade or stage (they are another ask's words)."""
+        values = [(e["start"], e["end"]) for e in self.clinical_entities()
+                  if e.get("entity") not in ASK_CONTEXT_ENTITIES
+                  and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+        about = [self.text[e["start"]:e["end"]] if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+                 else str(e.get("value", "")).replace("_", " ")
+                 for e in self.clinical_entities() if e.get("entity") in ASK_CONTEXT_ENTITIES]
+        question: List[str] = []
+        if self.clinical_entities():
+            clauses = [(start, end, self.text[start:end]) for start, end in clause_spans(self.text)]
+            free = [not (any(s < end and e > start for s, e in values) or CLINICAL_NUMBER.search(clause))
+                    for start, end, clause in clauses]
+            # the value-free clauses that end in a question mark ("gastric net type 1 or 3? 6mm, ki67 2%"), else
+            # the value-free clauses at the end ("..., ki67 8% - stage, treatment options")
+            question = [clause for (start, end, clause), ok in zip(clauses, free)
+                        if ok and self.text[end:end + 2].lstrip().startswith("?")]
+            if not question:
+                for (start, end, clause), ok in reversed(list(zip(clauses, free))):
+                    if not ok:
+                        break
+                    question.insert(0, clause)
+        if any(HAS_WORDS.search(q) for q in question):
+            text = " ".join(question + about)
+        else:
+            text = self.text
+            for start, end in sorted(values, reverse=True):
+                text = text[:start] + " " + text[end:]
+        if without_computed_asks:
+            # "stage, treatment options": the words asking for the stage are not the treatment question's words
+            for kind, pattern in ASKED_WORDS:
+                if kind in COMPUTED_TOPICS and pattern:
+                    text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
+        return text
+
+    def information_asks(self, topics: Sequence[str], case: Case) -> List[str]:
+        """Each information topic asked, answered from the topic whose statements (that apply to the case)
+        best answer the words of the question (bot/ranking.best_topic); computed topics unchanged. With two
+        or more information asks in one message ("likely primary and tx?") each keeps its own routing: the
+        words of the whole message belong to several asks, so they cannot pick one topic for each."""
+        from bot.ranking import best_topic  # lazy: the statement index is built on first use
+
+        information = [t for t in topics if t not in COMPUTED_TOPICS]
+        if len(set(information)) != 1:
+            return list(dict.fromkeys(topics))
+        ask, context = self.ask_text(without_computed_asks=True), case_context(case)
+        chosen = [t if t in COMPUTED_TOPICS else best_topic(ask, t, context=context) for t in topics]
+        return list(dict.fromkeys(chosen))
+
     def pending_reply(self) -> Tuple[List[Dict[str, Any]], bool]:
         """Entities read from a short reply to the pending question, and whether it said 'not known'."""
         pending = self.state.pending
@@ -439,20 +500,19 @@ class _Turn:
             if own_topic != "workup":
                 self.answer([own_topic], update.case)
                 return self.result()
-        if topic not in (None, *COMPUTED_TOPICS) and self.text and not self.clinical_entities():
-            from bot.ranking import best_topic  # lazy: the statement index is built on first use
-
+        if topic not in (None, *COMPUTED_TOPICS) and self.text:
             # the words' routing is one signal: the best-ranked statements across the whole knowledge base
-            # decide when they clearly lie in another topic (a keyword must not hijack the answer); a message
-            # with case values keeps its routing (the case's own words would dominate the ranking)
-            topic = best_topic(self.text, topic)
+            # (those that apply to the case) decide when they clearly lie in another topic (a keyword must not
+            # hijack the answer); the case's values are left out of the words ranked
+            asked = [t for t in asked_topics(self.text, update.case) if t not in COMPUTED_TOPICS]
+            topic = self.information_asks([topic] + asked, update.case)[0]
         if topic is None:
             self.say(CLARIFY, CLARIFY_BUTTONS)
             return self.result()
         topics = [topic]
         if topic in ("grade", "stage") and wants_grade_and_stage(self.text):
             topics = ["grade", "stage"]
-        also = [t for t in asked_topics(self.text, update.case)
+        also = [t for t in self.information_asks(asked_topics(self.text, update.case), update.case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(update.case, t))]
         if also:
             # "grade, stage and what next?": every question asked, computed results first; an added
@@ -522,10 +582,15 @@ class _Turn:
             # values with a question the classifier did not name ("NSE high in pt with NEC - meaningful?")
             self.answer(asked, update.case, optional=set(asked) - {"grade", "stage"})
             return self.result(self.ask_missing())
-        ranked = ranked_topic(self.text) if not topics and QUESTION_FORM.search(self.text) else None
-        if ranked:
+        ranked = ranked_topic(self.ask_text(), case=update.case) if QUESTION_FORM.search(self.text) else None
+        if ranked and not topics:
             # "type 1 gastric net pathophysiology?": a site named with a question the statements answer
             self.answer([ranked], update.case)
+            return self.result(self.ask_missing())
+        if ranked and ranked not in topics and ranked_topic(self.ask_text(), STRONG_SCORE, update.case):
+            # "8 mm gastric NET, pernicious anaemia - resect or watch?": the values are graded and staged, and
+            # the question the words clearly ask is answered after them
+            self.answer(topics + [ranked], update.case, optional={ranked})
             return self.result(self.ask_missing())
         if not topics:
             if update.changed:
@@ -631,14 +696,33 @@ def has_inputs(case: Case, topic: str) -> bool:
     return any(getattr(case, f, None) not in (None, []) for f in INPUTS[topic] - SHARED_INPUTS - {"mitoses_unit"})
 
 
-def ranked_topic(text: str, min_score: Optional[float] = None) -> Optional[str]:
-    """The topic of the best-ranked statement when it clearly answers the words (bot/ranking.py; at least
-    `min_score`, by default ranking.ROUTE_SCORE), else None."""
+def clause_spans(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each clause of a message, split at . ; : , ? ! and spaced dashes (not "2.5" or "1,2")."""
+    spans, start = [], 0
+    for end in CLAUSE_END.finditer(text):
+        if text[start:end.start()].strip():
+            spans.append((start, end.start()))
+        start = end.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def case_context(case: Optional[Case]) -> Optional["CaseContext"]:
+    """What a statement's applies_to is matched against, for a case with anything in it (else None)."""
+    from bot.knowledge import CaseContext
+
+    return CaseContext.from_case(case) if case is not None and case != Case() else None
+
+
+def ranked_topic(text: str, min_score: Optional[float] = None, case: Optional[Case] = None) -> Optional[str]:
+    """The topic of the best-ranked statement (among those that apply to `case`) when it clearly answers the
+    words (bot/ranking.py; at least `min_score`, by default ranking.ROUTE_SCORE), else None."""
     if not text:
         return None
     from bot.ranking import ROUTE_SCORE, rank_statements, statement_index
 
-    ranked = rank_statements(text, limit=1)
+    ranked = rank_statements(text, limit=1, context=case_context(case))
     if not ranked or ranked[0][1] < (ROUTE_SCORE if min_score is None else min_score):
         return None
     return statement_index().topics[ranked[0][0]][0]

@@ -162,7 +162,7 @@ class RuleInfo:
     summary: str
     facts: Tuple[str, ...]  # ids in clinical_facts.md
     topic: str  # knowledge topic that backs the rule
-    review_status: ReviewStatus = ReviewStatus.approved
+    review_status: ReviewStatus = ReviewStatus.source_checked
 
 
 # Every rule id that grade() can emit, so the answer layer can describe and cite them.
@@ -344,7 +344,7 @@ class _Work:
             missing=[m for m in MISSING_ORDER if m in self.missing],
             provisional=self.provisional,
             # The WHO 2021 thoracic criteria being unchanged is FROM MEMORY (F2.1, S14).
-            review_status=ReviewStatus.under_review if thoracic else ReviewStatus.approved,
+            review_status=ReviewStatus.under_review if thoracic else ReviewStatus.source_checked,
         )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot.knowledge import KnowledgeBase, KnowledgeError, clear_knowledge_cache, load_knowledge
+from bot.models import ReviewStatus
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -63,6 +64,10 @@ def add_kb_arguments(parser: argparse.ArgumentParser) -> None:
     )
     approve.add_argument("statement_id", metavar="ID", help="statement id, e.g. sstr_pet.cup_detection_rates")
     approve.add_argument("--reviewer", required=True, metavar="NAME", help="who reviewed it (name and role)")
+    approve.add_argument(
+        "--source-check", action="store_true",
+        help="record a team check of the wording and figures against the cited sources (status source_checked), "
+        "not a clinical approval; answers show it as source-checked, not approved")
     approve.add_argument("--source", metavar="SOURCE_ID", help="add a verified source that shows the fact (required for a FROM MEMORY fact)")
     approve.add_argument("--reject", action="store_true", help="reject instead of approving (needs --reason)")
     approve.add_argument("--reason", metavar="TEXT", help="why it is rejected: what is wrong and what to change")
@@ -86,7 +91,7 @@ def check_report(kb: KnowledgeBase) -> List[str]:
     ]
     lines += [f"  {topic:32} {n}" for topic, n in counts["topic"].items()]
     stale = kb.stale_statements()
-    lines.append(f"Stale (approved, but the content hash was not recorded or no longer matches): {len(stale)}")
+    lines.append(f"Stale (checked or approved, but the content hash was not recorded or no longer matches): {len(stale)}")
     for statement in stale:
         recorded = statement.review.content_hash
         why = f"recorded {recorded}, now {statement.current_hash}" if recorded else f"no hash recorded; now {statement.current_hash}"
@@ -162,7 +167,8 @@ def _run_approve(ns: argparse.Namespace) -> int:
         if ns.reject:
             outcome = kb_review.reject(ns.statement_id, ns.reviewer, ns.reason, on, root=root)
         else:
-            outcome = kb_review.approve(ns.statement_id, ns.reviewer, on, source_id=ns.source, root=root)
+            level = ReviewStatus.source_checked if ns.source_check else ReviewStatus.approved
+            outcome = kb_review.approve(ns.statement_id, ns.reviewer, on, source_id=ns.source, root=root, level=level)
     except kb_review.ReviewInputError as error:
         print(f"{prefix}error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -36,7 +36,7 @@ from bot.knowledge import (
     clear_knowledge_cache,
     load_knowledge,
 )
-from bot.models import ReviewStatus
+from bot.models import CHECKED_STATUSES, ReviewStatus
 
 FOLD_WIDTH = 100  # approved copies are folded like the statement files
 MAX_IDS_SHOWN = 10
@@ -125,7 +125,7 @@ def review_queue(kb: KnowledgeBase) -> ReviewQueue:
         if statement.is_stale:
             diff = statement_diff(approval, statement) if approval else []
             queue.changed.append(ChangedItem(statement, file, approval, diff))
-        elif statement.review.status != ReviewStatus.approved:
+        elif statement.review.status not in CHECKED_STATUSES:
             queue.pending.append(PendingItem(statement, file, _pending_notes(kb, statement)))
         elif approval is None or approval.content_hash != statement.review.content_hash:
             queue.without_copy.append(statement.id)
@@ -270,9 +270,10 @@ def approvals_yaml(kb: KnowledgeBase, approvals: Dict[str, Approval]) -> str:
     """The whole approvals ledger: statements in knowledge-base order, then copies without a statement."""
     order = [s.id for s in kb.statements if s.id in approvals] + [sid for sid in approvals if sid not in kb.statement_files]
     out = [
-        "# Approved copies of knowledge statements, written by `python -m bot kb approve` (do not edit by hand).",
-        "# Each entry is the wording and sources a reviewer approved, with who, when and the content hash;",
-        "# `python -m bot kb review` shows a statement changed since approval as a diff against this copy.",
+        "# Checked and approved copies of knowledge statements, written by `python -m bot kb approve` (do not edit by",
+        "# hand). Each entry is the wording and sources as checked (status source_checked: the NETguide team against",
+        "# the sources) or approved (status approved: a named clinical reviewer), with who, when and the content hash;",
+        "# `python -m bot kb review` shows a statement changed since as a diff against this copy.",
         "approvals:" if order else "approvals: {}",
     ]
     for sid in order:
@@ -282,6 +283,7 @@ def approvals_yaml(kb: KnowledgeBase, approvals: Dict[str, Approval]) -> str:
             f"    reviewed_by: {_quoted(approval.reviewed_by)}",
             f"    date: {_quoted(approval.date.isoformat())}",
             f"    content_hash: {_quoted(approval.content_hash)}",
+            f"    status: {approval.status.value}",
             f"    sources: {_flow_ids(approval.sources)}",
         ]
         out += _folded("text", approval.text, 4)
@@ -416,9 +418,14 @@ def approve(
     on: dt.date,
     source_id: Optional[str] = None,
     root: Optional[Path] = None,
+    level: ReviewStatus = ReviewStatus.approved,
 ) -> Outcome:
-    """Approve the statement as it reads now: review block + approved copy; `source_id` adds a verified
-    source (required for a FROM MEMORY fact, whose fact_status becomes verified)."""
+    """Approve the statement as it reads now (level approved: a named clinical reviewer; level source_checked:
+    the NETguide team checked it against its sources): review block + checked copy; `source_id` adds a
+    verified source (required for a FROM MEMORY fact, whose fact_status becomes verified)."""
+    if level not in CHECKED_STATUSES:
+        raise ReviewInputError(f"level must be one of {sorted(s.value for s in CHECKED_STATUSES)}, got {level.value}")
+    done = "approved" if level == ReviewStatus.approved else "source-checked"
     root = Path(root or DEFAULT_ROOT).resolve()
     kb = _fresh(root)
     statement = _find(kb, statement_id)
@@ -442,20 +449,20 @@ def approve(
     new_hash = content_hash(statement.text, statement.patient_text, sources)
     kept = kb.approvals.get(statement_id)
     if (
-        statement.effective_status == ReviewStatus.approved
+        statement.effective_status == level
         and sources == statement.sources
         and kept is not None
         and kept.content_hash == new_hash
     ):
         review = statement.review
         return Outcome(
-            f"{statement_id} is already approved as it reads now ({review.date} by {review.reviewed_by}, "
+            f"{statement_id} is already {done} as it reads now ({review.date} by {review.reviewed_by}, "
             f"content hash {review.content_hash}); nothing changed.",
             [],
         )
 
     path = _statement_path(kb, statement_id)
-    blocks = {"review": review_block(ReviewStatus.approved, reviewer, on, new_hash)}
+    blocks = {"review": review_block(level, reviewer, on, new_hash)}
     if sources != statement.sources:
         blocks["sources"] = [f"sources: {_flow_ids(sources)}"]
     if statement.fact_status != FactStatus.verified:
@@ -463,12 +470,13 @@ def approve(
     statement_text = replace_keys(path.read_text(encoding="utf-8"), path, statement_id, blocks)
     approvals = dict(kb.approvals)
     approvals[statement_id] = Approval(
-        reviewed_by=reviewer, date=on, content_hash=new_hash, sources=sources, text=statement.text, patient_text=statement.patient_text
+        reviewed_by=reviewer, date=on, content_hash=new_hash, status=level, sources=sources, text=statement.text,
+        patient_text=statement.patient_text,
     )
     ledger = root / APPROVALS_FILE
     after = _write_and_validate(root, {path: statement_text, ledger: approvals_yaml(kb, approvals)})
-    if after.statement(statement_id).effective_status != ReviewStatus.approved:  # a bug, not a user error
-        raise ReviewError(f"{statement_id} was written but does not load as approved; check {path}")
+    if after.statement(statement_id).effective_status != level:  # a bug, not a user error
+        raise ReviewError(f"{statement_id} was written but does not load as {level.value}; check {path}")
 
     changes = []
     if "sources" in blocks:
@@ -477,7 +485,7 @@ def approve(
         changes.append(f"fact_status set to verified on the evidence of {source_id}")
     added = f" ({', '.join(changes)})" if changes else ""
     return Outcome(
-        f"Approved {statement_id}{added}: reviewed by {reviewer} on {on.isoformat()}, content hash {new_hash}. "
+        f"{done.capitalize()} {statement_id}{added}: reviewed by {reviewer} on {on.isoformat()}, content hash {new_hash}. "
         f"Recorded in {kb.statement_files[statement_id]} and {_shown_ledger(kb)}.",
         [path, ledger],
     )
@@ -518,13 +526,14 @@ def record_approved(root: Optional[Path] = None) -> Outcome:
     added = []
     for statement in kb.statements:
         review = statement.review
-        current = statement.effective_status == ReviewStatus.approved and review.reviewed_by and review.date
+        current = statement.effective_status in CHECKED_STATUSES and review.reviewed_by and review.date
         kept = approvals.get(statement.id)
         if current and (kept is None or kept.content_hash != review.content_hash):
             approvals[statement.id] = Approval(
                 reviewed_by=review.reviewed_by,
                 date=review.date,
                 content_hash=statement.current_hash,
+                status=review.status,
                 sources=list(statement.sources),
                 text=statement.text,
                 patient_text=statement.patient_text,

@@ -2,10 +2,12 @@
 
 Every problem is reported with the file, the item id (statement or source) and the field, and all
 problems of a load are collected before `KnowledgeError` is raised, so one `kb check` run lists them
-all. A statement approved under an older wording (hash mismatch) is "stale": its effective status is
-under_review until it is approved again. knowledge/approvals.yml (optional, written by `kb approve`) keeps
-the approved copy of each statement; each copy must match its own content hash. A statement whose review
-block records a rejection is left out of answers until it is approved.
+all. Review statuses, least to most: submitted, under_review, source_checked (the NETguide team checked the
+wording and figures against the cited sources) and approved (a named clinical reviewer approved it). A statement
+checked or approved under an older wording (hash mismatch) is "stale": its effective status is under_review
+until it is checked again. knowledge/approvals.yml (optional, written by `kb approve`) keeps the checked or
+approved copy of each statement; each copy must match its own content hash. A statement whose review block
+records a rejection is left out of answers until it is checked or approved again.
 """
 
 from __future__ import annotations
@@ -22,43 +24,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.content_hash import content_hash
-from bot.models import Case, Differentiation, GradeResult, ReviewStatus, Site, Syndrome
+from bot.topic_registry import load_registry
+from bot.models import CHECKED_STATUSES, Case, Differentiation, GradeResult, ReviewStatus, Site, Syndrome
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "knowledge"
 APPROVALS_FILE = "approvals.yml"  # the approved copies, under the knowledge root
 
-# The fixed topic vocabulary (one statements file per topic).
-KNOWLEDGE_TOPICS: Tuple[str, ...] = (
-    "net_cup",
-    "definitions",
-    "grading_gep",
-    "grading_lung",
-    "staging",
-    "staging_unknown_primary",
-    "workup",
-    "imaging_cross_sectional",
-    "sstr_pet",
-    "fdg_pet",
-    "srs_octreoscan",
-    "labs_cga",
-    "labs_5hiaa",
-    "labs_hormones",
-    "ihc_differentiation",
-    "ihc_site_of_origin",
-    "molecular_classifier",
-    "endoscopy",
-    "surgery_exploration",
-    "surgery_debulking",
-    "treatment_well_differentiated",
-    "treatment_net_g3",
-    "treatment_nec",
-    "prognosis",
-    "germline",
-    "follow_up",
-    "editorial",
-)
+# The topic vocabulary (one statements file per knowledge topic), from knowledge/topics.yml.
+KNOWLEDGE_TOPICS: Tuple[str, ...] = load_registry().knowledge_topics
 
-STATUS_ORDER: Tuple[ReviewStatus, ...] = (ReviewStatus.approved, ReviewStatus.under_review, ReviewStatus.submitted)
+STATUS_ORDER: Tuple[ReviewStatus, ...] = (
+    ReviewStatus.approved, ReviewStatus.source_checked, ReviewStatus.under_review, ReviewStatus.submitted)
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,6 +161,7 @@ class Approval(_Strict):
     reviewed_by: str = Field(min_length=1)
     date: dt.date
     content_hash: str = Field(min_length=1)
+    status: ReviewStatus = ReviewStatus.approved  # source_checked: a team check, approved: a clinical reviewer
     sources: List[str] = Field(min_length=1)
     text: str = Field(min_length=1)
     patient_text: Optional[str] = None
@@ -213,7 +190,7 @@ class Statement(_Strict):
     @field_validator("review", mode="before")
     @classmethod
     def _status_shorthand(cls, value: Any) -> Any:
-        """`review: approved` is shorthand for `review: {status: approved}` (no reviewer, no hash yet)."""
+        """`review: source_checked` is shorthand for `review: {status: source_checked}` (no reviewer, no hash yet)."""
         return {"status": value} if isinstance(value, str) else value
 
     @property
@@ -222,13 +199,13 @@ class Statement(_Strict):
 
     @property
     def is_stale(self) -> bool:
-        """Approved, but the wording or the sources changed since (or no hash was recorded)."""
-        return self.review.status == ReviewStatus.approved and self.review.content_hash != self.current_hash
+        """Checked or approved, but the wording or the sources changed since (or no hash was recorded)."""
+        return self.review.status in CHECKED_STATUSES and self.review.content_hash != self.current_hash
 
     @property
     def is_rejected(self) -> bool:
-        """Rejected by a reviewer and not approved since: left out of answers."""
-        return self.review.rejected is not None and self.review.status != ReviewStatus.approved
+        """Rejected by a reviewer and not checked or approved since: left out of answers."""
+        return self.review.rejected is not None and self.review.status not in CHECKED_STATUSES
 
     @property
     def effective_status(self) -> ReviewStatus:
@@ -591,13 +568,13 @@ class _Loader:
                 self.problem(path, statement.id, f"sources[{index}]", f"unknown source id '{source_id}'")
         if len(set(statement.sources)) != len(statement.sources):
             self.problem(path, statement.id, "sources", "a source is listed twice")
-        if statement.review.status == ReviewStatus.approved:
+        if statement.review.status in CHECKED_STATUSES:
             if statement.fact_status == FactStatus.from_memory:
                 self.problem(
                     path,
                     statement.id,
                     "fact_status",
-                    "an approved statement must be verified; from_memory facts stay under_review",
+                    f"a {statement.review.status.value} statement must be verified; from_memory facts stay under_review",
                 )
             # Without a recorded hash the statement is merely stale (see Statement.is_stale); a
             # recorded approval must say who approved it and when.
@@ -606,7 +583,7 @@ class _Loader:
             if statement.review.content_hash and statement.review.date is None:
                 self.problem(path, statement.id, "review.date", "a recorded approval has a review date")
             if statement.review.rejected is not None:
-                self.problem(path, statement.id, "review.rejected", "an approved statement carries no rejection; remove it")
+                self.problem(path, statement.id, "review.rejected", "a checked or approved statement carries no rejection; remove it")
 
     def load(self) -> KnowledgeBase:
         if not self.root.is_dir():

@@ -172,9 +172,17 @@ class Case(BaseModel):
 
 
 class ReviewStatus(str, Enum):
+    """Who has checked a statement or a rule set, from least to most. "source_checked": the NETguide team checked
+    the wording and figures against the cited sources; "approved": a named clinical reviewer approved it."""
+
     submitted = "submitted"
     under_review = "under_review"
+    source_checked = "source_checked"
     approved = "approved"
+
+
+# Checked against its sources at least: may be shown without the pending-review banner.
+CHECKED_STATUSES = frozenset({ReviewStatus.source_checked, ReviewStatus.approved})
 
 
 class Flag(BaseModel):
@@ -203,7 +211,7 @@ class GradeResult(BaseModel):
     what_ifs: List[WhatIf] = Field(default_factory=list)
     missing: List[str] = Field(default_factory=list)  # inputs that would change or complete the answer
     provisional: bool = False
-    review_status: ReviewStatus = ReviewStatus.approved
+    review_status: ReviewStatus = ReviewStatus.source_checked
 
 
 class StageResult(BaseModel):
@@ -219,7 +227,7 @@ class StageResult(BaseModel):
     flags: List[Flag] = Field(default_factory=list)
     what_ifs: List[WhatIf] = Field(default_factory=list)
     missing: List[str] = Field(default_factory=list)
-    review_status: ReviewStatus = ReviewStatus.approved
+    review_status: ReviewStatus = ReviewStatus.source_checked
 
 
 class WorkupStep(BaseModel):
@@ -237,4 +245,4 @@ class WorkupResult(BaseModel):
     rule_ids: List[str] = Field(default_factory=list)
     flags: List[Flag] = Field(default_factory=list)
     missing: List[str] = Field(default_factory=list)
-    review_status: ReviewStatus = ReviewStatus.approved
+    review_status: ReviewStatus = ReviewStatus.source_checked

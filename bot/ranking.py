@@ -20,7 +20,7 @@ from typing import List, Optional, Sequence, Tuple
 import yaml
 from rank_bm25 import BM25Okapi
 
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import CaseContext, KnowledgeBase, load_knowledge
 
 SYNONYMS_FILE = "synonyms.yml"
 # Scores below this are not an answer (BM25 over ~170 short statements; a question sharing one rare word
@@ -60,16 +60,17 @@ class _Synonyms:
         return text
 
 
-@lru_cache(maxsize=4)
-def _known_names(root: str) -> frozenset:
-    """Trial, marker, tracer and drug names (knowledge/known_names.yml, not its everyday words), as keys."""
+@lru_cache(maxsize=8)
+def _known_names(root: str, groups: Optional[Tuple[str, ...]] = None) -> frozenset:
+    """Trial, marker, tracer and drug names (knowledge/known_names.yml, not its everyday words), as keys;
+    `groups` picks some of its groups (e.g. ("trials",))."""
     path = Path(root) / "known_names.yml"
     if not path.exists():
         return frozenset()
     names = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("names", {})
     keys = set()
     for group, values in names.items():
-        if group != "common_words":
+        if group != "common_words" and (groups is None or group in groups):
             keys.update(re.sub(r"[^a-z0-9]", "", str(v).lower()) for v in values)
     return frozenset(keys)
 
@@ -96,6 +97,13 @@ class StatementIndex:
         self.kb = kb
         self.ids = [s.id for s in kb.statements if not s.is_rejected]
         self.topics = {s.id: list(s.topics) for s in kb.statements}
+        self.applies_to = {s.id: s.applies_to for s in kb.statements}
+        # topics written for a known site or a syndrome (every statement restricted: small_pnet, gastric_net, ...)
+        by_topic: dict = {}
+        for s in kb.statements:
+            known_sites = [site for site in s.applies_to.sites if site.value != "unknown"]
+            by_topic.setdefault(s.topics[0], []).append(bool(known_sites or s.applies_to.syndromes))
+        self.site_topics = frozenset(t for t, restricted in by_topic.items() if all(restricted))
         documents = []
         for statement in kb.statements:
             if statement.is_rejected:
@@ -104,16 +112,28 @@ class StatementIndex:
             documents.append(tokens(words, kb.root))
         self.words = [set(d) for d in documents]
         self.names = _known_names(kb.root)
+        self.trials = _known_names(kb.root, ("trials",))
         self.document_frequency = Counter(word for words in self.words for word in words)
         self.bm25 = BM25Okapi(documents)
         # one turn ranks the same words several times (topic routing, then the answer's statements)
         self._ranked = lru_cache(maxsize=256)(self._rank_all)
 
-    def rank(self, question: str, topic: Optional[str] = None, limit: int = 5) -> List[Tuple[str, float]]:
-        in_topic = [item for item in self._ranked(question) if topic is None or topic in self.topics[item[0]]]
-        return in_topic[:limit]
+    def rank(self, question: str, topic: Optional[str] = None, limit: int = 5,
+             context: Optional[CaseContext] = None) -> List[Tuple[str, float]]:
+        """The best statements for the question, optionally within a topic and only those that apply to a case
+        (a pancreatic statement does not answer a question about a gastric NET), unless the question names
+        the trial the statement is about ("NETTER-1 for a pNET?" is answered by NETTER-1's
+        statement, whose population sentence says whom it applies to)."""
+        kept = [(sid, score) for sid, score, named in self._ranked(question)
+                if (topic is None or topic in self.topics[sid])
+                and (context is None or named or context.matches(self.applies_to[sid]))]
+        return kept[:limit]
 
-    def _rank_all(self, question: str) -> Tuple[Tuple[str, float], ...]:
+    def named(self, question: str) -> List[str]:
+        """Statements about a trial the question names."""
+        return [sid for sid, _, named in self._ranked(question) if named]
+
+    def _rank_all(self, question: str) -> Tuple[Tuple[str, float, bool], ...]:
         """Every statement that answers the question's words (above MIN_SCORE), best first."""
         query = tokens(question, self.kb.root)
         if not query:
@@ -125,10 +145,13 @@ class StatementIndex:
         # ... or one rare word: a trial, stain or drug name found in only a few statements ("netter1")
         rare = {w for w in set(query) if 0 < self.document_frequency.get(w, 0) <= RARE_WORD_STATEMENTS
                 and (any(c.isdigit() for c in w) or re.sub(r"[^a-z0-9]", "", w) in self.names)}
-        ranked = sorted(((sid, float(score)) for sid, score, words in zip(self.ids, scores, self.words)
+        # a trial the question names: its statements answer whatever the case (their population is in them)
+        trials = {w for w in set(query) if re.sub(r"[^a-z0-9]", "", w) in self.trials}
+        ranked = sorted(((sid, float(score), bool(words & trials))
+                         for sid, score, words in zip(self.ids, scores, self.words)
                          if len(words & set(query)) >= needed or words & rare),
                         key=lambda item: -item[1])
-        return tuple((sid, round(score, 2)) for sid, score in ranked if score >= MIN_SCORE)
+        return tuple((sid, round(score, 2), named) for sid, score, named in ranked if score >= MIN_SCORE)
 
 
 @lru_cache(maxsize=4)
@@ -140,28 +163,44 @@ def statement_index(kb: Optional[KnowledgeBase] = None) -> StatementIndex:
     return _index(kb.root if kb is not None else "")
 
 
+def named_statements(question: str, kb: Optional[KnowledgeBase] = None) -> List[str]:
+    """The statements about a trial the question names (bot/ranking.StatementIndex.named)."""
+    return statement_index(kb).named(question)
+
+
 def rank_statements(question: str, topic: Optional[str] = None, kb: Optional[KnowledgeBase] = None,
-                    limit: int = 5) -> List[Tuple[str, float]]:
-    """The statements that best answer a question (above MIN_SCORE), best first, optionally within a topic."""
-    return statement_index(kb).rank(question, topic, limit)
+                    limit: int = 5, context: Optional[CaseContext] = None) -> List[Tuple[str, float]]:
+    """The statements that best answer a question (above MIN_SCORE), best first, optionally within a topic
+    and only those that apply to the case of `context`."""
+    return statement_index(kb).rank(question, topic, limit, context)
 
 
 STRONG_SCORE = 8.0  # a statement elsewhere must score at least this to take a question from its routed topic
 HIJACK_MARGIN = 1.5  # ... and this many times the best score inside the routed topic
 
 
-def best_topic(question: str, routed: str, kb: Optional[KnowledgeBase] = None) -> str:
+def best_topic(question: str, routed: str, kb: Optional[KnowledgeBase] = None,
+               context: Optional[CaseContext] = None) -> str:
     """The topic to answer a knowledge question from: the routed one, unless nothing in it answers the
-    question's words while a statement elsewhere clearly does (a keyword must not hijack the answer)."""
+    question's words while a statement elsewhere (that applies to the case) clearly does (a keyword must not
+    hijack the answer)."""
     index = statement_index(kb)
     if not any(routed in t for t in index.topics.values()):
         return routed
-    overall = rank_statements(question, kb=kb, limit=1)
+    overall = rank_statements(question, kb=kb, limit=1, context=context)
     if not overall or routed in index.topics[overall[0][0]]:
         return routed
-    in_routed = rank_statements(question, topic=routed, kb=kb, limit=1)
+    in_routed = rank_statements(question, topic=routed, kb=kb, limit=1, context=context)
     routed_score = in_routed[0][1] if in_routed else 0.0
     best_id, best_score = overall[0]
     if best_score >= STRONG_SCORE and best_score >= HIJACK_MARGIN * routed_score:
         return index.topics[best_id][0]
+    # a topic written for this case's site or syndrome (small pNETs, gastric NET types) whose statements answer
+    # the words at least as well as the routed topic takes the question: a general keyword topic does not keep it
+    specific = [(sid, score) for sid, score in rank_statements(question, kb=kb, limit=5, context=context)
+                if context is not None and index.topics[sid][0] in index.site_topics
+                and context.specificity(index.applies_to[sid]) > 0]
+    if specific and specific[0][1] >= STRONG_SCORE and specific[0][1] >= routed_score \
+            and routed not in index.topics[specific[0][0]]:
+        return index.topics[specific[0][0]][0]
     return routed

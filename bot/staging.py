@@ -771,7 +771,7 @@ class _Builder:
 
     def result(self, **values: object) -> StageResult:
         status = (ReviewStatus.under_review if UNDER_REVIEW_RULES.intersection(self.rule_ids)
-                  else ReviewStatus.approved)
+                  else ReviewStatus.source_checked)
         return StageResult(
             rule_ids=self.rule_ids,
             trace=self.trace,

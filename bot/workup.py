@@ -916,5 +916,5 @@ def plan_workup(case: Case, grade_result: Optional[GradeResult] = None) -> Worku
         rule_ids=[p.class_rule] + [r.rule_id for r in fired],
         flags=flags,
         missing=_missing(p),
-        review_status=ReviewStatus.under_review if unverified else ReviewStatus.approved,
+        review_status=ReviewStatus.under_review if unverified else ReviewStatus.source_checked,
     )

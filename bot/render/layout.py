@@ -35,6 +35,7 @@ HEADINGS: Dict[str, Tuple[str, str]] = {
 }
 STATUS_TAG = {
     ReviewStatus.approved: "",
+    ReviewStatus.source_checked: "",
     ReviewStatus.under_review: "under review",
     ReviewStatus.submitted: "submitted, not yet reviewed",
 }
@@ -124,7 +125,7 @@ def layout(answer: Answer) -> List[Line]:
             f"{answer.review_summary.text}. Knowledge base {answer.kb_version}"
             + (f", last updated {answer.last_updated}" if answer.last_updated else "")
             + ".",
-            ids=list(answer.review_summary.not_approved),
+            ids=list(answer.review_summary.pending),
             url=policy_url(),  # every answer links the editorial policy
         )
     )

@@ -210,12 +210,12 @@ def test_banner_exactly_when_a_statement_used_is_not_approved(tmp_path: Path) ->
     small = load_knowledge(write_kb(tmp_path / "knowledge", files))
 
     clean = compose_answer("labs_cga", kb=small)
-    assert clean.banner is None and clean.review_summary.text.endswith("approved")
+    assert clean.banner is None and clean.review_summary.text.endswith("approved by a clinical reviewer")
 
     pending = compose_answer("sstr_pet", kb=small)
     assert pending.banner == f"{BANNER_TEXT}: sstr_pet.pending."
-    assert pending.review_summary.not_approved == ["sstr_pet.pending"]
-    assert re.fullmatch(r"\d+ approved, 1 under review", pending.review_summary.text)
+    assert pending.review_summary.pending == ["sstr_pet.pending"]
+    assert re.fullmatch(r"\d+ approved by a clinical reviewer, 1 under review", pending.review_summary.text)
 
     stale_answer = compose_answer("fdg_pet", kb=small)
     assert "fdg_pet.nec" in stale_answer.banner

@@ -520,14 +520,14 @@ def test_depth_question_uses_the_chapter_terms_and_its_buttons_set_the_value():
 
 
 def test_values_are_computed_when_the_reviewed_statements_do_not_cover_the_question():
-    """'pNET 1.5cm ki67 2%, surgery or surveillance?': no reviewed statement answers it for this case,
+    """'MEN1, pNET 1.5cm ki67 2%, how to manage?': no reviewed statement answers it for this case,
     so the grade of the values given comes first and the gap is still said, last."""
-    result = turn(ConversationState(), "ask_follow_up", "pancreatic NET 1.5cm, ki67 2% - surgery or surveillance?",
+    result = turn(ConversationState(), "ask_treatment", "MEN1 pt, pancreatic NET 1.5cm, ki67 2% - how to manage?",
                   site="pancreas", ki67="2")
     texts = [m.text or "" for m in result.messages]
     answers = [t for t in texts if t.startswith("###")]
     assert "NET G1" in answers[0]
-    assert "None of the reviewed statements" in answers[-1]
+    assert "do not cover the management of NETs in MEN1" in answers[-1]
     assert result.topics[0] == "grade"
 
 

@@ -27,7 +27,7 @@ from bot.grading import (
     grade_from_mitoses,
     lung_category,
 )
-from bot.models import Case, Differentiation, MitoticUnit, ReviewStatus, Site
+from bot.models import CHECKED_STATUSES, Case, Differentiation, MitoticUnit, ReviewStatus, Site
 
 
 def gep(**kw) -> Case:
@@ -118,11 +118,11 @@ def test_higher_grade_wins(ki67, mitoses, expected):
     assert "WHO2019-GEP-HIGHER-WINS" in result.rule_ids
 
 
-def test_gep_result_names_system_and_edition_and_is_approved():
+def test_gep_result_names_system_and_edition_and_is_source_checked_not_clinically_approved():
     result = grade(gep(ki67_percent=12, mitoses=5))
     assert result.system == SYSTEM_GEP
     assert result.edition == EDITION_GEP == "WHO 2019 (5th ed.) digestive system"
-    assert result.review_status == ReviewStatus.approved
+    assert result.review_status == ReviewStatus.source_checked
     assert result.provisional is False
     assert result.missing == []
 
@@ -541,10 +541,10 @@ def test_rule_ids_and_flags_are_known_and_traced(case):
     assert len(result.rule_ids) == len(result.trace) > 0
     assert set(result.rule_ids) <= set(GRADING_RULES)
     assert set(codes(result)) <= set(FLAG_SOURCES)
-    # an approved result may only rest on approved rules
+    # a checked result may only rest on checked rules
     rule_statuses = [GRADING_RULES[r].review_status for r in result.rule_ids]
-    if result.review_status == ReviewStatus.approved:
-        assert all(s == ReviewStatus.approved for s in rule_statuses)
+    if result.review_status in CHECKED_STATUSES:
+        assert all(s in CHECKED_STATUSES for s in rule_statuses)
 
 
 def test_describe_cutoffs_comes_from_the_tables():

@@ -417,6 +417,7 @@ def test_approval_rewrites_only_the_review_block_of_a_real_statement_file(tmp_pa
     changed = [(a, b) for a, b in zip(edited.splitlines(), after.splitlines()) if a != b]
     assert len(edited.splitlines()) == len(after.splitlines())
     assert [b.strip() for _, b in changed] == [
+        "status: approved",  # a clinical approval of a statement the team had source-checked
         'reviewed_by: "Dr Real"',
         'date: "2026-12-06"',
         f'content_hash: "{kb_at(root).statement(sid).current_hash}"',
@@ -530,3 +531,51 @@ def test_the_review_block_is_replaced_in_any_block_layout(layout: str) -> None:
     assert [s["id"] for s in doc["statements"]] == [s["id"] for s in yaml.safe_load(layout)["statements"]]
     if "# a trailing comment" in layout:
         assert rewritten.endswith("\n\n# a trailing comment\n")
+
+
+# --------------------------------------------------------------------------------------------
+# Source-checked by the team is not approved by a clinical reviewer
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_team_source_check_is_recorded_and_shown_as_source_checked_not_approved(root: Path, capsys) -> None:
+    edit_statement(root, STATEMENT_FILE, STATEMENT, text=EDITED)
+    assert kb_cli(root, "approve", STATEMENT, "--reviewer", "NETguide team", "--source-check", "--date", "2026-12-04") == 0
+    assert capsys.readouterr().out.startswith(f"Source-checked {STATEMENT}: reviewed by NETguide team on 2026-12-04")
+    assert item(root, STATEMENT_FILE, STATEMENT)["review"]["status"] == "source_checked"
+    ledger = yaml.safe_load((root / APPROVALS_FILE).read_text(encoding="utf-8"))["approvals"][STATEMENT]
+    assert ledger["status"] == "source_checked"
+    kb = kb_at(root)
+    assert kb.statement(STATEMENT).effective_status == ReviewStatus.source_checked
+    answer = compose_answer("sstr_pet", kb=kb)
+    assert answer.banner is None  # checked against its sources: no pending-review banner
+    assert answer.review_summary.counts["source_checked"] == 1
+    assert "1 source-checked by the NETguide team" in answer.review_summary.text
+    # a clinical approval afterwards moves it up; the same wording is not "already approved"
+    assert kb_cli(root, "approve", STATEMENT, "--reviewer", "Dr Ada Reviewer, NET MDT", "--date", "2026-12-05") == 0
+    assert capsys.readouterr().out.startswith(f"Approved {STATEMENT}:")
+    assert kb_at(root).statement(STATEMENT).effective_status == ReviewStatus.approved
+
+
+def test_an_answer_with_only_team_checks_says_no_clinician_has_approved_it(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "knowledge")
+    for path in (root / "statements").glob("*.yml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("status: approved", "status: source_checked"), encoding="utf-8")
+    answer = compose_answer("sstr_pet", kb=kb_at(root))
+    assert answer.banner is None
+    assert answer.review_summary.text.endswith("source-checked by the NETguide team (not yet approved by a clinical reviewer)")
+
+
+def test_a_source_checked_statement_must_rest_on_verified_facts(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "knowledge")
+    edit_statement(root, STATEMENT_FILE, STATEMENT, fact_status="from_memory",
+                   review={"status": "source_checked", "reviewed_by": "team", "date": "2026-12-04", "content_hash": None})
+    with pytest.raises(KnowledgeError, match="a source_checked statement must be verified"):
+        kb_at(root)
+
+
+def test_the_real_knowledge_base_claims_no_clinical_approval_it_does_not_have(real_kb: KnowledgeBase) -> None:
+    # every approval recorded so far is a team check; "approved" is kept for a named clinical reviewer
+    approved = [s.id for s in real_kb.statements if s.review.status == ReviewStatus.approved]
+    assert approved == []
+    assert all(a.status != ReviewStatus.approved for a in real_kb.approvals.values())

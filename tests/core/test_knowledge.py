@@ -44,7 +44,7 @@ def test_valid_kb_loads_with_counts_version_and_date(tmp_path: Path) -> None:
     kb = load_knowledge(write_kb(tmp_path / "knowledge"))
     counts = kb.counts()
     assert sum(counts["tier"].values()) == len(kb.statements)
-    assert counts["status"] == {"approved": len(kb.statements), "under_review": 0, "submitted": 0}
+    assert counts["status"] == {"approved": len(kb.statements), "source_checked": 0, "under_review": 0, "submitted": 0}
     assert counts["topic"]["grading_gep"] == 6  # 4 named + lead + study
     assert len(kb.version) == 12
     assert kb.last_updated.isoformat() == "2026-11-20"  # the latest review date, not the file time

@@ -439,7 +439,7 @@ def test_review_status_under_review_only_for_unverified_facts():
     assert plan_workup(cup("well", 5, functional_syndrome="acth"), grade("G2")).review_status \
         == ReviewStatus.under_review
     assert plan_workup(cup("well", 5, functional_syndrome="insulinoma"), grade("G2")).review_status \
-        == ReviewStatus.approved
+        == ReviewStatus.source_checked
 
 
 def test_insulinoma_warns_sstr_imaging_less_useful():

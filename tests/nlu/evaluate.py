@@ -73,36 +73,6 @@ OTHER_ENTITIES = (
 )
 FALLBACK_INTENT = "nlu_fallback"
 
-# Fixed button texts sent back as user messages: the intent that leads to each topic
-# (bot/topics.py). Topics of FOLLOW_UP_QUESTION not listed here fail the check loudly.
-INTENT_FOR_FOLLOW_UP_TOPIC: Dict[str, str] = {
-    "stage": "ask_stage",
-    "workup": "ask_workup",
-    "grading_gep": "ask_grade",
-    "grading_lung": "ask_grade",
-    "definitions": "ask_definition",
-    "net_cup": "ask_definition",
-    "sstr_pet": "ask_imaging",
-    "fdg_pet": "ask_imaging",
-    "srs_octreoscan": "ask_imaging",
-    "imaging_cross_sectional": "ask_imaging",
-    "labs_cga": "ask_labs",
-    "labs_5hiaa": "ask_labs",
-    "labs_hormones": "ask_labs",
-    "ihc_site_of_origin": "ask_ihc",
-    "ihc_differentiation": "ask_ihc",
-    "molecular_classifier": "ask_molecular",
-    "endoscopy": "ask_workup",  # finding the primary is work-up (bot/topics.py has no endoscopy intent)
-    "surgery_exploration": "ask_surgery",
-    "surgery_debulking": "ask_surgery",
-    "treatment_well_differentiated": "ask_treatment",
-    "treatment_net_g3": "ask_treatment",
-    "treatment_nec": "ask_treatment",
-    "prognosis": "ask_prognosis",
-    "germline": "ask_germline",
-    "follow_up": "ask_follow_up",
-    "editorial": "ask_review_process",
-}
 INTENT_FOR_CLARIFY_TITLE_WORD: Dict[str, str] = {"grade": "ask_grade", "stage": "ask_stage", "work-up": "ask_workup"}
 
 
@@ -239,9 +209,14 @@ def _literal_assignment(path: Path, name: str) -> object:
 def button_texts() -> List[Tuple[str, str]]:
     """(text, expected intent) for every fixed button text the user can send back."""
     rows: List[Tuple[str, str]] = []
-    follow_ups = _literal_assignment(ROOT / "bot" / "answer_tables.py", "FOLLOW_UP_QUESTION")
-    for topic, question in dict(follow_ups).items():
-        rows.append((question, INTENT_FOR_FOLLOW_UP_TOPIC.get(topic, f"<no intent known for topic {topic}>")))
+    # follow-up buttons: text and intent from the topic registry (read as YAML: this venv has pydantic 1)
+    registry = yaml.safe_load((ROOT / "knowledge" / "topics.yml").read_text(encoding="utf-8"))
+    for topic in registry["topics"]:
+        button = topic.get("button")
+        if button:
+            rows.append((button["question"], button["intent"]))
+            if button.get("question_known_primary"):
+                rows.append((button["question_known_primary"], button["intent"]))
     for button in _literal_assignment(ROOT / "bot" / "conversation.py", "CLARIFY_BUTTONS"):
         title = button["title"].lower()
         intent = next((i for word, i in INTENT_FOR_CLARIFY_TITLE_WORD.items() if word in title), None)
