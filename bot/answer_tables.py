@@ -210,16 +210,7 @@ QUESTION_CUES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
      ("labs_cga.ppi_two_week_washout", "labs_cga.h2ra_substitution_conflict")),
     (_PPI, ("labs_cga.pdq_sensitive_not_specific", "labs_cga.ppi_two_week_washout",
             "labs_cga.h2ra_substitution_conflict")),
-    (r"\bprrt\b|lutetium|177.?lu|lu.?177|lutathera|radioligand|radionuclide therap|peptide receptor|netter",
-     ("treatment_well_differentiated.netter1", "treatment_well_differentiated.prrt_rotterdam_cohort")),
-    # a named drug or trial leads with its trial; a pancreatic chemotherapy question before everolimus
-    (r"captem|capecitabine|temozolomide|\bcap.?tem\b|e2211", ("treatment_well_differentiated.e2211_captem",)),
-    (r"everolimus|afinitor|\bmtor\b|radiant", ("treatment_well_differentiated.radiant4",)),
-    (r"carcinoid syndrome|flushing|\bflush", ("treatment_well_differentiated.lanreotide_label",)),
-    (r"clarinet|lanreotide|octreotide|\bssas?\b|somatostatin analog", (
-        "treatment_well_differentiated.clarinet", "treatment_well_differentiated.ssa_pfs_by_ki67",
-        "treatment_well_differentiated.lanreotide_label")),
-    (r"\blung\b|bronch|pulmonary|thym", ("treatment_well_differentiated.radiant4",)),
+    # (trials and drugs are not listed here: bot/ranking.py finds the statements on the trial a question names)
     (r"debulk|cytoreduc|hepatectom|liver resection|resect\w* .{0,20}liver",
      ("surgery_debulking.guidance_individualised", "surgery_debulking.retrospective_series")),
     # both tracers named: the dual-tracer (NETPET) outcome figures

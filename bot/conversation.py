@@ -197,6 +197,8 @@ START_OVER_WORDS = re.compile(
 # A message that asks something: a question mark or a question word at its start
 # Entities whose words stay in the text ranked against the statements: they say what a question is about.
 ASK_CONTEXT_ENTITIES = ("site", "syndrome")
+# Information topics that answer a staging or grading question in general ("how do you stage a net cup?")
+STAGING_TOPICS = ("staging", "staging_unknown_primary", "grading_gep", "grading_lung")
 # A clause of a message (split at . ; : , and dashes) and a clinical value written in one ("8%", "2.5cm", "3/14").
 CLAUSE_END = re.compile(r"[.;:,\n]+(?!\d)|[?!]+|\s[-–—]+\s")
 CLINICAL_NUMBER = re.compile(r"\d\s*(%|cm|mm|/|x\b|hpf)|\b(ki.?67|mib.?1|mitos|mitot)", re.IGNORECASE)
@@ -367,6 +369,31 @@ class _Turn:
     def clinical_entities(self) -> List[Dict[str, Any]]:
         return [e for e in self.entities if e.get("entity") not in (None, "audience")]
 
+    def question_clauses(self) -> List[str]:
+        """The clauses of a vignette that ask: the value-free clauses that end in a question mark ("gastric net
+        type 1 or 3? 6mm, ki67 2%"), else the value-free clauses at the end ("..., ki67 8% - stage, treatment
+        options"); none for a message without case values."""
+        if not self.clinical_entities():
+            return []
+        values = self.value_spans()
+        clauses = [(start, end, self.text[start:end]) for start, end in clause_spans(self.text)]
+        free = [not (any(s < end and e > start for s, e in values) or CLINICAL_NUMBER.search(clause))
+                for start, end, clause in clauses]
+        question = [clause for (start, end, clause), ok in zip(clauses, free)
+                    if ok and self.text[end:end + 2].lstrip().startswith("?")]
+        if not question:
+            for (start, end, clause), ok in reversed(list(zip(clauses, free))):
+                if not ok:
+                    break
+                question.insert(0, clause)
+        return [q for q in question if HAS_WORDS.search(q)]
+
+    def value_spans(self) -> List[Tuple[int, int]]:
+        """(start, end) of the clinical values of the message (not its site or syndrome)."""
+        return [(e["start"], e["end"]) for e in self.clinical_entities()
+                if e.get("entity") not in ASK_CONTEXT_ENTITIES
+                and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+
     def ask_text(self, without_computed_asks: bool = False) -> str:
         """The words that ask, without the case they ask about: what statements are ranked against.
 
@@ -375,27 +402,12 @@ class _Turn:
         are the question, and the site named (or its syndrome) says what it is about. A message without such
         clauses is taken whole, with the values' spans left out. `without_computed_asks` also leaves out the
         words that ask for the grade or stage (they are another ask's words)."""
-        values = [(e["start"], e["end"]) for e in self.clinical_entities()
-                  if e.get("entity") not in ASK_CONTEXT_ENTITIES
-                  and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+        values = self.value_spans()
         about = [self.text[e["start"]:e["end"]] if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
                  else str(e.get("value", "")).replace("_", " ")
                  for e in self.clinical_entities() if e.get("entity") in ASK_CONTEXT_ENTITIES]
-        question: List[str] = []
-        if self.clinical_entities():
-            clauses = [(start, end, self.text[start:end]) for start, end in clause_spans(self.text)]
-            free = [not (any(s < end and e > start for s, e in values) or CLINICAL_NUMBER.search(clause))
-                    for start, end, clause in clauses]
-            # the value-free clauses that end in a question mark ("gastric net type 1 or 3? 6mm, ki67 2%"), else
-            # the value-free clauses at the end ("..., ki67 8% - stage, treatment options")
-            question = [clause for (start, end, clause), ok in zip(clauses, free)
-                        if ok and self.text[end:end + 2].lstrip().startswith("?")]
-            if not question:
-                for (start, end, clause), ok in reversed(list(zip(clauses, free))):
-                    if not ok:
-                        break
-                    question.insert(0, clause)
-        if any(HAS_WORDS.search(q) for q in question):
+        question = self.question_clauses()
+        if question:
             text = " ".join(question + about)
         else:
             text = self.text
@@ -408,6 +420,20 @@ class _Turn:
                     text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
         return text
 
+    def unnamed_ask(self, case: Case) -> Optional[str]:
+        """The information topic whose statements (that apply to the case) clearly answer the question clauses
+        of a vignette whose asks no keyword names; None otherwise."""
+        if not self.clinical_entities() or not self.question_clauses() or asked_topics(self.text, case):
+            return None  # no vignette, no question clause, or its asks are named (they are answered as named)
+        from bot.ranking import STRONG_SCORE
+
+        from bot.ranking import statement_index
+
+        topic = ranked_topic(self.ask_text(without_computed_asks=True), STRONG_SCORE, case)
+        # only a topic written for this case's site or syndrome ("lobectomy or sublobar?" for a lung carcinoid):
+        # general topics are reached through the asks that name them
+        return topic if topic in statement_index().site_topics else None
+
     def information_asks(self, topics: Sequence[str], case: Case) -> List[str]:
         """Each information topic asked, answered from the topic whose statements (that apply to the case)
         best answer the words of the question (bot/ranking.best_topic); computed topics unchanged. With two
@@ -418,7 +444,10 @@ class _Turn:
         information = [t for t in topics if t not in COMPUTED_TOPICS]
         if len(set(information)) != 1:
             return list(dict.fromkeys(topics))
-        ask, context = self.ask_text(without_computed_asks=True), case_context(case)
+        # the words asking for a grade or stage belong to that ask when the message also has one
+        also_computed = any(t in COMPUTED_TOPICS for t in asked_topics(self.text, case))
+        ask, context = self.ask_text(without_computed_asks=also_computed and information[0] not in STAGING_TOPICS), \
+            case_context(case)
         chosen = [t if t in COMPUTED_TOPICS else best_topic(ask, t, context=context) for t in topics]
         return list(dict.fromkeys(chosen))
 
@@ -514,6 +543,11 @@ class _Turn:
             topics = ["grade", "stage"]
         also = [t for t in self.information_asks(asked_topics(self.text, update.case), update.case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(update.case, t))]
+        unnamed = self.unnamed_ask(update.case)
+        if unnamed and unnamed not in topics + also:
+            # "typical carcinoid 1.8cm N0 - lobectomy or sublobar?": an ask no keyword names, which the
+            # statements that apply to the case clearly answer
+            also.append(unnamed)
         if also:
             # "grade, stage and what next?": every question asked, computed results first; an added
             # information topic with nothing that applies to the case is left out, not shown as a gap
@@ -528,13 +562,10 @@ class _Turn:
             # "how are NETs graded?" with no values: the rules themselves, then the first value they need;
             # unless the words clearly ask about something else ("ckd stage 4, CgA raised - meaning?")
             general = general_topic(topic, update.case, self.text)
-            if not self.clinical_entities():
-                from bot.ranking import best_topic
-
-                other = best_topic(self.text, general)
-                if other != general:
-                    self.answer([other], update.case)
-                    return self.result()
+            other = self.information_asks([general], update.case)[0]
+            if other != general:
+                self.answer([other], update.case)
+                return self.result()
             self.answer([general], update.case)
             order = ask_order(topic, update.case)
             self.missing[general] = list(order)

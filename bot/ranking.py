@@ -21,6 +21,7 @@ import yaml
 from rank_bm25 import BM25Okapi
 
 from bot.knowledge import CaseContext, KnowledgeBase, load_knowledge
+from bot.topic_registry import load_registry
 
 SYNONYMS_FILE = "synonyms.yml"
 # Scores below this are not an answer (BM25 over ~170 short statements; a question sharing one rare word
@@ -98,12 +99,8 @@ class StatementIndex:
         self.ids = [s.id for s in kb.statements if not s.is_rejected]
         self.topics = {s.id: list(s.topics) for s in kb.statements}
         self.applies_to = {s.id: s.applies_to for s in kb.statements}
-        # topics written for a known site or a syndrome (every statement restricted: small_pnet, gastric_net, ...)
-        by_topic: dict = {}
-        for s in kb.statements:
-            known_sites = [site for site in s.applies_to.sites if site.value != "unknown"]
-            by_topic.setdefault(s.topics[0], []).append(bool(known_sites or s.applies_to.syndromes))
-        self.site_topics = frozenset(t for t, restricted in by_topic.items() if all(restricted))
+        # topics written for one site or syndrome (knowledge/topics.yml `about`: small_pnet, gastric_net, ...)
+        self.site_topics = {t.id: t.about for t in load_registry().topics if t.about is not None}
         documents = []
         for statement in kb.statements:
             if statement.is_rejected:
@@ -145,8 +142,10 @@ class StatementIndex:
         # ... or one rare word: a trial, stain or drug name found in only a few statements ("netter1")
         rare = {w for w in set(query) if 0 < self.document_frequency.get(w, 0) <= RARE_WORD_STATEMENTS
                 and (any(c.isdigit() for c in w) or re.sub(r"[^a-z0-9]", "", w) in self.names)}
-        # a trial the question names: its statements answer whatever the case (their population is in them)
+        # a trial the question names: its statements answer whatever the case (their population is in them),
+        # and the name alone makes a statement a candidate however many statements name the trial
         trials = {w for w in set(query) if re.sub(r"[^a-z0-9]", "", w) in self.trials}
+        rare |= trials
         ranked = sorted(((sid, float(score), bool(words & trials))
                          for sid, score, words in zip(self.ids, scores, self.words)
                          if len(words & set(query)) >= needed or words & rare),
@@ -179,6 +178,15 @@ STRONG_SCORE = 8.0  # a statement elsewhere must score at least this to take a q
 HIJACK_MARGIN = 1.5  # ... and this many times the best score inside the routed topic
 
 
+def _about_case(about, context: CaseContext) -> bool:
+    """Whether a topic written for some sites or syndromes is about this case's site or syndrome."""
+    if about is None:
+        return False
+    site = context.site.value if context.site is not None else None
+    syndrome = context.syndrome.value if context.syndrome is not None else None
+    return (site is not None and site in about.sites) or (syndrome is not None and syndrome in about.syndromes)
+
+
 def best_topic(question: str, routed: str, kb: Optional[KnowledgeBase] = None,
                context: Optional[CaseContext] = None) -> str:
     """The topic to answer a knowledge question from: the routed one, unless nothing in it answers the
@@ -188,18 +196,27 @@ def best_topic(question: str, routed: str, kb: Optional[KnowledgeBase] = None,
     if not any(routed in t for t in index.topics.values()):
         return routed
     overall = rank_statements(question, kb=kb, limit=1, context=context)
-    if not overall or routed in index.topics[overall[0][0]]:
+    if not overall:
         return routed
+    home = index.topics[overall[0][0]][0]
+    if routed in index.topics[overall[0][0]]:
+        # the best statement is borrowed into the routed topic from its own: its own topic holds the statements
+        # written with it ("type 1 vs type 3 gastric carcinoid?" routed to grading by a word)
+        return home if home != routed and overall[0][1] >= STRONG_SCORE and home in index.site_topics else routed
     in_routed = rank_statements(question, topic=routed, kb=kb, limit=1, context=context)
     routed_score = in_routed[0][1] if in_routed else 0.0
     best_id, best_score = overall[0]
     if best_score >= STRONG_SCORE and best_score >= HIJACK_MARGIN * routed_score:
         return index.topics[best_id][0]
+    if in_routed and index.topics[in_routed[0][0]][0] == home != routed and best_score >= STRONG_SCORE \
+            and best_id in index.named(question):
+        # a question naming a trial, routed by a word ("grade 3/4 toxicity in NETTER-1?") to a topic that holds
+        # only a borrowed statement on it: the trial's own topic answers
+        return home
     # a topic written for this case's site or syndrome (small pNETs, gastric NET types) whose statements answer
     # the words at least as well as the routed topic takes the question: a general keyword topic does not keep it
     specific = [(sid, score) for sid, score in rank_statements(question, kb=kb, limit=5, context=context)
-                if context is not None and index.topics[sid][0] in index.site_topics
-                and context.specificity(index.applies_to[sid]) > 0]
+                if context is not None and _about_case(index.site_topics.get(index.topics[sid][0]), context)]
     if specific and specific[0][1] >= STRONG_SCORE and specific[0][1] >= routed_score \
             and routed not in index.topics[specific[0][0]]:
         return index.topics[specific[0][0]][0]

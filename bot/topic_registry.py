@@ -34,6 +34,13 @@ class Button(_Strict):
     unknown_primary_only: bool = False  # worded for an unknown primary: not offered when the site is known
 
 
+class About(_Strict):
+    """The site(s) or syndrome(s) a topic is written for (values of bot.models.Site / Syndrome)."""
+
+    sites: List[str] = Field(default_factory=list)
+    syndromes: List[str] = Field(default_factory=list)
+
+
 class Topic(_Strict):
     id: str = Field(min_length=1)
     computed: bool = False  # answered by the engines (grade, stage, workup)
@@ -43,6 +50,8 @@ class Topic(_Strict):
     label: str = Field(min_length=1)
     button: Optional[Button] = None
     follow_ups: List[str] = Field(default_factory=list)
+    # written for one site or syndrome: its statements take a question about that site from a general topic
+    about: Optional[About] = None
 
     @property
     def has_statements(self) -> bool:

@@ -120,7 +120,7 @@ LEADS = [
     ("progressive pNET on lanreotide ki67 12%. everolimus or sunitinib or captem?", "ask_treatment",
      dict(site="pancreas", ki67="12"), "treatment_well_differentiated", "E2211", "Not yet confirmed"),
     ("everolimus for lung carcinoid?", "ask_treatment", dict(site="lung"),
-     "treatment_well_differentiated", "RADIANT-4", "Lanreotide"),
+     "lung_carcinoid", "RADIANT-4", "Lanreotide"),
     ("liver mets from SI-NET 80% resectable. debulking worth it?", "ask_surgery",
      dict(site="jejunum_ileum", metastasis="liver"), "surgery_debulking", "hepatectomy", ""),
     # a known primary: the workup answer leads with the plan, not with NET-CUP guideline gaps
