@@ -182,6 +182,8 @@ class ClinicalEntityExtractor:
                 s < k.context_span[1] and k.context_span[0] < e and (s, e) != k.context_span
                 # a test named without an outcome only hides the words inside it ("MRI pancreas")
                 and (k.entity != BLOCKER or k.context_span[0] <= s and e <= k.context_span[1])
+                # "staging CT negative", "CT CAP clear": the test's outcome and the M0 it states are both read
+                and {cand.entity, k.entity} != {"test_result", "no_metastasis"}
                 for k in kept
             )
             if not clash:

@@ -347,7 +347,18 @@ _NODE_COUNT_STATE_BETWEEN = compile_terms(
 )
 _NODE_COUNT_POSITIVE_ONLY = compile_terms(
     rf"(?P<pos>\d+)\s*(?:positive|involved|\+ve|metastatic)\s+(?:{V.NODE_WORD})"
-    rf"|(?P<pos2>\d+)\s*(?:{V.NODE_WORD})\s*(?:were\s+|are\s+)?(?:positive|involved|\+ve)"
+    # "5 LN+", "3 nodes +ve" (a total after it is read by the patterns above: "5 LN+ of 20")
+    rf"|(?P<pos2>\d+)\s*(?:{V.NODE_WORD})\s*(?:were\s+|are\s+)?(?:positive|involved|\+ve|\+(?!\s*(?:of|/|out)\b|\s*/))"
+)
+# "one positive node of nine", "2 involved nodes out of 14": the state between the count and the node word
+_NODE_COUNT_STATE_FIRST = compile_terms(
+    rf"(?P<pos>{_NODE_NUM})\s+(?:positive|involved|metastatic|\+ve)\s+(?:{V.NODE_WORD})\s*(?:/|of|out\s+of)\s*(?:the\s+)?"
+    rf"(?P<total>\d+|{_NUMBER_WORD})(?![\d%]|[./]\d)"
+)
+# "nodal mets (6/19)", "nodal disease 3/12", "LN mets 2/14": a count after nodal metastases
+_NODE_COUNT_AFTER_METASTASES = compile_terms(
+    rf"(?:nodal|(?:{V.NODE_WORD}))\s+(?:mets?|metastas[ie]s|disease|involvement|deposits?)\s*[(:]?\s*"
+    rf"(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)(?![\d%]|[./]\d)"
 )
 
 
@@ -388,7 +399,8 @@ def _report_node_counts(text: str) -> Iterator[Candidate]:
 
 def find_node_counts(text: str) -> Iterator[Candidate]:
     yield from _report_node_counts(text)
-    for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST, _NODE_COUNT_STATE_BETWEEN):
+    for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST, _NODE_COUNT_STATE_BETWEEN, _NODE_COUNT_STATE_FIRST,
+                  _NODE_COUNT_AFTER_METASTASES):
         for m in regex.finditer(text):
             pos = _node_number(m.group("pos"))
             total = _count_number(m.group("total"))
@@ -397,7 +409,7 @@ def find_node_counts(text: str) -> Iterator[Candidate]:
             pos, total = int(pos), int(total)
             if total == 0 or pos > total or total > 200:
                 continue
-            state = (m.group("state") or "").lower()
+            state = (m.groupdict().get("state") or "").lower()
             if state.startswith(("neg", "-", "clear", "free", "uninv")):
                 if pos != total:  # "12/12 nodes negative" is 0/12; "3/12 nodes negative" is unclear
                     continue
@@ -411,6 +423,34 @@ def find_node_counts(text: str) -> Iterator[Candidate]:
             continue
         yield Candidate("node_count", str(pos), m.start(), m.end(), PRIORITY)
         yield Candidate("nodes", "positive", m.start(), m.end(), PRIORITY)
+
+
+# ----------------------------------------------------------------------------- mesenteric mass
+# The jejunum/ileum N2 criterion (AJCC 8): a mesenteric mass larger than 2 cm. "mesenteric mass 3 cm", "2.5 cm
+# mesenteric mass" -> bulky_mesenteric_mass yes / no by its size; "bulky mesenteric mass" -> yes; "no mesenteric
+# mass" -> no. A mass named without a size says nothing (the question is asked).
+_MESENTERIC = (r"mesenteric\s+(?:(?:nodal|lymph[\s-]?node|soft[\s-]tissue|tumou?r|root)\s+)?"
+               r"(?:mass(?:es)?|deposits?|conglomerate|lymphadenopathy)")
+_MESENTERIC_SIZE_AFTER = compile_terms(
+    rf"{_MESENTERIC}\s*(?:of|measuring|,|:|\(|-)?\s*(?P<size>\d+(?:\.\d+)?)\s*(?P<unit>cm|mm)\b")
+_MESENTERIC_SIZE_BEFORE = compile_terms(rf"(?P<size>\d+(?:\.\d+)?)\s*(?P<unit>cm|mm)\s+{_MESENTERIC}")
+_MESENTERIC_BULKY = compile_terms(rf"(?:bulky|large)\s+{_MESENTERIC}|bulky\s+mesenteric\s+(?:nodes|disease)")
+_NO_MESENTERIC = compile_terms(rf"(?:no|without|nil)\s+(?:bulky\s+|large\s+)?{_MESENTERIC}")
+
+
+def find_mesenteric_mass(text: str) -> Iterator[Candidate]:
+    negated = [(m.start(), m.end()) for m in _NO_MESENTERIC.finditer(text)]
+    for start, end in negated:
+        yield Candidate("bulky_mesenteric_mass", "no", start, end, PRIORITY)
+    for regex in (_MESENTERIC_SIZE_AFTER, _MESENTERIC_SIZE_BEFORE):
+        for m in regex.finditer(text):
+            if any(s <= m.start() < e for s, e in negated):
+                continue
+            size_cm = Decimal(m.group("size")) / (10 if m.group("unit").lower() == "mm" else 1)
+            yield Candidate("bulky_mesenteric_mass", "yes" if size_cm > 2 else "no", m.start(), m.end(), PRIORITY,
+                            context="drop")
+    for m in _MESENTERIC_BULKY.finditer(text):
+        yield Candidate("bulky_mesenteric_mass", "yes", m.start(), m.end(), PRIORITY, context="drop")
 
 
 # ----------------------------------------------------------------------------- TNM tokens
@@ -453,5 +493,6 @@ def find_tnm(text: str) -> Iterator[Candidate]:
         yield from _m_category(m.group("m"), m.group("msub"), m.start(), m.end())
 
 
-FINDERS = (find_ki67_count, find_ki67, find_mitoses, find_field_diameter, find_tumour_size, find_node_counts, find_tnm,
+FINDERS = (find_ki67_count, find_ki67, find_mitoses, find_field_diameter, find_tumour_size, find_node_counts,
+           find_mesenteric_mass, find_tnm,
            find_stated_t)

@@ -113,6 +113,11 @@ NO_METASTASIS_PHRASES = (
     r"\s*(?:was\s+|is\s+|were\s+|are\s+)?(?:clear|negative|neg|unremarkable|normal|nad)\b"
     r"(?:\s+(?:found|seen|identified|elsewhere|on\s+imaging))?"
     r"|no\s+(?:evidence\s+of\s+)?(?:disease|lesions?|spread)\s+elsewhere|no\s+evidence\s+of\s+(?:other|distant)\s+disease"
+    # "nil distant disease", "nil mets": "nil" is "no"
+    r"|nil\s+(?:(?:other|distant|further|metastatic)\s+)?(?:disease|spread|mets|metastas[ie]s)"
+    # "CT CAP clear", "CT chest/abdo/pelvis negative": a whole-body staging CT found nothing distant (M0)
+    r"|ct\s+(?:cap|c/?a/?p|tap|t/?a/?p|chest[\s,/+-]*(?:and\s+)?abdo(?:men)?(?:[\s,/+-]*(?:and\s+)?pelvis)?)"
+    r"\s*(?:was\s+|is\s+)?(?:clear|negative|neg|unremarkable|normal|nad)\b"
     r"|nothing\s+(?:else|elsewhere)(?:\s+(?:found|seen|identified|on\s+imaging))?"
     r"|(?:disease|tumou?r|nets?|nens?)\s+(?:is\s+|was\s+)?(?:confined|limited|restricted)\s+to\s+(?:the\s+|an?\s+|one\s+|a\s+single\s+)?"
     r"(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"

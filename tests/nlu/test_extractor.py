@@ -25,6 +25,15 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("well-differentiated NET, confined to the muscularis propria; mesoappendix free",
      E({("differentiation", "well"), ("invasion", "muscularis_propria")})),
     ("metastasis-free survival for ileal NETs?", E({("site", "jejunum_ileum")})),
+    # --- nodes and distant disease as clinicians write them
+    ("duodenal NET, one positive node of nine", E({("site", "duodenum"), ("node_count", "1/9"), ("nodes", "positive")})),
+    ("SI NET, 5 LN+", E({("site", "jejunum_ileum"), ("node_count", "5"), ("nodes", "positive")})),
+    ("ileal NET with nodal mets (6/19)", E({("site", "jejunum_ileum"), ("node_count", "6/19"), ("nodes", "positive")})),
+    ("jejunal NET, mesenteric mass 3 cm", E({("site", "jejunum_ileum"), ("bulky_mesenteric_mass", "yes")})),
+    ("ileal NET, 1.5 cm mesenteric mass", E({("site", "jejunum_ileum"), ("bulky_mesenteric_mass", "no")})),
+    ("ileal NET 2 cm, no mesenteric mass", E({("site", "jejunum_ileum"), ("tumour_size", "2"), ("bulky_mesenteric_mass", "no")})),
+    ("ileal NET, CT CAP clear", E({("site", "jejunum_ileum"), ("test_result", "ct:negative"), ("no_metastasis", "any")})),
+    ("ileal NET, nil distant disease", E({("site", "jejunum_ileum"), ("no_metastasis", "any")})),
     # --- sites in clinical shorthand (class 2)
     ("LLL carcinoid 3 mitoses per 2 mm2 no necrosis",
      E({("site", "lung"), ("mitoses", "3/2mm2"), ("necrosis", "absent")})),
