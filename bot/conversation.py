@@ -535,12 +535,26 @@ class _Turn:
             # hijack the answer); the case's values are left out of the words ranked
             asked = [t for t in asked_topics(self.text, update.case) if t not in COMPUTED_TOPICS]
             topic = self.information_asks([topic] + asked, update.case)[0]
+        computed_for = {"grading_gep": "grade", "grading_lung": "grade", "staging": "stage",
+                        "staging_unknown_primary": "stage"}
+        if topic in computed_for and has_inputs(update.case, computed_for[topic]) \
+                and set(update.changed) & (INPUTS[computed_for[topic]] - SHARED_INPUTS):
+            # "RML carcinoid, 1 mitosis per 2 mm2, necrosis present - TC or AC?": values given with a grading
+            # (or staging) question ask for the computation on them, not for the rules in general
+            topic = computed_for[topic]
         if topic is None:
             self.say(CLARIFY, CLARIFY_BUTTONS)
             return self.result()
         topics = [topic]
+        uninvited: Optional[str] = None
         if topic in ("grade", "stage") and wants_grade_and_stage(self.text):
             topics = ["grade", "stage"]
+        elif topic in ("grade", "stage"):
+            # "ileal NET 1.8cm, Ki-67 4%, 0/14 LN, no mets - stage?": the values of the other computation were
+            # given in this message too, so both results are shown, the grade first
+            other = "stage" if topic == "grade" else "grade"
+            if has_inputs(update.case, other) and set(update.changed) & (INPUTS[other] - SHARED_INPUTS):
+                uninvited = other
         also = [t for t in self.information_asks(asked_topics(self.text, update.case), update.case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(update.case, t))]
         unnamed = self.unnamed_ask(update.case)
@@ -551,12 +565,18 @@ class _Turn:
         if also:
             # "grade, stage and what next?": every question asked, computed results first; an added
             # information topic with nothing that applies to the case is left out, not shown as a gap
-            ordered = [t for t in ("grade", "stage") if t in topics or t in also]
+            ordered = [t for t in ("grade", "stage") if t in topics or t in also or t == uninvited]
             ordered += [t for t in topics + also if t not in ordered]
             # "how are NETs graded, and the prognosis?" with no values: the grading rules, not an empty grade
             ordered = [general_topic(t, update.case, self.text) if t in ("grade", "stage") and
                        not has_inputs(update.case, t) else t for t in ordered]
             self.answer(ordered, update.case, optional=set(ordered) - {"grade", "stage"})
+            self.missing.pop(uninvited or "", None)  # the values to ask for are those of what was asked
+            return self.result(self.ask_missing())
+        if uninvited:
+            self.answer([t for t in ("grade", "stage")], update.case)
+            self.missing.pop(uninvited, None)  # the values to ask for are those of what was asked
+            self.state = self.state.model_copy(update={"last_topic": topic})  # a follow-up continues the ask
             return self.result(self.ask_missing())
         if topics == [topic] and topic in ("grade", "stage") and not has_inputs(update.case, topic):
             # "how are NETs graded?" with no values: the rules themselves, then the first value they need;

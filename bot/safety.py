@@ -118,7 +118,8 @@ _ISOTOPE_NAME = re.compile(r"(?<![\w-])\d{1,3}[A-Z][a-z]?-([A-Za-z][A-Za-z]{3,}(
 # grading and staging codes, sizes, counts and units are never names
 _CODE = re.compile(r"^(?:[cpyra]{0,2}(?:T[0-4xX][a-dA-D]?(?:N[0-3xX][a-cA-C]?)?(?:M[01xX][a-cA-C]?)?|N[0-3xX][a-cA-C]?"
                    r"(?:M[01xX][a-cA-C]?)?|M[01xX][a-cA-C]?|G[1-4]|R[0-2]|L[0-1]|V[0-2]|Pn[0-1])"
-                   r"|D[1-4]|S[1-5]|C[1-7]|T[1-9]|MEN[1-4]?|x\d+|q\d+w?|\d+[a-z]*|[A-Za-z]\d)$")
+                   # duodenal parts and spinal levels ("T10, L2 mets"), MEN types, counts, doses
+                   r"|D[1-4]|S[1-5]|C[1-7]|T(?:1[0-2]|[1-9])|L[1-5]|MEN[1-4]?|x\d+|q\d+w?|\d+[a-z]*|[A-Za-z]\d)$")
 
 
 def unknown_name(text: str, known: frozenset) -> Optional[Tuple[str, str]]:

@@ -196,6 +196,7 @@ def _workup_topic(text: str) -> str:
 # are values, not questions; "staging CT" is a test.
 ASKED_WORDS: Tuple[Tuple[str, str], ...] = (
     ("grade", r"\bgrad(e|ing)\b(?!\s*(1|2|3|i{1,3})\b)|typical or atypical|\ba?typical\s*\?|\bdx\s*\?|\bclassif|"
+              r"\b(tc|ac)\s*(or|vs\.?|/)\s*(tc|ac)\b|"
               r"what is (it|this)\s*\?"),
     ("stage", r"\bstage\b(?!\s*(i{1,3}|iv|[1-4])[abc]?\b)|\bstaging\s*\?|\btnm\b|\bajcc\b"
               # "T, N and what next?", "what's the T?", "T category?": the letters asked for

@@ -237,6 +237,11 @@ def _test_outcome(after: str, outcomes: str) -> tuple[str, int] | None:
     return None
 
 
+_TRAILING_NO = re.compile(r"\b(?:no|nil)\s*$", re.IGNORECASE)
+_FINDING_AFTER = re.compile(r"\s*(?:(?:evidence\s+of|definite|obvious|other|distant)\s+)*(?:hepatic|liver|bone|bony|osseous|lung|"
+                            r"pulmonary|peritone\w*|nodal|lymph|mets?\b|metasta\w*|extra-?hepatic|distant)", re.IGNORECASE)
+
+
 def find_tests(text: str) -> Iterator[Candidate]:
     mentions = _non_overlapping([(m.start(), m.end(), kind, out) for regex, kind, out in _TESTS for m in regex.finditer(text)])
     join = re.compile(rf"^\s*(?:{V.TEST_LIST_JOINERS})\s*(?:(?:a|an|the|repeat)\s+)?$", re.IGNORECASE)
@@ -254,6 +259,11 @@ def find_tests(text: str) -> Iterator[Candidate]:
         # the end of the outcome, so "no" in "showed no primary" negates nothing else.
         span_start = preceding[1] if preceding else group[0][0]
         span_end = group_end + max((r[1] for _, r in results if r), default=0)
+        # "dotatate showed no hepatic or bony mets": a closing "no" negates the findings after it, so it is left
+        # outside the words the test's outcome shields from ConText
+        trailing_no = _TRAILING_NO.search(text[group_end:span_end])
+        if trailing_no and _FINDING_AFTER.match(text[span_end:]):
+            span_end = group_end + trailing_no.start()
         for (start, end, kind, outcomes), following in results:
             outcome = following[0] if following else None
             if outcome is None and preceding and (outcomes != "lab" or _PRECEDING_LAB.match(preceding[2])):

@@ -120,6 +120,11 @@ def build_nlp() -> Any:
     return nlp
 
 
+_COLON_BEFORE_NEGATED_FINDING = re.compile(
+    r":(?=\s*(?:no|nil)\s+(?:(?:evidence\s+of|other|distant|definite)\s+)*(?:hepatic|liver|bone|bony|osseous|lung|"
+    r"pulmonary|peritone\w*|nodal|lymph|mets?\b|metasta\w*|extra-?hepatic|distant))", re.IGNORECASE)
+
+
 class ClinicalEntityExtractor:
     """Turns a clinician's free text into normalised clinical entities (see module doc)."""
 
@@ -132,6 +137,9 @@ class ClinicalEntityExtractor:
             return []
         # typos of clinical words are read as the word ("mitosees", "lymph nods"); offsets map back to the text
         corrected, origin = correct_typos(normalise(text))
+        # "PET: no hepatic or bony mets": a colon before "no" + findings introduces what the test found, not the
+        # status "X: no" of the word before it; read it as a clause break (same length, offsets unchanged)
+        corrected = _COLON_BEFORE_NEGATED_FINDING.sub(";", corrected)
         candidates = self._resolve_overlaps(self._find(corrected))
         judged = self._one_tumour_site(corrected, self._resolve_conflicts(self._apply_context(corrected, candidates)))
         judged += self._nec_subtypes(corrected, judged)

@@ -376,7 +376,7 @@ _NODE_COUNT_EXAMINED_INVOLVED = compile_terms(
 
 # "All twelve lymph nodes are negative", "two mediastinal lymph nodes are free of tumour": none of N involved
 _NODE_COUNT_ALL_NEGATIVE = compile_terms(
-    rf"(?:all\s+)?(?:of\s+the\s+)?(?P<total>\d+|{_NUMBER_WORD})\s+(?:[a-z]+-?[a-z]*\s+){{0,2}}(?:{V.NODE_WORD})\s+"
+    rf"(?:all\s+)?(?:of\s+the\s+)?(?P<total>\d+|{_NUMBER_WORD})\s+(?:[a-z]+-?[a-z]*\s+){{0,2}}(?:{V.NODE_WORD})\s*,?\s+"
     r"(?:are|were|is|was)?\s*(?:all\s+)?(?:negative|free|clear|benign|uninvolved|reactive|not\s+involved|without\s+(?:tumou?r|metastas[ie]s))"
 )
 

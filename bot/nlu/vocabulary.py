@@ -36,8 +36,10 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
     (r"appendi(?:x|ceal)|appendi?cectomy|appendectomy|appy", "appendix"),
     (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid|(?:hepatic|splenic)\s+flexure", "colon"),
     (r"rect(?:um|al)|recto-?sigmoid", "rectum"),
-    (r"pancrea(?:s|tic|tc|ic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?|panc(?=\s+(?:head|tail|body|neck)\b)",
-     "pancreas"),  # not "uncinate process" alone: its uptake on SSTR imaging is a physiological finding
+    (r"pancrea(?:s|tic|tc|ic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?|panc(?=\s+(?:head|tail|body|neck)\b)"
+     # "uncinate NET": the uncinate process with a tumour noun (its uptake alone is a physiological finding)
+     r"|uncinate(?:\s+process)?(?=\s+(?:nets?|nens?|tumou?rs?|mass|lesion|carcinoid|neuroendocrine)\b)",
+     "pancreas"),
     (r"thym(?:us|ic)", "thymus"),
     # "lung" alone is too often a metastatic site or "lungs clear": it needs a tumour noun.
     (
@@ -107,7 +109,7 @@ NO_METASTASIS_PHRASES = (
     r"non-?metastatic"
     # "no other disease", "nothing else found", "no distant disease", "nothing elsewhere", "disease confined to
     # the node": the staging workup found no disease beyond what was named (M0)
-    r"|no\s+(?:other|distant|further|extra-?nodal|residual\s+distant)\s+(?:(?:tracer[\s-]?)?avid\s+|metastatic\s+)?(?:sites?\s+of\s+)?(?:disease|lesions?|sites?|spread)"
+    r"|no\s+(?:(?:other|distant|further|extra-?nodal|extra-?hepatic|residual|evidence\s+of)\s+){1,2}(?:(?:tracer[\s-]?)?avid\s+|metastatic\s+)?(?:sites?\s+of\s+)?(?:disease|lesions?|sites?|spread)"
     # "staging CT clear", "staging scans negative": the staging work-up found nothing distant (M0)
     r"|staging\s+(?:ct|mri|scans?|imaging|pet(?:[\s/-]?ct)?|work-?up)(?:\s+(?:cap|chest|abdo(?:men)?|pelvis|and|/|\+)){0,4}"
     r"\s*(?:was\s+|is\s+|were\s+|are\s+)?(?:clear|negative|neg|unremarkable|normal|nad)\b"
@@ -180,20 +182,25 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
      # ampulla: "through the sphincter of Oddi" (into the duodenal submucosa or muscularis propria, AJCC 8 T2)
      r"|(?:through|beyond|past)\s+(?:the\s+)?sphincter(?:\s+of\s+oddi)?",
      "muscularis_propria"),
-    (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)", "subserosa"),
+    # colon/rectum T3: through the muscularis propria into the pericolic or perirectal tissues
+    (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)|peri-?(?:rectal|colic)\s+(?:fat|tissues?|adipose(?:\s+tissue)?|soft\s+tissues?)"
+     r"|mesorectal\s+fat", "subserosa"),
     (
         _INVADES + r"(?:pancreas|pancreatic\s+(?:parenchyma|head|tissue)|peri-?pancreatic\s+(?:fat|tissue|adipose"
         r"(?:\s+tissue)?|soft\s+tissue))|(?:pancreatic|peri-?pancreatic(?:\s+fat)?)" + _INVASION_NOUNS,
         "pancreas_or_peripancreatic",
     ),
     (
-        _INVADES + r"(?:duodenum|duodenal\s+wall|(?:common\s+)?bile\s+duct|cbd)|(?:duodenal|bile\s+duct|cbd)"
+        _INVADES + r"(?:duodenum|duodenal\s+wall|d[1-4](?:\s+wall)?|(?:common\s+)?bile\s+duct|cbd)|(?:duodenal|bile\s+duct|cbd)"
         + _INVASION_NOUNS,
         "duodenum_or_bile_duct",
     ),
     (
         r"(?<!sub)(?<!sub-)serosa[l]?|visceral\s+peritoneum|adjacent\s+(?:organs?|structures)"
-        r"|" + _INVADES + r"(?:spleen|adrenal|kidney|abdominal\s+wall)",
+        r"|" + _INVADES + r"(?:spleen|adrenal|kidney|abdominal\s+wall"
+        # pancreas T4: an adjacent organ or the wall of a large vessel (AJCC 8)
+        r"|(?:posterior\s+|anterior\s+)?(?:gastric\s+wall|stomach|wall\s+of\s+the\s+stomach)|colon|transverse\s+colon"
+        r"|(?:the\s+)?(?:wall\s+of\s+the\s+)?(?:sma|superior\s+mesenteric\s+artery|c[o]?eliac\s+(?:axis|trunk|artery))(?:\s+wall)?)",
         "serosa_or_adjacent_organs",
     ),
 )
@@ -205,7 +212,9 @@ NODES_NEGATIVE_PHRASES = (
     r"|clear|free|uninvolved|not\s+involved|benign)|lns?\s*(?:(?:were|are|all|came\s+back)\s+)*(?:neg(?:ative)?|-ve|clear|-(?![\w-]))"
     r"|negative\s+(?:lymph\s+)?nodes|node[\s-]negative"
     r"|no\s+(?:positive\s+|involved\s+)?(?:lymph\s+)?nodes?(?:\s+(?:involved|positive))?(?![\w-])"
-    r"(?!\s+(?:were\s+|was\s+)?(?:examined|sampled|resected|removed|retrieved|available|assessed|seen))"
+    # "no lymph nodes are present in this specimen": none examined (NX), not node-negative
+    r"(?!\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:examined|sampled|resected|removed|retrieved|available|assessed|seen"
+    r"|present|identified|found|submitted|included|in\s+(?:the|this)\s+specimen))"
 )
 NODES_POSITIVE_PHRASES = (
     r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|came\s+back\s+)?(?:pos(?:itive)?|\+ve|involved)"
@@ -477,6 +486,7 @@ _FINDINGS = ("NECROSIS", "METASTASIS", "NODES", "SYNDROME", "INVASION")
 # Status words written AFTER a finding that say it is absent.
 FINDING_ABSENT_STATUSES: tuple[str, ...] = (
     "free", "is free", "clear", "uninvolved", "not involved", "not invaded", "intact", "spared",
+    "not breached", "not penetrated", "not reached", "not infiltrated", "unbreached",
     "negative", "neg", "none", "not detected", "not demonstrated", "not evident", "not found",
     ": no", "not seen", "not identified", "not present", "absent",
 )
@@ -500,6 +510,10 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
     (",", "CLAUSE_END", "TERMINATE", None, None),
     (";", "CLAUSE_END", "TERMINATE", None, None),
     ("-", "CLAUSE_END", "TERMINATE", None, None),
+    # "subserosa involved but serosa intact": a status after "but" says nothing of what came before it
+    ("but", "CLAUSE_END", "TERMINATE", None, None),
+    ("whereas", "CLAUSE_END", "TERMINATE", None, None),
+    ("although", "CLAUSE_END", "TERMINATE", None, None),
     ("nil", "NEGATED_EXISTENCE", "FORWARD", 3, None),
     ("w/o", "NEGATED_EXISTENCE", "FORWARD", 3, None),
     ("neither", "NEGATED_EXISTENCE", "FORWARD", 5, None),
@@ -507,7 +521,7 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
     ("excluded", "NEGATED_EXISTENCE", "BACKWARD", 3, None),
     # A finding followed by its status, as synoptic reports and clinicians write it: "serosa free",
     # "mesoappendix uninvolved", "LVI: not seen", "nodes: negative". The status negates what it follows.
-    *((status, "NEGATED_EXISTENCE", "BACKWARD", 4, _FINDINGS) for status in FINDING_ABSENT_STATUSES),
+    *((status, "NEGATED_EXISTENCE", "BACKWARD", 2, _FINDINGS) for status in FINDING_ABSENT_STATUSES),
     # "necrosis is not seen", "nodes were free": the verb belongs to the status (medspaCy's own "is not" rule
     # would otherwise win the overlap and point forward)
     *((f"{verb} {status}", "NEGATED_EXISTENCE", "BACKWARD", 5, _FINDINGS)

@@ -54,6 +54,7 @@ SAFETY_TABLE = [
 ]
 
 ORDINARY = [
+    "vertebral (T10, L2) mets only, well-diff NET Ki-67 4%, extensive search negative for primary",  # spinal levels
     "what is the prophylaxis for carcinoid crisis before surgery?",
     "patient had a carcinoid crisis during surgery last year, how do we code it?",
     "risk of bleeding after liver biopsy of a NET?",

@@ -223,7 +223,7 @@ NOT_COVERED = [
      ["grade", "treatment_well_differentiated"], "MEN1", "Lanreotide"),
     ("NET G2 pancreas 3cm ki67 10% 0/15 LN no mets. stage, need adjuvant?", "ask_stage",
      dict(site="pancreas", tumour_size="3", ki67="10", node_count="0/15", nodes="negative", no_metastasis="any"),
-     ["stage", "treatment_well_differentiated"], "adjuvant", "Lanreotide"),
+     ["grade", "stage", "treatment_well_differentiated"], "adjuvant", "Lanreotide"),
     ("NET G2 pancreas 3cm ki67 10% 0/15 LN no mets. stage, need adjuvant?", "ask_treatment",
      dict(site="pancreas", tumour_size="3", ki67="10", node_count="0/15", nodes="negative", no_metastasis="any"),
      ["stage", "treatment_well_differentiated"], "adjuvant", "Lanreotide"),
