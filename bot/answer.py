@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from bot.answer_tables import (
     ANSWERABLE_TOPICS,
+    COMPUTED_TOPICS,
     FLAG_LINKS,
     FLAG_STATEMENTS,
     RULE_STATEMENTS,
@@ -227,9 +228,14 @@ RANKED_SHARE_OF_BEST = 0.6  # ranked statements kept as answers: at least this s
 RANKED_KEPT = 3
 
 
+def _ranks_statements(question: str, topic: str, kb: KnowledgeBase) -> bool:
+    """Whether a question's words pick statements within this topic (not for computed topics)."""
+    return bool(question) and topic not in COMPUTED_TOPICS and kb.has_topic(topic)
+
+
 def ranked_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
     """The statements of a topic that the ranking finds answer the question (none for computed topics)."""
-    if not question or topic in ("grade", "stage", "workup") or not kb.has_topic(topic):
+    if not _ranks_statements(question, topic, kb):
         return []
     from bot.ranking import rank_statements  # lazy: the index is built on first use
 
@@ -240,7 +246,7 @@ def ranked_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
 def named_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
     """The statements of a topic about a trial the question names: shown whatever the case,
     since their own sentence says whom they apply to ("NETTER-1 for a pNET?")."""
-    if not question or topic in ("grade", "stage", "workup") or not kb.has_topic(topic):
+    if not _ranks_statements(question, topic, kb):
         return []
     from bot.ranking import named_statements
 

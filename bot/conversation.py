@@ -194,14 +194,16 @@ BACK_TO_RECORDED_LEAD = "Back to the recorded case (the what-if is not kept):"
 START_OVER_WORDS = re.compile(
     r"\b(start(ing)? (over|again|afresh)|restart|reset|clear|new (case|patient|question set|conversation)|"
     r"forget (it|that|everything|the case|this)|scrap (that|this|it)|from scratch|wipe)\b", re.IGNORECASE)
-# A message that asks something: a question mark or a question word at its start
 # Entities whose words stay in the text ranked against the statements: they say what a question is about.
 ASK_CONTEXT_ENTITIES = ("site", "syndrome")
-# Information topics that answer a staging or grading question in general ("how do you stage a net cup?")
-STAGING_TOPICS = ("staging", "staging_unknown_primary", "grading_gep", "grading_lung")
+# The information topics that give a computation's rules in general ("how do you stage a net cup?"), and the
+# computation they stand for when the message gives values to compute with
+COMPUTATION_OF_RULES_TOPIC = {"grading_gep": "grade", "grading_lung": "grade", "staging": "stage",
+                              "staging_unknown_primary": "stage"}
 # A clause of a message (split at . ; : , and dashes) and a clinical value written in one ("8%", "2.5cm", "3/14").
 CLAUSE_END = re.compile(r"[.;:,\n]+(?!\d)|[?!]+|\s[-–—]+\s")
 CLINICAL_NUMBER = re.compile(r"\d\s*(%|cm|mm|/|x\b|hpf)|\b(ki.?67|mib.?1|mitos|mitot)", re.IGNORECASE)
+# A message that asks something: a question mark or a question word at its start
 QUESTION_FORM = re.compile(r"\?|^\s*(what|which|how|when|where|who|why|is|are|does|do|should|can|could|would)\b", re.IGNORECASE)
 PAYLOAD = re.compile(r"^\s*/")
 # a letter or digit in any script; a message without one is emoji or punctuation only ("👍", "🙂", "???")
@@ -425,9 +427,7 @@ class _Turn:
         of a vignette whose asks no keyword names; None otherwise."""
         if not self.clinical_entities() or not self.question_clauses() or asked_topics(self.text, case):
             return None  # no vignette, no question clause, or its asks are named (they are answered as named)
-        from bot.ranking import STRONG_SCORE
-
-        from bot.ranking import statement_index
+        from bot.ranking import STRONG_SCORE, statement_index
 
         topic = ranked_topic(self.ask_text(without_computed_asks=True), STRONG_SCORE, case)
         # only a topic written for this case's site or syndrome ("lobectomy or sublobar?" for a lung carcinoid):
@@ -446,7 +446,7 @@ class _Turn:
             return list(dict.fromkeys(topics))
         # the words asking for a grade or stage belong to that ask when the message also has one
         also_computed = any(t in COMPUTED_TOPICS for t in asked_topics(self.text, case))
-        ask, context = self.ask_text(without_computed_asks=also_computed and information[0] not in STAGING_TOPICS), \
+        ask, context = self.ask_text(without_computed_asks=also_computed and information[0] not in COMPUTATION_OF_RULES_TOPIC), \
             case_context(case)
         chosen = [t if t in COMPUTED_TOPICS else best_topic(ask, t, context=context) for t in topics]
         return list(dict.fromkeys(chosen))
@@ -535,13 +535,12 @@ class _Turn:
             # hijack the answer); the case's values are left out of the words ranked
             asked = [t for t in asked_topics(self.text, update.case) if t not in COMPUTED_TOPICS]
             topic = self.information_asks([topic] + asked, update.case)[0]
-        computed_for = {"grading_gep": "grade", "grading_lung": "grade", "staging": "stage",
-                        "staging_unknown_primary": "stage"}
-        if topic in computed_for and has_inputs(update.case, computed_for[topic]) \
-                and set(update.changed) & (INPUTS[computed_for[topic]] - SHARED_INPUTS):
+        computation = COMPUTATION_OF_RULES_TOPIC.get(topic or "")
+        if computation and has_inputs(update.case, computation) \
+                and set(update.changed) & (INPUTS[computation] - SHARED_INPUTS):
             # "RML carcinoid, 1 mitosis per 2 mm2, necrosis present - TC or AC?": values given with a grading
             # (or staging) question ask for the computation on them, not for the rules in general
-            topic = computed_for[topic]
+            topic = computation
         if topic is None:
             self.say(CLARIFY, CLARIFY_BUTTONS)
             return self.result()
@@ -574,7 +573,7 @@ class _Turn:
             self.missing.pop(uninvited or "", None)  # the values to ask for are those of what was asked
             return self.result(self.ask_missing())
         if uninvited:
-            self.answer([t for t in ("grade", "stage")], update.case)
+            self.answer(["grade", "stage"], update.case)
             self.missing.pop(uninvited, None)  # the values to ask for are those of what was asked
             self.state = self.state.model_copy(update={"last_topic": topic})  # a follow-up continues the ask
             return self.result(self.ask_missing())
@@ -633,12 +632,15 @@ class _Turn:
             # values with a question the classifier did not name ("NSE high in pt with NEC - meaningful?")
             self.answer(asked, update.case, optional=set(asked) - {"grade", "stage"})
             return self.result(self.ask_missing())
-        ranked = ranked_topic(self.ask_text(), case=update.case) if QUESTION_FORM.search(self.text) else None
+        from bot.ranking import ROUTE_SCORE, STRONG_SCORE
+
+        best = best_ranked(self.ask_text(), update.case) if QUESTION_FORM.search(self.text) else None
+        ranked = best[0] if best and best[1] >= ROUTE_SCORE else None
         if ranked and not topics:
             # "type 1 gastric net pathophysiology?": a site named with a question the statements answer
             self.answer([ranked], update.case)
             return self.result(self.ask_missing())
-        if ranked and ranked not in topics and ranked_topic(self.ask_text(), STRONG_SCORE, update.case):
+        if ranked and ranked not in topics and best[1] >= STRONG_SCORE:
             # "8 mm gastric NET, pernicious anaemia - resect or watch?": the values are graded and staged, and
             # the question the words clearly ask is answered after them
             self.answer(topics + [ranked], update.case, optional={ranked})
@@ -766,17 +768,23 @@ def case_context(case: Optional[Case]) -> Optional["CaseContext"]:
     return CaseContext.from_case(case) if case is not None and case != Case() else None
 
 
+def best_ranked(text: str, case: Optional[Case] = None) -> Optional[Tuple[str, float]]:
+    """(topic, score) of the best-ranked statement for the words, among those that apply to `case`."""
+    if not text:
+        return None
+    from bot.ranking import rank_statements, statement_index
+
+    ranked = rank_statements(text, limit=1, context=case_context(case))
+    return (statement_index().topics[ranked[0][0]][0], ranked[0][1]) if ranked else None
+
+
 def ranked_topic(text: str, min_score: Optional[float] = None, case: Optional[Case] = None) -> Optional[str]:
     """The topic of the best-ranked statement (among those that apply to `case`) when it clearly answers the
     words (bot/ranking.py; at least `min_score`, by default ranking.ROUTE_SCORE), else None."""
-    if not text:
-        return None
-    from bot.ranking import ROUTE_SCORE, rank_statements, statement_index
+    from bot.ranking import ROUTE_SCORE
 
-    ranked = rank_statements(text, limit=1, context=case_context(case))
-    if not ranked or ranked[0][1] < (ROUTE_SCORE if min_score is None else min_score):
-        return None
-    return statement_index().topics[ranked[0][0]][0]
+    best = best_ranked(text, case)
+    return best[0] if best and best[1] >= (ROUTE_SCORE if min_score is None else min_score) else None
 
 
 def general_topic(topic: str, case: Case, text: str) -> str:

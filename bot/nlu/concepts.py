@@ -238,8 +238,8 @@ def _test_outcome(after: str, outcomes: str) -> tuple[str, int] | None:
 
 
 _TRAILING_NO = re.compile(r"\b(?:no|nil)\s*$", re.IGNORECASE)
-_FINDING_AFTER = re.compile(r"\s*(?:(?:evidence\s+of|definite|obvious|other|distant)\s+)*(?:hepatic|liver|bone|bony|osseous|lung|"
-                            r"pulmonary|peritone\w*|nodal|lymph|mets?\b|metasta\w*|extra-?hepatic|distant)", re.IGNORECASE)
+_FINDING_AFTER = re.compile(
+    rf"\s*(?:(?:evidence\s+of|definite|obvious|other|distant)\s+)*{V.NEGATABLE_FINDING_START}", re.IGNORECASE)
 
 
 def find_tests(text: str) -> Iterator[Candidate]:

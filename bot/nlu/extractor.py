@@ -121,8 +121,7 @@ def build_nlp() -> Any:
 
 
 _COLON_BEFORE_NEGATED_FINDING = re.compile(
-    r":(?=\s*(?:no|nil)\s+(?:(?:evidence\s+of|other|distant|definite)\s+)*(?:hepatic|liver|bone|bony|osseous|lung|"
-    r"pulmonary|peritone\w*|nodal|lymph|mets?\b|metasta\w*|extra-?hepatic|distant))", re.IGNORECASE)
+    rf":(?=\s*(?:no|nil)\s+(?:(?:evidence\s+of|other|distant|definite)\s+)*{V.NEGATABLE_FINDING_START})", re.IGNORECASE)
 
 
 class ClinicalEntityExtractor:

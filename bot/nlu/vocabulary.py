@@ -125,6 +125,11 @@ NO_METASTASIS_PHRASES = (
     r"(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
 )
 NO_METASTASIS_ANY = "any"
+# The first word of a metastatic or nodal finding a "no" can negate right after a test ("PET: no hepatic or bony
+# mets", "dotatate showed no liver mets"): read by concepts.find_tests and extractor.extract.
+NEGATABLE_FINDING_START = (
+    r"(?:hepatic|liver|bone|bony|osseous|lung|pulmonary|peritone\w*|nodal|lymph|mets?\b|metasta\w*|extra-?hepatic|distant)"
+)
 
 # ----------------------------------------------------------------------------- differentiation
 DIFFERENTIATION_TERMS: tuple[tuple[str, str], ...] = (

@@ -286,3 +286,14 @@ def test_how_common_an_unknown_primary_is(intent: str) -> None:
     result = play(intent, "% of NETs that are cup?")
     assert result.topics == ["net_cup"]
     assert "share of all NETs" in direct_answer(result, "net_cup")
+
+
+def test_values_with_a_question_no_intent_names_get_the_site_answer_after_the_results() -> None:
+    # "give_values" with a question the words clearly ask: graded and staged, then the site topic's answer
+    text = "gastric NET 8mm, ki67 1%, pernicious anaemia - resect or watch?"
+    spans = [("site", "stomach", "gastric"), ("tumour_size", "0.8", "8mm"), ("ki67", "1", "ki67 1%")]
+    entities = [{"entity": name, "value": value, "start": text.index(words), "end": text.index(words) + len(words)}
+                for name, value, words in spans]  # with their spans, as the extractor gives them
+    result = handle_turn(ConversationState(), "give_values", entities, text, "markdown")
+    assert result.topics == ["grade", "stage", "gastric_net"]
+    assert "10 mm" in answer_of(result, "gastric_net")
