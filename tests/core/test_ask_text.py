@@ -6,7 +6,8 @@ from typing import List
 
 import pytest
 
-from bot.conversation import ConversationState, _Turn, clause_spans
+from bot.conversation import ConversationState
+from bot.understanding import _Reading, clause_spans
 
 
 def span(text: str, part: str, entity: str, value: str) -> dict:
@@ -15,7 +16,7 @@ def span(text: str, part: str, entity: str, value: str) -> dict:
 
 
 def ask(text: str, entities: List[dict], without_computed_asks: bool = False) -> str:
-    turn = _Turn(ConversationState(), "ask_treatment", entities, text, "markdown")
+    turn = _Reading(ConversationState(), "ask_treatment", entities, text)
     return " ".join(turn.ask_text(without_computed_asks).split())
 
 

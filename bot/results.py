@@ -1,0 +1,53 @@
+"""The computed results of a case as codes (category, T, N, M, stage group), and the values each
+computation reads: what an update or a what-if compares, and what decides whether a computation has
+anything to compute with."""
+
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+from bot.grading import grade
+from bot.models import Case
+from bot.staging import stage
+
+# Values each computation reads; a change to one of them re-answers that computation.
+INPUTS: Dict[str, frozenset] = {
+    "grade": frozenset({"ki67_percent", "mitoses", "mitoses_unit", "necrosis", "cells_counted", "site", "differentiation"}),
+    "stage": frozenset({"tumour_size_cm", "invasion", "nodes_positive", "positive_node_count", "bulky_mesenteric_mass",
+                        "metastatic_sites", "site", "differentiation"}),
+}
+# Values that alone do not say which computation is wanted.
+SHARED_INPUTS = frozenset({"site", "differentiation"})
+
+# the computed codes an update may change, by the engine that computes them
+RESULT_CODES = (("grade", ("category",)), ("stage", ("t", "n", "m", "stage_group")))
+
+
+def has_inputs(case: Case, topic: str) -> bool:
+    """Whether the case holds any value the computation reads beyond the site and differentiation."""
+    return any(getattr(case, f, None) not in (None, []) for f in INPUTS[topic] - SHARED_INPUTS - {"mitoses_unit"})
+
+
+def result_codes(case: Case) -> Dict[str, Optional[str]]:
+    """The codes a case computes to (category, T, N, M, stage group), for showing what an update changed."""
+    codes: Dict[str, Optional[str]] = {}
+    for topic, fields in RESULT_CODES:
+        if not has_inputs(case, topic):
+            continue
+        try:
+            result = grade(case) if topic == "grade" else stage(case)
+        except (ValueError, TypeError):  # an incomplete case the engine refuses: nothing to compare
+            continue
+        codes.update({field: getattr(result, field, None) for field in fields})
+    return codes
+
+
+def describe_result_changes(before: Dict[str, Optional[str]], after: Dict[str, Optional[str]]) -> str:
+    """'NET G1 → NET G2, stage II → III': the computed codes that an update changed (codes only, no words)."""
+    parts = []
+    for field in (field for _, fields in RESULT_CODES for field in fields):
+        old, new = before.get(field), after.get(field)
+        if field in before and field in after and old != new:
+            prefix = "stage " if field == "stage_group" else ""  # grade and T/N/M codes name themselves
+            parts.append(f"{prefix}{old or 'not assigned'} → {new or 'not assigned'}")
+    return ", ".join(parts)
