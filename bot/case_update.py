@@ -53,6 +53,12 @@ def _convert_hpf_count(data: Dict[str, Any], raw: str, set_field: Any, update: "
     set_field("mitoses", per_2mm2)
     set_field("mitoses_unit", MitoticUnit.per_2mm2)
 
+# Whole-body imaging whose negative result, with no site named as involved, reads as no distant metastasis.
+WHOLE_BODY_STAGING = {"ct": "CT", "mri": "MRI", "sstr_pet": "SSTR PET", "fdg_pet": "FDG PET"}
+M0_FROM_CLEAR_SCAN = (
+    "Read as no distant metastases (M0) from the negative {scans}; if any distant site is involved, tell me which."
+)
+
 FIELD_LABELS = {
     "ki67_percent": "Ki-67",
     "mitoses": "mitotic count",
@@ -184,6 +190,15 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
             set_field("metastatic_sites", sorted(sites))
 
     tests = {t["test"]: t for t in data.get("tests_done") or []}
+    clear_scans = [kind for kind, _, outcome in (raw.partition(":") for raw in _values(entities, "test_result"))
+                   if kind in WHOLE_BODY_STAGING and outcome == "negative"]
+    primary_known = data.get("site") not in (None, "unknown")
+    if clear_scans and primary_known and not affirmed and data.get("metastatic_sites") is None:
+        # "CT neg", "staging dotatate negative": with the primary known, a negative whole-body staging scan with
+        # no site named as involved is no distant metastasis found (clinical M0); said, so a missed site can be
+        # corrected. With the primary unknown the scans search for it, and say nothing about M.
+        set_field("metastatic_sites", [])
+        update.notes.append(M0_FROM_CLEAR_SCAN.format(scans=" and ".join(WHOLE_BODY_STAGING[k] for k in clear_scans)))
     for raw in _values(entities, "test_result"):
         kind, _, outcome = raw.partition(":")
         if kind in TestKind._value2member_map_:

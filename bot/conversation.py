@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from bot.answer_tables import COMPUTED_TOPICS
 from bot.case_update import describe_value, field_label
 from bot.models import Case
-from bot.results import describe_result_changes, has_inputs, result_codes
+from bot.results import describe_result_changes, describe_results, has_inputs, result_codes
 from bot.understanding import (
     AUDIENCES,
     PAYLOAD,
@@ -291,29 +291,31 @@ class _Turn:
             self.say(NOTED.format(changes=changes))
         self.say_result_changes(request.previous, request.case)
 
-    def say_result_changes(self, previous: Case, case: Case) -> None:
-        """An update or a what-if shows at once what it changed in the computed results."""
+    def say_result_changes(self, previous: Case, case: Case, what_if: bool = False) -> None:
+        """An update or a what-if shows at once what it changed in the computed results, and what it left as it
+        was: every current result is in the message (text and `custom.computed`), so none has to be looked up."""
         if previous == case or not any(has_inputs(previous, t) for t in ("grade", "stage")):
             return
-        changes = describe_result_changes(result_codes(previous), result_codes(case))
+        before, after = result_codes(previous), result_codes(case)
+        changes = describe_result_changes(before, after)
+        unchanged = describe_results(after, {f for f, code in after.items() if f in before and before[f] == code})
         if changes:
-            self.say(RESULTS_CHANGED.format(changes=changes))
+            text = RESULTS_CHANGED.format(changes=changes) + (RESULTS_KEPT.format(results=unchanged) if unchanged else "")
+        elif after:
+            text = RESULTS_UNCHANGED.format(results=describe_results(after))
+        else:
+            return
+        self.messages.append(Message(text=text, custom={"computed": after, "what_if": what_if,
+                                                        "results_of": "what_if" if what_if else "update"}))
 
     def answer_request(self, request: Request) -> TurnResult:
         case = self.state.case
         asks = list(request.asks)
-        conditional = [a.topic for a in asks if a.only_if_uncovered]
-        if conditional:
-            # values given with an information question are graded and staged only when the reviewed statements
-            # do not cover the question (and the computation itself answers); the gap is still said, last
-            asked = next(a.topic for a in asks if not a.only_if_uncovered)
-            uncovered = self.abstains(asked, case)
-            asks = [a for a in asks if not a.only_if_uncovered or (uncovered and not self.abstains(a.topic, case))]
         if not asks:
             return self.result()
         self.answer([a.topic for a in asks], case, optional={a.topic for a in asks if a.optional})
-        if request.uninvited:
-            self.missing.pop(request.uninvited, None)  # the values to ask for are those of what was asked
+        for topic in request.uninvited:
+            self.missing.pop(topic, None)  # the values to ask for are those of what was asked
         if request.continue_topic:
             self.state = self.state.model_copy(update={"last_topic": request.continue_topic})
         if request.ask_order is not None:
@@ -360,7 +362,7 @@ class _Turn:
             return self.result()
         changes = describe_changes(self.state.case, request.case, request.changed, was="recorded")
         self.say(WHAT_IF_LEAD.format(changes=changes))
-        self.say_result_changes(self.state.case, request.case)
+        self.say_result_changes(self.state.case, request.case, what_if=True)
         # answered on the copy; state.case, last_topic and pending stay as they were before the what-if
         last_topic = self.state.last_topic
         self.answer(request.topics, request.case, what_if=True)
@@ -435,6 +437,8 @@ SIMPLE_REPLIES = {
     Act.thanks: "You are welcome. Ask another question any time.",
 }
 RESULTS_CHANGED = "What changed in the results: {changes}."
+RESULTS_KEPT = " Unchanged: {results}."
+RESULTS_UNCHANGED = "The results are unchanged: {results}."
 
 
 # --------------------------------------------------------------------------------------------

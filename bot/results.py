@@ -20,7 +20,9 @@ INPUTS: Dict[str, frozenset] = {
 SHARED_INPUTS = frozenset({"site", "differentiation"})
 
 # the computed codes an update may change, by the engine that computes them
-RESULT_CODES = (("grade", ("category",)), ("stage", ("t", "n", "m", "stage_group")))
+RESULT_CODES = (("grade", ("grade", "category")), ("stage", ("t", "n", "m", "stage_group")))
+# codes another code already says when described ("NET G2" says G2)
+_SAID_BY_ANOTHER = {"grade"}
 
 
 def has_inputs(case: Case, topic: str) -> bool:
@@ -45,9 +47,19 @@ def result_codes(case: Case) -> Dict[str, Optional[str]]:
 def describe_result_changes(before: Dict[str, Optional[str]], after: Dict[str, Optional[str]]) -> str:
     """'NET G1 → NET G2, stage II → III': the computed codes that an update changed (codes only, no words)."""
     parts = []
-    for field in (field for _, fields in RESULT_CODES for field in fields):
+    for field in (field for _, fields in RESULT_CODES for field in fields if field not in _SAID_BY_ANOTHER):
         old, new = before.get(field), after.get(field)
         if field in before and field in after and old != new:
             prefix = "stage " if field == "stage_group" else ""  # grade and T/N/M codes name themselves
             parts.append(f"{prefix}{old or 'not assigned'} → {new or 'not assigned'}")
     return ", ".join(parts)
+
+
+def describe_results(codes: Dict[str, Optional[str]], fields: Optional[set] = None) -> str:
+    """'NET G2; T2 N0 M0; stage II': the codes of a case's results (only `fields`, when given), codes only."""
+    def wanted(field: str) -> Optional[str]:
+        return codes.get(field) if fields is None or field in fields else None
+
+    tnm = " ".join(code for code in (wanted("t"), wanted("n"), wanted("m")) if code)
+    parts = [wanted("category"), tnm, f"stage {wanted('stage_group')}" if wanted("stage_group") else None]
+    return "; ".join(part for part in parts if part)

@@ -142,9 +142,6 @@ class Ask(BaseModel):
     topic: str
     # left out when its topic has nothing that applies to the case (an added ask, not the one named)
     optional: bool = False
-    # answered only when the first information ask of the message is not covered by the reviewed statements
-    # ("gastric NET 8mm ki67 1%, EMR or surveillance?": the values are graded and staged, the gap still said)
-    only_if_uncovered: bool = False
 
     @property
     def computed(self) -> bool:
@@ -168,8 +165,8 @@ class Request(BaseModel):
     asks: List[Ask] = Field(default_factory=list)
     # the topic a follow-up continues from, when it is not the last one answered (an uninvited result shown after)
     continue_topic: Optional[str] = None
-    # the answered topic whose missing values are not asked for (a result shown uninvited)
-    uninvited: Optional[str] = None
+    # the answered topics whose missing values are not asked for (results shown uninvited)
+    uninvited: List[str] = Field(default_factory=list)
     # ask for the first missing value in this order instead of the answers' own
     ask_order: Optional[Tuple[str, ...]] = None
 
@@ -532,12 +529,17 @@ class _Reading:
         uninvited: Optional[str] = None
         if topic in ("grade", "stage") and wants_grade_and_stage(self.text):
             topics = ["grade", "stage"]
-        elif topic in ("grade", "stage"):
+        given = self.given_computations(case, changed, need_group=topic not in ("grade", "stage"))
+        if topic in ("grade", "stage"):
             # "ileal NET 1.8cm, Ki-67 4%, 0/14 LN, no mets - stage?": the values of the other computation were
             # given in this message too, so both results are shown, the grade first
-            other = "stage" if topic == "grade" else "grade"
-            if has_inputs(case, other) and changed & (INPUTS[other] - SHARED_INPUTS):
-                uninvited = other
+            uninvited = next((t for t in given if t not in topics), None)
+        elif given and topic not in COMPUTATION_OF_RULES_TOPIC:
+            # a vignette with values and another ask ("... Ki67 12%, primary occult - next step?"): the results
+            # its values decide come first, then the ask; the values to ask for are those of what was asked
+            return Request(act=Act.answer, asks=[Ask(topic=t) for t in given] + [
+                Ask(topic=t, optional=t not in COMPUTED_TOPICS) for t in self.with_other_asks([topic], case)
+                if t not in given], uninvited=given, **fields)
         also = [t for t in self.information_asks(self.asked(case), case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
         unnamed = self.unnamed_ask(case)
@@ -553,10 +555,10 @@ class _Reading:
             # "how are NETs graded, and the prognosis?" with no values: the grading rules, not an empty grade
             ordered = [general_topic(t, case, self.text) if t in ("grade", "stage") and not has_inputs(case, t)
                        else t for t in ordered]
-            return answer(ordered, optional=set(ordered) - {"grade", "stage"}, uninvited=uninvited)
+            return answer(ordered, optional=set(ordered) - {"grade", "stage"}, uninvited=[uninvited] if uninvited else [])
         if uninvited:
             # the values to ask for are those of what was asked, and a follow-up continues the ask
-            return answer(["grade", "stage"], uninvited=uninvited, continue_topic=topic)
+            return answer(["grade", "stage"], uninvited=[uninvited], continue_topic=topic)
         if topics == [topic] and topic in ("grade", "stage") and not has_inputs(case, topic):
             # "how are NETs graded?" with no values: the rules themselves, then the first value they need;
             # unless the words clearly ask about something else ("ckd stage 4, CgA raised - meaning?")
@@ -565,16 +567,26 @@ class _Reading:
             if other != general:
                 return answer([other])
             return answer([general], ask_order=ask_order(topic, case))
-        # values given with an information question are graded and staged uninvited only when that decides
-        # something: a stage with no group (only a T under an assumption) is left to a stage question; and
-        # only when the reviewed statements do not cover the question (the executor checks)
-        if topic not in ("grade", "stage", "workup"):
-            computed = [t for t in ("grade", "stage") if has_inputs(case, t)
-                        and (t != "stage" or result_codes(case).get("stage_group") is not None)]
-            if computed:
-                return Request(act=Act.answer, asks=[Ask(topic=t, only_if_uncovered=True) for t in computed]
-                               + [Ask(topic=topic)], **fields)
         return answer(topics)
+
+    def given_computations(self, case: Case, changed: set, need_group: bool = True) -> List[str]:
+        """The computations whose values this message gives, in answer order: the grade when a grading value
+        is given, the stage when a staging value is given (and, with `need_group`, the stage decides a group:
+        a T alone under an assumption is left to a stage question)."""
+        given = [t for t in ("grade", "stage") if has_inputs(case, t) and changed & (INPUTS[t] - SHARED_INPUTS)]
+        if need_group and "stage" in given and result_codes(case).get("stage_group") is None:
+            given.remove("stage")
+        return given
+
+    def with_other_asks(self, topics: List[str], case: Case) -> List[str]:
+        """The asks named, then every other ask of the message's words and the one its question clauses
+        clearly make for the case's site or syndrome."""
+        also = [t for t in self.information_asks(self.asked(case), case)
+                if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
+        unnamed = self.unnamed_ask(case)
+        if unnamed and unnamed not in topics + also:
+            also.append(unnamed)
+        return topics + also
 
     def give_values(self, base: Dict[str, Any], reply: List[Dict[str, Any]], said_unknown: bool) -> Request:
         """Values given (or a short reply to the pending question) without a question intent."""

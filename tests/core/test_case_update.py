@@ -207,3 +207,34 @@ def test_nodes_said_positive_after_a_zero_count_drop_the_old_count():
     assert case.positive_node_count == 0 and case.nodes_positive is False
     update = apply_entities(case, [{"entity": "nodes", "value": "positive"}])
     assert update.case.nodes_positive is True and update.case.positive_node_count is None
+
+
+@pytest.mark.parametrize(
+    "entities, expected",
+    [
+        # a negative whole-body staging scan with no site named is no distant metastasis found (clinical M0)
+        ({"test_result": "ct:negative"}, []),
+        ({"test_result": "sstr_pet:negative"}, []),
+        # a scan that found something, or a test that does not image the body, says nothing about M
+        ({"test_result": "ct:positive"}, None),
+        ({"test_result": "colonoscopy:negative"}, None),
+        ({"test_result": "chromogranin_a:negative"}, None),
+        # a site named as involved wins over the clear scan
+        ({"test_result": "ct:negative", "metastasis": "liver"}, [MetastaticSite.liver]),
+    ],
+)
+def test_a_clear_staging_scan_reads_as_m0(entities: dict, expected) -> None:
+    update = apply_entities(Case(site=Site.rectum), ents(**entities))
+    assert update.case.metastatic_sites == expected
+    assert any("M0" in note for note in update.notes) == (expected == [])
+
+
+@pytest.mark.parametrize("site", [None, Site.unknown])
+def test_a_clear_scan_in_the_search_for_the_primary_says_nothing_about_m(site) -> None:
+    # in a NET-CUP workup a negative scan means the primary was not found
+    assert apply_entities(Case(site=site), ents(test_result="sstr_pet:negative")).case.metastatic_sites is None
+
+
+def test_a_clear_scan_does_not_undo_metastases_already_recorded() -> None:
+    case = Case(site=Site.rectum, metastatic_sites=[MetastaticSite.bone])
+    assert apply_entities(case, ents(test_result="ct:negative")).case.metastatic_sites == [MetastaticSite.bone]

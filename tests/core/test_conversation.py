@@ -274,7 +274,9 @@ def test_nodal_disease_without_a_primary_and_nothing_else_is_tx_m0_without_a_sta
 )
 def test_a_stain_with_a_question_gets_where_it_points_or_the_next_test(intent: str, text: str, values: dict,
                                                                       topic: str) -> None:
-    assert turn(ConversationState(), intent, text, **values).topics == [topic]
+    topics = turn(ConversationState(), intent, text, **values).topics
+    # the stage the values decide ("liver mets" -> stage IV) comes first, then the question asked
+    assert topics[-1] == topic and set(topics[:-1]) <= {"stage"}
 
 
 def test_two_mitotic_counts_are_both_shown_and_the_grade_uses_the_higher() -> None:
@@ -531,10 +533,22 @@ def test_values_are_computed_when_the_reviewed_statements_do_not_cover_the_quest
     assert result.topics[0] == "grade"
 
 
-def test_an_answered_information_question_gets_no_added_computation():
+def test_values_given_with_an_information_question_are_computed_first():
+    # the bottom line of the values given comes first, then the question asked
     result = turn(ConversationState(), "ask_labs", "ki67 2%, pt on omeprazole, is CgA 3x ULN meaningful?",
                   ki67="2", test="cga")
-    assert "grade" not in result.topics
+    assert result.topics == ["grade", "labs_cga"]
+
+
+def test_an_update_that_changes_no_result_says_so_with_every_result() -> None:
+    first = handle_turn(ConversationState(), "ask_grade", [{"entity": "ki67", "value": "12"}, {"entity": "site", "value": "pancreas"},
+                                                           {"entity": "tumour_size", "value": "1.8"}, {"entity": "invasion", "value": "confined"},
+                                                           {"entity": "nodes", "value": "negative"}, {"entity": "no_metastasis", "value": "any"}],
+                        "pNET 1.8cm confined, N0 M0, ki67 12%, grade and stage?")
+    second = handle_turn(first.state, "give_values", [{"entity": "mitoses", "value": "3/2mm2"}], "and mitoses were 3/2mm2 btw")
+    summary = next(m for m in second.messages if m.text.startswith("The results are unchanged:"))
+    assert summary.text == "The results are unchanged: NET G2; T1 N0 M0; stage I."
+    assert summary.custom["computed"]["stage_group"] == "I" and summary.custom["computed"]["category"] == "NET G2"
 
 
 def test_a_correction_shows_what_changed_in_the_results() -> None:
@@ -552,7 +566,10 @@ def test_a_what_if_shows_its_changes_and_leaves_the_case() -> None:
                 {"entity": "nodes", "value": "negative"}, {"entity": "no_metastasis", "value": "any"}]
     first = handle_turn(ConversationState(), "ask_stage", entities, "pNET 1.5 cm N0 M0, stage?")
     what_if = handle_turn(first.state, "what_if", [{"entity": "metastasis", "value": "liver"}], "what if liver mets?")
-    assert any(m.text == "What changed in the results: M0 → M1a, stage I → IV." for m in what_if.messages)
+    # what changed, what did not, and every current result in the structured message
+    summary = next(m for m in what_if.messages if m.text.startswith("What changed in the results:"))
+    assert summary.text == "What changed in the results: M0 → M1a, stage I → IV. Unchanged: T1 N0."
+    assert summary.custom["computed"] == {"t": "T1", "n": "N0", "m": "M1a", "stage_group": "IV"}
     assert what_if.state.case == first.state.case
 
 
