@@ -184,6 +184,9 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
         sites = set(data.get("metastatic_sites") or [])
         if "any" in negated and not affirmed:
             sites = set()
+        if "extrahepatic" in negated:
+            # "no extrahepatic disease": only a liver metastasis can stand (alone, it says nothing about the liver)
+            sites = {s for s in sites if s == MetastaticSite.liver.value}
         sites |= {s for s in affirmed if s in MetastaticSite.__members__}
         sites -= {s for s in negated if s in MetastaticSite.__members__}
         if affirmed or "any" in negated or data.get("metastatic_sites") is not None:

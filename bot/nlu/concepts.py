@@ -46,7 +46,8 @@ _MET_SITES = [(compile_terms(p), value, weak_ok) for p, value, weak_ok in V.META
 _MET_SITE_ANY = "|".join(p for p, _, _ in V.METASTATIC_SITES)
 _JOIN = r"\s*(?:,\s*(?:and|or)?|and|or|&|/|\+)\s*"
 _MET_BEFORE_NOUN = compile_terms(
-    rf"(?P<sites>(?:{_MET_SITE_ANY})(?:{_JOIN}(?:{_MET_SITE_ANY}))*)\s*-?\s*"
+    # "vertebral (T10, L2) mets": a short parenthesis may sit between the site and its noun
+    rf"(?P<sites>(?:{_MET_SITE_ANY})(?:{_JOIN}(?:{_MET_SITE_ANY}))*)\s*(?:\([^()\n]{{1,30}}\)\s*)?-?\s*"
     rf"(?:(?P<strong>{V.STRONG_METASTASIS_NOUNS})|(?P<weak>{V.WEAK_METASTASIS_NOUNS}))"
 )
 _MET_AFTER_LEAD = compile_terms(
@@ -54,6 +55,13 @@ _MET_AFTER_LEAD = compile_terms(
     rf"(?P<sites>(?:{_MET_SITE_ANY})(?:{_JOIN}(?:the\s+)?(?:{_MET_SITE_ANY}))*)"
 )
 _MET_PHRASES = _terms(V.METASTASIS_PHRASES)
+_MET_CONFIRMED = compile_terms(
+    rf"(?P<sites>(?:{_MET_SITE_ANY})(?:{_JOIN}(?:{_MET_SITE_ANY}))*)\s+(?:{V.WEAK_METASTASIS_NOUNS})\s+(?:[a-z]+\s+){{0,2}}"
+    rf"(?:{V.METASTASIS_CONFIRMING})"
+    rf"|(?P<sites2>(?:{_MET_SITE_ANY}))\s+(?:{V.METASTATIC_SPECIMEN})(?:\s*\([^()\n]{{1,30}}\))?\s*(?::|-|=|shows?|showed)\s*"
+    r"(?:positive\s+for\s+)?metastatic"
+)
+_NO_MET_EXTRAHEPATIC = compile_terms(V.NO_EXTRAHEPATIC_METASTASIS)
 _MET_UNSPECIFIED = compile_terms(V.UNSPECIFIED_METASTASIS)
 _NO_MET_ANY = compile_terms(V.NO_METASTASIS_PHRASES)
 
@@ -104,8 +112,13 @@ def find_metastases(text: str) -> Iterator[Candidate]:
             "metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_UNSPECIFIED_METASTASIS, "METASTASIS", "negonly",
             negated_entity="no_metastasis", negated_value=V.NO_METASTASIS_ANY,
         )
+    for m in _MET_CONFIRMED.finditer(text):
+        group = "sites" if m.group("sites") else "sites2"
+        yield from _metastases(text, m.start(), m.end(), _site_parts(text, m.start(group), m.end(group), True))
     for m in _NO_MET_ANY.finditer(text):
         yield Candidate("no_metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_METASTASIS)
+    for m in _NO_MET_EXTRAHEPATIC.finditer(text):
+        yield Candidate("no_metastasis", V.NO_METASTASIS_EXTRAHEPATIC, m.start(), m.end(), P_METASTASIS)
 
 
 # ----------------------------------------------------------------------------- invasion, nodes

@@ -336,7 +336,8 @@ _NODE_COUNT_RATIO = compile_terms(
     r"|metastas[ie]s|deposits?)))?"
 )
 _NODE_COUNT_NAME_FIRST = compile_terms(
-    rf"(?:{V.NODE_WORD})(?:\s*(?:\+(?:ve)?|pos(?:itive)?))?\s*[:=]?\s*(?:(?:were|was|are|is|actually|really|in\s+fact|now|then)\s+){{0,3}}"
+    # "Regional LN (ileocolic): 2/14 positive": a short parenthesis may name the basin
+    rf"(?:{V.NODE_WORD})(?:\s*\([^()\n]{{1,30}}\))?(?:\s*(?:\+(?:ve)?|pos(?:itive)?))?\s*[:=]?\s*(?:(?:were|was|are|is|actually|really|in\s+fact|now|then)\s+){{0,3}}"
     rf"(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
     r"(?:\s*(?P<state>pos(?:itive)?|\+ve|\+|involved))?(?![\d%]|[./]\d)"  # a full stop may end it: "LN 1/10."
 )

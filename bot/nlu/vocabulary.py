@@ -23,7 +23,7 @@ _ORGAN_AFTER_TUMOUR_NOUN = "(?:" + "|".join(
 SITE_TERMS: tuple[tuple[str, str], ...] = (
     (r"stomach|gastric|antr(?:um|al)|fund(?:us|ic)|cardia|oxyntic", "stomach"),
     # duodenal parts: "D1".."D4" (upper case only: "d2" is too often something else), bulb, second part
-    (r"duoden(?:um|al)|(?-i:D[1-4])(?=\s|,|;|:|\)|$)", "duodenum"),
+    (r"duoden(?:um|al)|(?-i:D[1-4])(?=\s|,|;|:|\)|/|$)", "duodenum"),
     (r"(?<![\w-])ampull(?:a|ary)(?:\s+of\s+vater)?|peri-?ampullary|papill(?:a|ary)\s+of\s+vater|vaterian", "ampulla"),
     (
         r"terminal\s+ileum|small[\s-]+(?:bowel|intestine|intestinal)|si[\s-]?nets?|midgut"
@@ -62,6 +62,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
     (
         r"(?:unknown|unkn?|unk\.)\s+primary(?:\s+site)?|(?:of\s+)?unknown\s+origin|(?:net[\s-]?)?cup|netup|occult\s+primary"
         r"|(?:unidentified|undetected|unlocated)\s+primary"
+        r"|search(?:es)?\s+(?:was\s+|were\s+|is\s+)?(?:negative|unrevealing|unsuccessful|fruitless)\s+for\s+(?:a\s+|the\s+|any\s+)?primary"
         r"|primary\s+(?:site\s+|tumou?r\s+)?(?:is\s+|was\s+|remains\s+|still\s+)?(?:unknown|unk(?![a-z])|occult|unidentified"
         r"|not\s+(?:yet\s+)?(?:found|identified|seen|located|known|detected)|never\s+found)"
         r"|(?:no|w/o|without)\s+(?:an?\s+)?(?:obvious\s+|clear\s+|identifiable\s+|definite\s+|known\s+)?primary"
@@ -109,7 +110,7 @@ NO_METASTASIS_PHRASES = (
     r"non-?metastatic"
     # "no other disease", "nothing else found", "no distant disease", "nothing elsewhere", "disease confined to
     # the node": the staging workup found no disease beyond what was named (M0)
-    r"|no\s+(?:(?:other|distant|further|extra-?nodal|extra-?hepatic|residual|evidence\s+of)\s+){1,2}(?:(?:tracer[\s-]?)?avid\s+|metastatic\s+)?(?:sites?\s+of\s+)?(?:disease|lesions?|sites?|spread)"
+    r"|no\s+(?:(?:liver|hepatic|nodal|bone|bony|lung)\s+(?:or|and|/|nor)\s+)?(?:(?:other|distant|further|extra-?nodal|residual|evidence\s+of)\s+){1,2}(?:(?:tracer[\s-]?)?avid\s+|metastatic\s+)?(?:sites?\s+of\s+)?(?:disease|lesions?|sites?|spread)"
     # "staging CT clear", "staging scans negative": the staging work-up found nothing distant (M0)
     r"|staging\s+(?:ct|mri|scans?|imaging|pet(?:[\s/-]?ct)?|work-?up)(?:\s+(?:cap|chest|abdo(?:men)?|pelvis|and|/|\+)){0,4}"
     r"\s*(?:was\s+|is\s+|were\s+|are\s+)?(?:clear|negative|neg|unremarkable|normal|nad)\b"
@@ -125,6 +126,19 @@ NO_METASTASIS_PHRASES = (
     r"(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
 )
 NO_METASTASIS_ANY = "any"
+# "no extrahepatic disease": every distant site but the liver is free -> no_metastasis "extrahepatic"
+NO_EXTRAHEPATIC_METASTASIS = (
+    r"(?:no|nil|without)\s+(?:evidence\s+of\s+)?(?:other\s+)?extra-?hepatic\s+(?:metastatic\s+)?"
+    r"(?:disease|lesions?|sites?|spread|mets|metastas[ie]s|deposits?|involvement)"
+)
+NO_METASTASIS_EXTRAHEPATIC = "extrahepatic"
+# A site's weak noun confirmed as a metastasis ("two lung nodules consistent with metastases") or a labelled
+# specimen from a metastatic site ("Liver wedge (seg 6): metastatic NET", "liver bx - metastatic WD NET")
+METASTASIS_CONFIRMING = (
+    r"(?:consistent\s+with|in\s+keeping\s+with|c/w|compatible\s+with|representing|confirmed\s+as|proven\s+to\s+be)\s+"
+    r"(?:metastas[ie]s|metastatic\s+(?:disease|deposits?|nets?|tumou?r)|mets|secondaries|deposits)"
+)
+METASTATIC_SPECIMEN = r"wedge|biopsy|bx|core\s+biopsy|cores?|resection|segmentectomy|lesion"
 # The first word of a metastatic or nodal finding a "no" can negate right after a test ("PET: no hepatic or bony
 # mets", "dotatate showed no liver mets"): read by concepts.find_tests and extractor.extract.
 NEGATABLE_FINDING_START = (
@@ -458,6 +472,8 @@ KI67_FILLERS = (
     r"|level|rate|of|was|is|were|be|at|approx\.?|approximately|about|around|roughly|only|just|now|hot[\s-]?spot"
     r"|exactly|label+(?:ing|ed|s)?|stain(?:s|ed|ing)?|positivity|expression|shows?|showed|measured|estimated"
     r"|in\s+(?:the\s+)?hot[\s-]?spots?|reported\s+as|measured\s+at|increased\s+to|rose\s+to|=|:|~|-"
+    # "Ki-67 ranges 3-4%", "Ki-67 ranging from 2 to 5%", "Ki-67 between 3 and 5%": the range is read whole
+    r"|ranges?|ranging(?:\s+from)?|between"
 )
 # Counts written as words ("one mitotic figure", "a single mitosis").
 NUMBER_WORDS: dict[str, int] = {

@@ -238,3 +238,18 @@ def test_a_clear_scan_in_the_search_for_the_primary_says_nothing_about_m(site) -
 def test_a_clear_scan_does_not_undo_metastases_already_recorded() -> None:
     case = Case(site=Site.rectum, metastatic_sites=[MetastaticSite.bone])
     assert apply_entities(case, ents(test_result="ct:negative")).case.metastatic_sites == [MetastaticSite.bone]
+
+
+@pytest.mark.parametrize(
+    "before, entities, expected",
+    [
+        # "liver mets, no extrahepatic disease": M1a
+        (None, {"metastasis": "liver", "no_metastasis": "extrahepatic"}, [MetastaticSite.liver]),
+        # recorded bone and liver metastases, then "no extrahepatic disease": only the liver stands
+        ([MetastaticSite.liver, MetastaticSite.bone], {"no_metastasis": "extrahepatic"}, [MetastaticSite.liver]),
+        # alone it says nothing about the liver: M stays open
+        (None, {"no_metastasis": "extrahepatic"}, None),
+    ],
+)
+def test_no_extrahepatic_disease_leaves_only_the_liver(before, entities, expected) -> None:
+    assert apply_entities(Case(metastatic_sites=before), ents(**entities)).case.metastatic_sites == expected

@@ -20,6 +20,21 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("mesoappendix uninvolved, appendix NET 2.2 cm", E({("site", "appendix"), ("tumour_size", "2.2")})),
     ("lung carcinoid, 1 mitosis/2mm2, necrosis: n/a", E({("site", "lung"), ("mitoses", "1/2mm2")})),
     ("bronchial carcinoid, necrosis not assessed", E({("site", "lung")})),
+    # a Ki-67 range written with a verb; duodenal part before a slash; a parenthesis between site and noun
+    ("Ki-67 ranges 3-4% in hot spots", E({("ki67", "3-4")})),
+    ("D1/bulb NET 8mm", E({("site", "duodenum"), ("tumour_size", "0.8")})),
+    ("vertebral (T10, L2) mets only", E({("metastasis", "bone")})),
+    # a weak noun confirmed as a metastasis, a labelled specimen from a metastatic site
+    ("two lung nodules consistent with metastases", E({("metastasis", "lung")})),
+    ("liver bx: metastatic NET", E({("metastasis", "liver")})),
+    ("Liver wedge (seg 6): metastatic NET", E({("metastasis", "liver")})),
+    # "no extrahepatic disease" frees every site but the liver; "no liver or other distant disease" is M0
+    ("liver mets, no extrahepatic disease", E({("metastasis", "liver"), ("no_metastasis", "extrahepatic")})),
+    ("CT: no liver or other distant disease", E({("no_metastasis", "any")})),
+    # a basin in brackets between the node word and the count; a search that did not find the primary
+    ("Regional LN (ileocolic): 2/14 positive", E({("node_count", "2/14"), ("nodes", "positive")})),
+    ("extensive search negative for primary", E({("site", "unknown")})),
+    ("small lung nodule, likely benign", E(set())),
     ("liver mets: not assessed, ileal NET", E({("site", "jejunum_ileum")})),
     # a status ends at the clause: the finding before the semicolon keeps its value
     ("well-differentiated NET, confined to the muscularis propria; mesoappendix free",
