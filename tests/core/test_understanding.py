@@ -1,0 +1,133 @@
+"""The understanding step, as a table: a message (its intent and the extractor's entities) in a conversation
+-> the typed Request (what the turn does, each value with its status, the asks in answer order)."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+
+from bot.conversation import ConversationState
+from bot.models import Case, MetastaticSite, Site
+from bot.understanding import Act, Request, ValueStatus, understand
+
+# A recorded case the follow-up rows speak about: ileal NET, Ki-67 2 %, 1.8 cm into the muscularis propria, N0 M0
+RECORDED = ConversationState(
+    case=Case(site=Site.jejunum_ileum, ki67_percent=2, tumour_size_cm=1.8, invasion="muscularis_propria",
+              nodes_positive=False, metastatic_sites=[]),
+    last_topic="stage",
+)
+
+
+def entities(text: str, *parts: Tuple[str, str, str]) -> List[Dict[str, object]]:
+    """Entities as the extractor gives them: (words in the text, entity, value)."""
+    out = []
+    for words, entity, value in parts:
+        start = text.index(words)
+        out.append({"entity": entity, "value": value, "start": start, "end": start + len(words)})
+    return out
+
+
+def read(text: str, intent: str, *parts: Tuple[str, str, str], state: Optional[ConversationState] = None) -> Request:
+    return understand(state or ConversationState(), intent, entities(text, *parts), text)
+
+
+# message | intent | entities (words, entity, value) | state | act | asks in order
+ACTS = [
+    ("start over please", "start_over", [], None, Act.start_over, []),
+    # a classifier's guess never clears the case: the words must ask for it
+    ("ok", "start_over", [], None, Act.clarify, []),
+    ("👍", "affirm", [], None, Act.no_words, []),
+    ("what can you do?", "ask_capabilities", [], None, Act.capabilities, []),
+    ("hello", "greet", [], None, Act.greet, []),
+    # values with a grade question: the grade; the staging values given too: both, the grade first
+    ("ileal NET ki67 4%, grade?", "ask_grade", [("ileal", "site", "jejunum_ileum"), ("ki67 4%", "ki67", "4")],
+     None, Act.answer, ["grade"]),
+    ("ileal NET ki67 4%, 0/12 LN, CT clear, stage?", "ask_stage",
+     [("ileal", "site", "jejunum_ileum"), ("ki67 4%", "ki67", "4"), ("0/12 LN", "node_count", "0/12"),
+      ("0/12 LN", "nodes", "negative"), ("CT", "test_result", "ct:negative")], None, Act.answer, ["grade", "stage"]),
+    # several asks: computed results first, then the rest
+    ("ileal NET ki67 4%, 3/14 LN+, liver mets. grade, stage and what next?", "ask_grade",
+     [("ileal", "site", "jejunum_ileum"), ("ki67 4%", "ki67", "4"), ("3/14 LN+", "node_count", "3/14"),
+      ("3/14 LN+", "nodes", "positive"), ("liver", "metastasis", "liver")], None, Act.answer,
+     ["grade", "stage", "workup"]),
+    # a vignette with another ask: the results its values decide come first
+    ("liver mets, NET G2 ki67 10%, primary unknown - next step?", "ask_workup",
+     [("liver", "metastasis", "liver"), ("ki67 10%", "ki67", "10"), ("primary unknown", "site", "unknown")],
+     None, Act.answer, ["grade", "stage", "workup"]),
+    # no values: the rules, not an empty computation
+    ("how are NETs graded?", "ask_grade", [], None, Act.answer, ["grading_gep"]),
+    # a hypothetical on a recorded case is computed on a copy
+    ("and if it were node positive?", "give_values", [("node positive", "nodes", "positive")], RECORDED,
+     Act.what_if, ["stage"]),
+    # back to the recorded case after a what-if
+    ("ok, and as it actually is?", "nlu_fallback", [], RECORDED, Act.back_to_recorded, ["grade", "stage"]),
+    # a correction re-answers what it changes
+    ("sorry ki67 was 12 not 2", "give_values", [("12", "ki67", "12")], RECORDED, Act.answer, ["grade"]),
+    # a syndrome is read by the workup; a site alone computes nothing and asks nothing: noted
+    ("pt has carcinoid syndrome", "give_values", [("carcinoid syndrome", "syndrome", "carcinoid")], None,
+     Act.answer, ["workup"]),
+    ("ileal NET", "give_values", [("ileal", "site", "jejunum_ileum")], None, Act.values_noted, []),
+]
+
+
+@pytest.mark.parametrize("text, intent, parts, state, act, asks", ACTS, ids=[row[0][:40] for row in ACTS])
+def test_a_message_is_read_into_an_act_and_its_asks(text: str, intent: str, parts: list,
+                                                    state: Optional[ConversationState], act: Act, asks: list) -> None:
+    request = read(text, intent, *parts, state=state)
+    assert request.act == act
+    assert request.topics == asks
+
+
+# message | entities | (entity, value, status) of each value read
+STATUSES = [
+    ("0/11 LN, CT CAP no mets", [("0/11 LN", "nodes", "negative"), ("mets", "no_metastasis", "any")],
+     [("nodes", "negative", ValueStatus.absent), ("no_metastasis", "any", ValueStatus.absent)]),
+    ("necrosis present, 3/14 LN+", [("necrosis present", "necrosis", "present"), ("3/14 LN+", "nodes", "positive")],
+     [("necrosis", "present", ValueStatus.present), ("nodes", "positive", ValueStatus.present)]),
+    ("no necrosis, liver mets", [("no necrosis", "necrosis", "absent"), ("liver", "metastasis", "liver")],
+     [("necrosis", "absent", ValueStatus.absent), ("metastasis", "liver", ValueStatus.present)]),
+    ("CDX2 negative, ki67 3%", [("CDX2 negative", "ihc", "cdx2:negative"), ("ki67 3%", "ki67", "3")],
+     [("ihc", "cdx2:negative", ValueStatus.absent), ("ki67", "3", ValueStatus.stated)]),
+]
+
+
+@pytest.mark.parametrize("text, parts, expected", STATUSES, ids=[row[0] for row in STATUSES])
+def test_each_value_keeps_its_status_and_its_words(text: str, parts: list, expected: list) -> None:
+    request = read(text, "give_values", *parts)
+    assert [(v.entity, v.value, v.status) for v in request.values] == expected
+    for value, (words, _, _) in zip(request.values, parts):
+        assert value.words == words and text[value.start:value.end] == words
+
+
+def test_an_absent_finding_is_never_applied_as_present() -> None:
+    request = read("no liver mets, CT CAP no mets", "give_values", ("liver", "no_metastasis", "liver"),
+                   ("mets", "no_metastasis", "any"))
+    assert request.case.metastatic_sites == []
+    assert all(v.status == ValueStatus.absent for v in request.values)
+
+
+def test_a_hypothetical_is_marked_and_leaves_the_recorded_case() -> None:
+    request = read("what if liver mets?", "what_if", ("liver", "metastasis", "liver"), state=RECORDED)
+    assert request.hypothetical and all(v.hypothetical for v in request.values)
+    assert request.case.metastatic_sites == [MetastaticSite.liver]
+    assert request.previous == RECORDED.case  # the copy is computed on; the state is not touched
+
+
+def test_not_known_answers_the_pending_question_with_its_status() -> None:
+    state = RECORDED.model_copy(update={"pending": "differentiation"})
+    request = understand(state, "give_values", [], "not known")
+    assert request.said_unknown == "differentiation"
+    assert [(v.entity, v.status) for v in request.values] == [("differentiation", ValueStatus.not_known)]
+
+
+def test_a_safety_sensitive_message_is_read_before_anything_else() -> None:
+    request = read("my husband has collapsed and is not responding", "ask_workup")
+    assert request.safety is not None and request.safety.kind == "emergency"
+    assert request.act == Act.safety_only and request.asks == []
+
+
+def test_the_state_is_never_changed_by_reading() -> None:
+    before = RECORDED.model_copy(deep=True)
+    read("sorry ki67 was 12 not 2", "give_values", ("12", "ki67", "12"), state=RECORDED)
+    assert RECORDED == before
