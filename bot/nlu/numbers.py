@@ -307,9 +307,34 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
         about_tumour = [c for c in found if _sentence_is_about_the_tumour(text, c.start)]
         if len({c.value for c in about_tumour}) == 1:
             found = about_tumour
+    # Several tumours measured in one list ("three NETs, 4 mm, 7 mm and 13 mm", "two ileal NETs (1.2 and 2.1 cm)"):
+    # T follows the largest (AJCC: multiple tumours are staged by the largest, with the suffix (m)).
+    if len({c.value for c in found}) > 1 and _MULTIPLE_TUMOURS.search(text):
+        listed = _one_list(text, found)
+        if listed:
+            largest = max(listed, key=lambda c: Decimal(c.value))
+            yield Candidate("tumour_size", largest.value, listed[0].start, listed[-1].end, PRIORITY)
+            return
     # Two different sizes for the primary in one message: not confident which one is meant.
     if len({c.value for c in found}) == 1:
         yield from found
+
+
+# several primary tumours named: a number or word before a plural tumour noun, "multifocal", "x2"
+_MULTIPLE_TUMOURS = re.compile(
+    rf"\b(?:multifocal|multiple|several|synchronous|(?:two|three|four|five|six|\d)\s+(?:[a-z-]+\s+){{0,3}}"
+    rf"(?:tumou?rs|nets|carcinoids|lesions|nodules|polyps|foci))\b|(?:{V.TUMOUR_NOUNS})s?\s*x\s*\d",
+    re.IGNORECASE)
+_LIST_GAP = re.compile(r"^\s*(?:,|and|&|/|;|or)?\s*(?:and\s+)?$", re.IGNORECASE)
+
+
+def _one_list(text: str, sizes: list[Candidate]) -> list[Candidate]:
+    """The sizes when they stand in one list, separated only by commas, "and" or slashes; else []."""
+    ordered = sorted(sizes, key=lambda c: c.start)
+    for before, after in zip(ordered, ordered[1:]):
+        if not _LIST_GAP.match(text[before.end:after.start]):
+            return []
+    return ordered
 
 
 _SENTENCE_END = re.compile(r"\.\s|\n\s*\n|;")

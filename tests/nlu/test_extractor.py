@@ -35,6 +35,10 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("Regional LN (ileocolic): 2/14 positive", E({("node_count", "2/14"), ("nodes", "positive")})),
     ("extensive search negative for primary", E({("site", "unknown")})),
     ("small lung nodule, likely benign", E(set())),
+    # several tumours measured in one list: the largest decides T; two sizes of one tumour stay unread
+    ("three NETs, 4 mm, 7 mm and 13 mm", E({("tumour_size", "1.3")})),
+    ("multifocal ileal NET, 0.5, 0.8 and 1.9 cm", E({("site", "jejunum_ileum"), ("tumour_size", "1.9")})),
+    ("NET 1.5 cm, previously 1.2 cm on CT", E(set())),
     ("liver mets: not assessed, ileal NET", E({("site", "jejunum_ileum")})),
     # a status ends at the clause: the finding before the semicolon keeps its value
     ("well-differentiated NET, confined to the muscularis propria; mesoappendix free",
