@@ -60,6 +60,10 @@ _MET_CONFIRMED = compile_terms(
     rf"(?:{V.METASTASIS_CONFIRMING})"
     rf"|(?P<sites2>(?:{_MET_SITE_ANY}))\s+(?:{V.METASTATIC_SPECIMEN})(?:\s*\([^()\n]{{1,30}}\))?\s*(?::|-|=|shows?|showed)\s*"
     r"(?:positive\s+for\s+)?metastatic"
+    # "liver MRI shows 3 mets", "liver US: multiple metastases": the organ imaged, then what the scan found
+    rf"|(?P<sites3>(?:{_MET_SITE_ANY}))\s+(?:ct|mri|us|ultrasound|pet(?:[\s/-]?ct)?|scan|imaging)\s*"
+    rf"(?::|shows?|showed|demonstrat\w*|reveal\w*|with|has|had)\s+(?:(?!no\b|nil\b|not\b|without\b)[a-z0-9-]+\s+){{0,2}}"
+    rf"(?:{V.STRONG_METASTASIS_NOUNS})\b"
 )
 _NO_MET_EXTRAHEPATIC = compile_terms(V.NO_EXTRAHEPATIC_METASTASIS)
 _MET_UNSPECIFIED = compile_terms(V.UNSPECIFIED_METASTASIS)
@@ -113,8 +117,10 @@ def find_metastases(text: str) -> Iterator[Candidate]:
             negated_entity="no_metastasis", negated_value=V.NO_METASTASIS_ANY,
         )
     for m in _MET_CONFIRMED.finditer(text):
-        group = "sites" if m.group("sites") else "sites2"
-        yield from _metastases(text, m.start(), m.end(), _site_parts(text, m.start(group), m.end(group), True))
+        group = next(g for g in ("sites", "sites2", "sites3") if m.group(g))
+        # the organ imaged before its scan is read on its own words: the scan and what it found are the test's
+        start, end = (m.start(group), m.end(group)) if group == "sites3" else (m.start(), m.end())
+        yield from _metastases(text, start, end, _site_parts(text, m.start(group), m.end(group), True))
     for m in _NO_MET_ANY.finditer(text):
         yield Candidate("no_metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_METASTASIS)
     for m in _NO_MET_EXTRAHEPATIC.finditer(text):

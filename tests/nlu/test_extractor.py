@@ -35,6 +35,8 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("Regional LN (ileocolic): 2/14 positive", E({("node_count", "2/14"), ("nodes", "positive")})),
     ("extensive search negative for primary", E({("site", "unknown")})),
     ("small lung nodule, likely benign", E(set())),
+    ("liver MRI shows 3 mets", E({("metastasis", "liver"), ("test_result", "mri:positive")})),
+    ("liver MRI shows no mets", E({("no_metastasis", "any"), ("test_result", "mri:negative")})),
     # several tumours measured in one list: the largest decides T; two sizes of one tumour stay unread
     ("three NETs, 4 mm, 7 mm and 13 mm", E({("tumour_size", "1.3")})),
     ("multifocal ileal NET, 0.5, 0.8 and 1.9 cm", E({("site", "jejunum_ileum"), ("tumour_size", "1.9")})),
