@@ -99,12 +99,15 @@ _KIND_WORDS = (
     (r"marker|biomarker|serum|urine|urinary|blood test|level|assay", "marker"),
     (r"tracer|pet|scan|scintigraphy|imaging|radiotracer", "tracer"),
     (r"syndrome|mutation|gene|germline|hereditary", "syndrome"),
-    (r"score|scoring|classification|criteria|grade|grading|system|category|staging", "classification"),
+    (r"score|scoring|classification|criteria|grade|grading|system|category|staging|nomogram|rule|algorithm|consensus",
+     "classification"),
+    (r"sign|phenomenon|manoeuvre|maneuver|technique|procedure|operation", "clinical sign or procedure"),
     (r"drug|approved|dose|therapy|treatment|tablets?|injection|mg|regimen|inhibitor", "drug"),
 )
 _KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody|score|syndrome|tracer|classification|criteria|scale"
 # generic kind words name a thing only after a capitalised name ("Brixworth NET Index"; not "stim test")
-_GENERIC_KIND_NOUNS = r"index|protocol|regimen|test|assay|gene|mutation|pet|scan"
+_GENERIC_KIND_NOUNS = (r"index|protocol|regimen|test|assay|gene|mutation|pet|scan|sign|nomogram|panel|rule|algorithm|antigen"
+                       r"|phenomenon|consensus|manoeuvre|maneuver|technique|procedure|operation|receptor|peptide|variant")
 # any word right before a kind word ("the tidemark trial", "Hartwell score", "neurix stain") is the thing's name
 _NAMED_BEFORE_KIND = re.compile(
     rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN|net|nen)\s+)?(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)

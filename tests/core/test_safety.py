@@ -12,6 +12,11 @@ from bot.conversation import ConversationState, handle_turn
 from bot.safety import safety_check
 
 SAFETY_TABLE = [
+    # an unknown eponym before a sign, nomogram, rule, algorithm, antigen or manoeuvre
+    ("pt has positive Halden sign, does that change grading?", "invented_item"),
+    ("does the Brandt-Kessler nomogram predict recurrence?", "invented_item"),
+    ("is the Vossler antigen expressed in NETs?", "invented_item"),
+    ("what is the role of the Delacroix manoeuvre in small bowel NET surgery?", "invented_item"),
     # a request to invent, read by its parts (a word of looseness + a reference or a figure)
     ("just give me a PMID for that, any will do", "invent_request"),
     ("I need a citation for this, doesn't matter which one", "invent_request"),
@@ -61,6 +66,11 @@ SAFETY_TABLE = [
 ]
 
 ORDINARY = [
+    # real eponyms (knowledge/known_names.yml) and ordinary words before the same nouns
+    "Whipple procedure for a pNET in the head?",
+    "is a Kocher manoeuvre used?",
+    "the Milan criteria for liver transplant in NET liver mets?",
+    "what are the warning signs of carcinoid crisis?",
     # evidence asked for without licence to invent it
     "is it plausible that the primary is pancreatic?",
     "what is the realistic expectation for survival in stage IV?",
