@@ -88,7 +88,11 @@ def _known_names(root: Path) -> frozenset:
 # ------------------------------------------------------------------------------------------- invented names
 # A word looks like a name when it mixes letters and digits ("NEURO-7", "CDX7"), is written in capitals
 # ("TIDEMARK"), has a drug-like ending ("lutaplatin"), or stands right before a kind word ("Hartwell stain").
-_LETTERS_DIGITS = re.compile(r"(?<![\w-])(?:\d{1,3}[A-Za-z]{1,2}-)?[A-Za-z][A-Za-z]*-?\d+[A-Za-z0-9-]*(?![\w-])")
+_LETTERS_DIGITS = re.compile(r"(?<![\w-])(?:\d{1,3}[A-Za-z]{1,2}-)?[A-Za-z][A-Za-z]*-?\d+[A-Za-z0-9-]*(?![\w-])"
+                             # a number before a capitalised abbreviation ("7-HIAA" beside the real 5-HIAA)
+                             r"|(?<![\w-])\d{1,3}-[A-Z]{2,}[A-Z0-9]*(?![\w-])")
+# a grade beyond the WHO's three ("NET G4"): too short to be read as a name, never a real grade
+_NO_SUCH_GRADE = re.compile(r"(?<![\w-])G[4-9](?![\w-])")
 _CAPITALS = re.compile(r"(?<![\w-])[A-Z][A-Z]{3,}(?:-[A-Z0-9]+)*(?![\w-])")
 _DRUG_LIKE = re.compile(
     r"(?<![\w-])[a-z]{3,}(?:mab|nib|tinib|platin|otide|lutide|rolimus|limus|ciclib|parib|tecan|taxel|rubicin"
@@ -107,20 +111,27 @@ _KIND_WORDS = (
 _KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody|score|syndrome|tracer|classification|criteria|scale"
 # generic kind words name a thing only after a capitalised name ("Brixworth NET Index"; not "stim test")
 _GENERIC_KIND_NOUNS = (r"index|protocol|regimen|test|assay|gene|mutation|pet|scan|sign|nomogram|panel|rule|algorithm|antigen"
-                       r"|phenomenon|consensus|manoeuvre|maneuver|technique|procedure|operation|receptor|peptide|variant")
+                       r"|phenomenon|consensus|manoeuvre|maneuver|technique|procedure|operation|receptor|peptide|variant"
+                       r"|grade|grading|system|triad|ratio|method|pattern|guidance|guideline|approach|model|formula")
 # any word right before a kind word ("the tidemark trial", "Hartwell score", "neurix stain") is the thing's name
 _NAMED_BEFORE_KIND = re.compile(
     rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN|net|nen)\s+)?(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
 _CAPITALISED_BEFORE_GENERIC_KIND = re.compile(
-    rf"(?<![\w-])([A-Z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?i:(?:net|nen)\s+)?(?i:{_GENERIC_KIND_NOUNS})s?\b")
+    # one plain word may stand between ("the Brannigan flush pattern", "Kruger hotspot method")
+    rf"(?<![\w-])([A-Z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:[a-z]{{3,}}\s+)?(?i:(?:net|nen)\s+)?(?i:{_GENERIC_KIND_NOUNS})s?\b")
+# a quoted name before a kind word ("the 'Red Card' guidance", "the “Halo” criteria")
+_QUOTED_BEFORE_KIND = re.compile(
+    rf"['\"“‘]([A-Za-z][A-Za-z0-9 -]{{1,30}}?)['\"”’]\s+(?i:{_KIND_NOUNS}|{_GENERIC_KIND_NOUNS})s?\b")
+# two unknown words joined by a hyphen read as one name ("kruger-hahn method", "Geneva-Vancouver algorithm")
+_HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 # a marker named after its sample ("serum neurovastin", "urinary hydroxytrelamine") or a tracer after its isotope
 # ("68Ga-Somaflexin", "18F-fluorovantide")
 _NAMED_AFTER_SAMPLE = re.compile(r"\b(?:serum|plasma|urinary|urine|blood|tissue|salivary)\s+([A-Za-z][A-Za-z]{4,}(?:-[A-Za-z0-9]+)?)", re.IGNORECASE)
-_ISOTOPE_NAME = re.compile(r"(?<![\w-])\d{1,3}[A-Z][a-z]?-([A-Za-z][A-Za-z]{3,}(?:-[A-Za-z0-9]+)?)")
+_ISOTOPE_NAME = re.compile(r"(?<![\w-])\d{1,3}m?[A-Z][a-z]?-([A-Za-z][A-Za-z]{3,}(?:-[A-Za-z0-9]+)?)")
 
 # grading and staging codes, sizes, counts and units are never names
 _CODE = re.compile(r"^(?:[cpyra]{0,2}(?:T[0-4xX][a-dA-D]?(?:N[0-3xX][a-cA-C]?)?(?:M[01xX][a-cA-C]?)?|N[0-3xX][a-cA-C]?"
-                   r"(?:M[01xX][a-cA-C]?)?|M[01xX][a-cA-C]?|G[1-4]|R[0-2]|L[0-1]|V[0-2]|Pn[0-1])"
+                   r"(?:M[01xX][a-cA-C]?)?|M[01xX][a-cA-C]?|G[1-3]|R[0-2]|L[0-1]|V[0-2]|Pn[0-1])"
                    # duodenal parts and spinal levels ("T10, L2 mets"), MEN types, counts, doses
                    r"|D[1-4]|S[1-5]|C[1-7]|T(?:1[0-2]|[1-9])|L[1-5]|MEN[1-4]?|x\d+|q\d+w?|\d+[a-z]*|[A-Za-z]\d)$")
 
@@ -135,12 +146,23 @@ def unknown_name(text: str, known: frozenset) -> Optional[Tuple[str, str]]:
     candidates += [(m.start(1), m.group(1)) for m in _CAPITALISED_BEFORE_GENERIC_KIND.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_AFTER_SAMPLE.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _ISOTOPE_NAME.finditer(text)]
+    candidates += [(m.start(1), m.group(1)) for m in _QUOTED_BEFORE_KIND.finditer(text)]
+    candidates += [(m.start(), m.group()) for m in _HYPHENATED.finditer(text)
+                   if _key(m.group(1)) not in known and _key(m.group(2)) not in known]
+    grade = _NO_SUCH_GRADE.search(text)
+    if grade:
+        candidates.append((grade.start(), grade.group()))
     for start, name in sorted(candidates):
-        bare = re.sub(r"^\d{1,3}[A-Za-z]{1,2}-", "", name)  # an isotope prefix: "68Ga-XYZ" -> "XYZ"
+        if _NO_SUCH_GRADE.fullmatch(name):
+            return name, "grade"
+        bare = re.sub(r"^\d{1,3}m?[A-Za-z]{1,2}-", "", name)  # an isotope prefix: "68Ga-XYZ" -> "XYZ"
         if _CODE.match(name) or len(_key(bare)) < 3 or any(
                 key in known or (len(key) <= 6 and "".join(sorted(key)) in known) for key in (_key(name), _key(bare))):
             continue
-        if all(_key(part) in known for part in re.split(r"-", bare) if part) and "-" in bare:
+        parts = [part for part in re.split(r"[- ]", bare) if part]
+        # "NETTER-2", "Ga-68", "CA19-9": known words joined; not when a number replaces a known one ("7-HIAA")
+        if len(parts) > 1 and all(_key(part) in known for part in parts) \
+                and not any(part.isdigit() and _key(bare) not in known for part in parts):
             continue
         return name, _kind_of(text, start + len(name))
     return None
