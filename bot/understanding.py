@@ -68,7 +68,7 @@ HYPOTHETICAL = re.compile(
 BACK_TO_RECORDED = re.compile(
     r"\b(as it (actually |really )?(is|stands)|actual(ly)? (case|values|findings|one)|the real (case|one|values)|"
     r"back to (the )?(real|actual|original|recorded)|without the (change|what.?if)|as (it was )?(recorded|reported)|"
-    r"real case|original case|actually is|actually stands)\b",
+    r"real (case|one|values|findings)|actual (one|values|findings)|original (case|one|values)|actually is|actually stands)\b",
     re.IGNORECASE)
 # The words that ask to clear the case ("start over", "new patient"): a start over needs one of them.
 START_OVER_WORDS = re.compile(
@@ -418,8 +418,9 @@ class _Reading:
             # "back to the real case please" is never a start over, whatever the classifier says
             topics = [t for t in ("grade", "stage") if has_inputs(self.state.case, t)] or [self.state.last_topic]
             return Request(act=Act.back_to_recorded, asks=[Ask(topic=t) for t in topics], **base)
-        if intent == "start_over" and self.text and not START_OVER_WORDS.search(self.text):
-            # clearing the case loses work: only when the words ask for it, never on a classifier's guess
+        if intent == "start_over" and self.text and (not START_OVER_WORDS.search(self.text) or self.clinical_entities()):
+            # clearing the case loses work: only when the words ask for it, never on a classifier's guess, and
+            # never when the message gives values ("staging CT clear" is a result, not "clear the case")
             intent = "nlu_fallback"
         if intent == "start_over":
             return Request(act=Act.start_over, **base)

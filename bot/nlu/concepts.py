@@ -60,6 +60,13 @@ _MET_CONFIRMED = compile_terms(
     rf"(?:{V.METASTASIS_CONFIRMING})"
     rf"|(?P<sites2>(?:{_MET_SITE_ANY}))\s+(?:{V.METASTATIC_SPECIMEN})(?:\s*\([^()\n]{{1,30}}\))?\s*(?::|-|=|shows?|showed)\s*"
     r"(?:positive\s+for\s+)?metastatic"
+    # "if those liver lesions were mets", "the lung nodule turns out to be a met"
+    rf"|(?P<sites4>(?:{_MET_SITE_ANY}))\s+(?:{V.WEAK_METASTASIS_NOUNS})\s+(?:{V.METASTASIS_BECOMING})"
+    rf"(?:{V.STRONG_METASTASIS_NOUNS})\b"
+    # "MRI liver now shows 1 met in seg 7": the test, the organ it imaged, then what it found
+    rf"|(?:{V.IMAGING_BEFORE_ORGAN})\s+(?P<sites5>(?:{_MET_SITE_ANY}))\s+(?:now\s+|also\s+)?"
+    rf"(?::|shows?|showed|demonstrat\w*|reveal\w*|with|has|had)\s+(?:(?!no\b|nil\b|not\b|without\b)[a-z0-9-]+\s+){{0,2}}"
+    rf"(?:{V.STRONG_METASTASIS_NOUNS})\b"
     # "liver MRI shows 3 mets", "liver US: multiple metastases": the organ imaged, then what the scan found
     rf"|(?P<sites3>(?:{_MET_SITE_ANY}))\s+(?:ct|mri|us|ultrasound|pet(?:[\s/-]?ct)?|scan|imaging)\s*"
     rf"(?::|shows?|showed|demonstrat\w*|reveal\w*|with|has|had)\s+(?:(?!no\b|nil\b|not\b|without\b)[a-z0-9-]+\s+){{0,2}}"
@@ -117,8 +124,9 @@ def find_metastases(text: str) -> Iterator[Candidate]:
             negated_entity="no_metastasis", negated_value=V.NO_METASTASIS_ANY,
         )
     for m in _MET_CONFIRMED.finditer(text):
-        group = next(g for g in ("sites", "sites2", "sites3") if m.group(g))
-        # the organ imaged before its scan is read on its own words: the scan and what it found are the test's
+        group = next(g for g in ("sites", "sites2", "sites3", "sites4", "sites5") if m.group(g))
+        # the organ imaged beside its scan is read on its own words: the scan and what it found are the test's
+        # (a test named before the organ hides the organ's word: there the whole phrase is judged)
         start, end = (m.start(group), m.end(group)) if group == "sites3" else (m.start(), m.end())
         yield from _metastases(text, start, end, _site_parts(text, m.start(group), m.end(group), True))
     for m in _NO_MET_ANY.finditer(text):
@@ -135,9 +143,15 @@ _NODES_CONCEPT = compile_terms(V.NODES_CONCEPT)
 _NODES_FOUND_IN = compile_terms(V.NODES_FOUND_IN)
 
 
+# "0/4 LN in mesoappendix": the nodes' location, not an invasion of it
+_NODES_LOCATED_IN = re.compile(rf"(?:{V.NODE_WORD})\s+(?:in|from|within|of)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def find_invasion(text: str) -> Iterator[Candidate]:
     for regex, value in _INVASION:
         for m in regex.finditer(text):
+            if _NODES_LOCATED_IN.search(text, max(0, m.start() - 30), m.start()):
+                continue
             yield Candidate("invasion", value, m.start(), m.end(), P_INVASION, "INVASION", "drop")
 
 

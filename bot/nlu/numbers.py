@@ -143,7 +143,7 @@ _MITOSES_COUNT_FIRST = compile_terms(
     rf"{_COUNT}\s*(?:(?P<name>{V.MITOSIS_NAMES})\s*)?{_PER}{_UNIT}"
 )
 _MITOSES_NAME_FIRST = compile_terms(
-    rf"(?:{V.MITOSIS_NAMES})\s*(?:(?:of|was|is|were|be|=|:|at|approx\.?|about|around|~|only|now)\s*)*"
+    rf"(?:{V.MITOSIS_NAMES})\s*(?:(?:of|was|is|were|be|=|:|at|approx\.?|about|around|~|only|now|on|re-?count(?:ed)?|count)\s*)*"
     rf"{_COUNT}(?:\s*(?:{V.MITOSIS_NAMES}))?(?:{_PER}{_UNIT})?(?![\d%/]|\.\d|\s*(?:%|cm\b|mm\b(?!\s*2)))"
 )
 _MITOSES_BARE_COUNT = compile_terms(rf"{_COUNT}\s*(?:{V.MITOSIS_NAMES})(?!\s*(?:/|per\b|in\b))")
@@ -502,8 +502,16 @@ def _m_category(m: str, sub: Optional[str], start: int, end: int) -> Iterator[Ca
 _TNM_T = re.compile(r"(?<![A-Za-z0-9])(?:[pcy]|yp)?T(?P<t>[0-4]|[xX])[a-d]?(?![A-Za-z0-9]|-?\s*weighted|w\b|wi\b)")
 
 
+# "is 2.0 really T2 and not T1?", "T2 or T3?": codes weighed against each other in a question are not stated
+_CODES_WEIGHED = re.compile(r"\bT[0-4x][a-d]?\b.{0,20}\b(?:or|vs\.?|versus|and\s+not|not|rather\s+than)\s+(?:a\s+)?T[0-4x]", re.I)
+
+
 def find_stated_t(text: str) -> Iterator[Candidate]:
     for m in _TNM_T.finditer(text):
+        clause_end = text.find("?", m.end())
+        clause = text[max(0, text.rfind("\n", 0, m.start())): clause_end + 1 if clause_end >= 0 else m.start()]
+        if clause_end >= 0 and "\n" not in text[m.end():clause_end] and _CODES_WEIGHED.search(clause):
+            continue
         yield Candidate("stated_t", f"T{m.group('t').upper()}", m.start(), m.end(), PRIORITY)
 
 

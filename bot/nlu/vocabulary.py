@@ -24,7 +24,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
     (r"stomach|gastric|antr(?:um|al)|fund(?:us|ic)|cardia|oxyntic", "stomach"),
     # duodenal parts: "D1".."D4" (upper case only: "d2" is too often something else), bulb, second part
     (r"duoden(?:um|al)|(?-i:D[1-4])(?=\s|,|;|:|\)|/|$)", "duodenum"),
-    (r"(?<![\w-])ampull(?:a|ary)(?:\s+of\s+vater)?|peri-?ampullary|papill(?:a|ary)\s+of\s+vater|vaterian", "ampulla"),
+    (r"(?<![\w-])ampull(?:a|ary)(?:\s+of\s+vater)?|papill(?:a|ary)\s+of\s+vater|vaterian", "ampulla"),
     (
         r"terminal\s+ileum|small[\s-]+(?:bowel|intestine|intestinal)|si[\s-]?nets?|midgut"
         r"|ile(?:um|al)|jejun(?:um|al)|ileo-?ca?ecal|"
@@ -72,7 +72,8 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
 )
 # "typical/atypical carcinoid" implies a lung primary only when no other site is named
 # (a thymic atypical carcinoid exists), so it is a weak site.
-WEAK_SITE_TERMS: tuple[tuple[str, str], ...] = ((r"(?:a)?typical\s+carcinoids?", "lung"),)
+# "periampullary" says where, not which organ: the ampulla only when no organ (pancreatic head, duodenum) is named.
+WEAK_SITE_TERMS: tuple[tuple[str, str], ...] = ((r"(?:a)?typical\s+carcinoids?", "lung"), (r"peri-?ampullary", "ampulla"))
 # Site values whose meaning already contains a negation: ConText must not touch them.
 FIXED_SITE_VALUES = frozenset({"unknown"})
 
@@ -82,7 +83,9 @@ FIXED_SITE_VALUES = frozenset({"unknown"})
 # be a primary lung carcinoid, so it is not read as a metastasis).
 METASTATIC_SITES: tuple[tuple[str, str, bool], ...] = (
     (r"liver|hepatic", "liver", True),
-    (r"bones?|bony|osseous|skeletal|spinal|vertebral", "bone", True),
+    # a vertebral level written before its metastasis ("lytic L2 met", "T10 mets"; upper case only)
+    (r"bones?|bony|osseous|skeletal|spinal|vertebral|(?:osteo)?lytic|sclerotic|osteoblastic"
+     r"|(?-i:[CTLS](?:1[0-2]|[1-9]))", "bone", True),
     (r"lungs?|pulmonary", "lung", False),
     (r"peritoneal|peritoneum|omental|omentum", "peritoneum", True),
     (r"ovarian|ovary|ovaries", "ovary", False),
@@ -139,6 +142,13 @@ METASTASIS_CONFIRMING = (
     r"(?:metastas[ie]s|metastatic\s+(?:disease|deposits?|nets?|tumou?r)|mets|secondaries|deposits)"
 )
 METASTATIC_SPECIMEN = r"wedge|biopsy|bx|core\s+biopsy|cores?|resection|segmentectomy|lesion"
+# a weak noun said to be a metastasis: "if those liver lesions were mets", "the lung nodule turns out to be a met"
+METASTASIS_BECOMING = (
+    r"(?:were|are|is|was|be|being|turns?\s+out\s+to\s+be|turned\s+out\s+to\s+be|proves?\s+to\s+be|proved\s+to\s+be)"
+    r"\s+(?:an?\s+|all\s+)?"
+)
+# imaging tests named before the organ they image ("MRI liver shows 1 met")
+IMAGING_BEFORE_ORGAN = r"ct|mri|us|ultrasound|pet(?:[\s/-]?ct)?|scan|imaging"
 # The first word of a metastatic or nodal finding a "no" can negate right after a test ("PET: no hepatic or bony
 # mets", "dotatate showed no liver mets"): read by concepts.find_tests and extractor.extract.
 NEGATABLE_FINDING_START = (
@@ -199,7 +209,7 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
     # "MP" alone is ambiguous; only after an invasion verb ("invades MP", "into the MP")
     (r"muscularis\s+propria|muscularis|musc\.?\s+prop\w*|muscular\s+(?:layer|wall)|" + _INVADES + r"mp\b"
      # ampulla: "through the sphincter of Oddi" (into the duodenal submucosa or muscularis propria, AJCC 8 T2)
-     r"|(?:through|beyond|past)\s+(?:the\s+)?sphincter(?:\s+of\s+oddi)?",
+     r"|(?:through|thru|beyond|past)\s+(?:the\s+)?sphincter(?:\s+of\s+oddi)?",
      "muscularis_propria"),
     # colon/rectum T3: through the muscularis propria into the pericolic or perirectal tissues
     (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)|peri-?(?:rectal|colic)\s+(?:fat|tissues?|adipose(?:\s+tissue)?|soft\s+tissues?)"
@@ -216,7 +226,9 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
     ),
     (
         r"(?<!sub)(?<!sub-)serosa[l]?|visceral\s+peritoneum|adjacent\s+(?:organs?|structures)"
-        r"|" + _INVADES + r"(?:spleen|adrenal|kidney|abdominal\s+wall"
+        # "perforates the peritoneum": through the serosa (T4)
+        r"|perforat\w*\s+(?:through\s+)?(?:the\s+)?(?:visceral\s+)?(?:peritoneum|serosa)"
+        r"|" + _INVADES + r"(?:spleen|adrenal|kidney|abdominal\s+wall|abdo\s+wall"
         # pancreas T4: an adjacent organ or the wall of a large vessel (AJCC 8)
         r"|(?:posterior\s+|anterior\s+)?(?:gastric\s+wall|stomach|wall\s+of\s+the\s+stomach)|colon|transverse\s+colon"
         r"|(?:the\s+)?(?:wall\s+of\s+the\s+)?(?:sma|superior\s+mesenteric\s+artery|c[o]?eliac\s+(?:axis|trunk|artery))(?:\s+wall)?)",
@@ -472,6 +484,8 @@ KI67_FILLERS = (
     r"|level|rate|of|was|is|were|be|at|approx\.?|approximately|about|around|roughly|only|just|now|hot[\s-]?spot"
     r"|exactly|label+(?:ing|ed|s)?|stain(?:s|ed|ing)?|positivity|expression|shows?|showed|measured|estimated"
     r"|in\s+(?:the\s+)?hot[\s-]?spots?|reported\s+as|measured\s+at|increased\s+to|rose\s+to|=|:|~|-"
+    # "ki67 back: 12%", "Ki-67 came back at 8%": a result arriving
+    r"|back|came\s+back(?:\s+at)?|returned(?:\s+at)?|resulted"
     # "Ki-67 ranges 3-4%", "Ki-67 ranging from 2 to 5%", "Ki-67 between 3 and 5%": the range is read whole
     r"|ranges?|ranging(?:\s+from)?|between"
 )

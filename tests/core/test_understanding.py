@@ -62,6 +62,9 @@ ACTS = [
      Act.what_if, ["stage"]),
     # back to the recorded case after a what-if
     ("ok, and as it actually is?", "nlu_fallback", [], RECORDED, Act.back_to_recorded, ["grade", "stage"]),
+    ("ok, real one again pls", "nlu_fallback", [], RECORDED, Act.back_to_recorded, ["grade", "stage"]),
+    # a result that says "clear" is never a start over, whatever the classifier guessed
+    ("staging CT clear", "start_over", [("staging CT clear", "no_metastasis", "any")], RECORDED, Act.answer, ["stage"]),
     # a correction re-answers what it changes
     ("sorry ki67 was 12 not 2", "give_values", [("12", "ki67", "12")], RECORDED, Act.answer, ["grade"]),
     # a syndrome is read by the workup; a site alone computes nothing and asks nothing: noted

@@ -35,6 +35,23 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("Regional LN (ileocolic): 2/14 positive", E({("node_count", "2/14"), ("nodes", "positive")})),
     ("extensive search negative for primary", E({("site", "unknown")})),
     ("small lung nodule, likely benign", E(set())),
+    # the nodes' location is not an invasion; perforating the peritoneum is T4; "thru"; a result arriving
+    ("0/4 LN in mesoappendix", E({("node_count", "0/4"), ("nodes", "negative")})),
+    ("perforates the peritoneum into abdo wall", E({("invasion", "serosa_or_adjacent_organs")})),
+    ("tumour goes thru the sphincter into duodenal submucosa", E({("invasion", "muscularis_propria"), ("site", "duodenum")})),
+    ("ki67 back: 12%", E({("ki67", "12")})),
+    ("and mits recount is 23", E({("mitoses", "23")})),
+    # metastases: a vertebral level before its noun, a nodule turning out to be one, a test before the organ
+    ("PET also shows a lytic L2 met", E({("metastasis", "bone")})),
+    ("what if the 6mm lung nodule turns out to be a met?", E({("metastasis", "lung")})),
+    ("MRI liver now shows 1 met in seg 7 too", E({("metastasis", "liver")})),
+    ("MRI pancreas", E(set())),
+    # T codes weighed against each other in a question are not stated; a stated one is
+    ("is 2.0 really T2 and not T1?", E(set())),
+    ("pT2 N0, stage?", E({("stated_t", "T2"), ("nodes", "negative")})),
+    # "periampullary" gives way to the organ named
+    ("periampullary NET, pancreatic head, 1.5 cm", E({("site", "pancreas"), ("tumour_size", "1.5")})),
+    ("periampullary NET 1.2 cm", E({("site", "ampulla"), ("tumour_size", "1.2")})),
     ("liver MRI shows 3 mets", E({("metastasis", "liver"), ("test_result", "mri:positive")})),
     ("liver MRI shows no mets", E({("no_metastasis", "any"), ("test_result", "mri:negative")})),
     # several tumours measured in one list: the largest decides T; two sizes of one tumour stay unread
