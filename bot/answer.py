@@ -51,7 +51,19 @@ from bot.knowledge import (
     Verification,
     load_knowledge,
 )
-from bot.models import CHECKED_STATUSES, Case, Differentiation, GradeResult, MitoticUnit, ReviewStatus, Site, Syndrome
+from bot.models import (
+    CHECKED_STATUSES,
+    Case,
+    Differentiation,
+    Flag,
+    GradeResult,
+    MitoticUnit,
+    ReviewStatus,
+    Site,
+    Syndrome,
+    WorkupStep,
+)
+from bot.workup_wording import Rendered, flag_words, step_reason, step_title, wording_template
 
 AUDIENCES = ("clinician", "patient")
 BANNER_TEXT = "Educational purpose only; parts of this answer are pending human review"
@@ -142,6 +154,7 @@ class Computed(BaseModel):
     review_status: ReviewStatus
     sections: List[ComputedSection] = Field(default_factory=list)
     result: Dict[str, Any]  # the raw result, for channels and actions that want the numbers
+    pending_wording: List[str] = Field(default_factory=list)  # templates used that are not checked (workup)
 
 
 class Reference(BaseModel):
@@ -324,6 +337,7 @@ class _Composer:
         self.cue_ids: List[str] = []  # of those, the ones named by answer_tables.QUESTION_CUES
         self.named_ids: List[str] = []  # statements about a trial the question names
         self.question = ""
+        self.pending_wording: List[str] = []  # workup templates used that are not checked against their statements
 
     # --- statement picking ---
 
@@ -352,6 +366,31 @@ class _Composer:
             text=_sentence(text),
             statement_ids=[s.id for s in backing],
             status=_least_reviewed(s.effective_status for s in backing),
+        )
+
+    def cite_wording(self, text: str, parts: Sequence[Rendered]) -> Optional[CitedSentence]:
+        """A sentence filled from knowledge/computed/workup.yml, cited with the statements its templates name
+        (the explicit table, never a topic or a word search). Its status is the least reviewed of those
+        statements and of the templates themselves; a template not checked is named in the banner."""
+        wording = self.kb.workup_wording
+        if wording is None or not parts:
+            self.omitted.append(text)
+            return None
+        statement_ids = _unique(sid for part in parts for sid in part.statement_ids)
+        backing = [self.kb.statement(sid) for sid in statement_ids if sid in self.kb.statement_files]
+        backing = [s for s in backing if not s.is_rejected]
+        if not backing:
+            self.omitted.append(text)
+            return None
+        templates = _unique(key for part in parts for key in part.templates)
+        template_statuses = [wording_template(wording, key).effective_status for key in templates]
+        for key, status in zip(templates, template_statuses):
+            if status not in CHECKED_STATUSES and key not in self.pending_wording:
+                self.pending_wording.append(key)
+        return CitedSentence(
+            text=_sentence(text),
+            statement_ids=[s.id for s in backing],
+            status=_least_reviewed([s.effective_status for s in backing] + template_statuses),
         )
 
     def statement_sentence(self, statement: Statement) -> CitedSentence:
@@ -420,9 +459,23 @@ class _Composer:
             if flag.code in REVIEW_FLAGS:
                 continue  # shown through the banner
             # a near-cut-off flag on the mitotic count is backed by the counting statement, not the Ki-67 one
-            code = f"{flag.code}:mitoses" if flag.message.lower().startswith("mitoses") else flag.code
+            message = flag.message or ""
+            code = f"{flag.code}:mitoses" if message.lower().startswith("mitoses") else flag.code
             backing = self.named(FLAG_STATEMENTS.get(code, ())) or self.flag_backing(flag.code, default_topic)
-            lines.append(self.cite(flag.message, backing))
+            lines.append(self.cite(message, backing))
+        return lines
+
+    def workup_flag_lines(self, flags: Iterable[Flag]) -> List[Optional[CitedSentence]]:
+        lines = []
+        wording = self.kb.workup_wording
+        for flag in flags:
+            if flag.code in REVIEW_FLAGS:
+                continue  # shown through the banner
+            words = flag_words(flag, wording) if wording else None
+            if words is None:
+                self.omitted.append(f"flag {flag.code}: no template")
+                continue
+            lines.append(self.cite_wording(words.text, [words]))
         return lines
 
     def set_needs(self, missing: Iterable[str]) -> None:
@@ -665,21 +718,28 @@ class _Composer:
         self.context = CaseContext.from_case(case, grade_result)
 
         lead = self.kb.statements_for("workup", self.context)
-        recommended = [step for step in result.steps if step.status == "recommended" and step.topics]
+        wording = self.kb.workup_wording
+        recommended = [step for step in result.steps if step.status == "recommended"]
+        titles = [step_title(step, wording) for step in recommended] if wording else []
         if case.site not in (None, Site.unknown) and recommended:
             # a known primary: the workup statements are about NET-CUP, so the direct answer is the plan itself
-            self.direct.append(self.cite(
-                "Recommended next steps for this case: " + "; ".join(step.title for step in recommended),
-                [self.pick(step.topics) for step in recommended],
+            shown = [t for t in titles if t is not None]
+            self.direct.append(self.cite_wording(
+                "Recommended next steps for this case: " + "; ".join(t.text for t in shown), shown,
             ) or self.statement_sentence(self.best_lead(lead, by_fit=False)))
         elif lead:
             # the workup statements are about NET-CUP: with the site not stated they still lead
             self.direct.append(self.statement_sentence(self.best_lead(lead, by_fit=False)))
 
-        def step_line(step: Any) -> Optional[CitedSentence]:
+        def step_line(step: WorkupStep) -> Optional[CitedSentence]:
             word = STEP_STATUS_WORD.get(step.status, _capitalise(step.status))
-            statement = self.pick(step.topics) if step.topics else None
-            return self.cite(f"{word}: {step.title}. {step.reason}", [statement])
+            title = step_title(step, wording) if wording else None
+            reason = step_reason(step, wording) if wording else None
+            if title is None or reason is None:
+                self.omitted.append(f"{word}: {step.id} ({step.rule_id}): no template")
+                return None
+            text = f"{word}: {title.text}. {reason.text}" if reason.text else f"{word}: {title.text}"
+            return self.cite_wording(text, [title, reason])
 
         grade_line = None
         if grade_result.category != NOT_GRADABLE:
@@ -702,11 +762,12 @@ class _Composer:
                 for s in (
                     self.section("steps", [grade_line] + steps),
                     self.section("treatment", treatment),
-                    self.section("caveats", self.flag_lines(result.flags, "workup")),
+                    self.section("caveats", self.workup_flag_lines(result.flags)),
                 )
                 if s
             ],
             result=result.model_dump(mode="json"),
+            pending_wording=list(self.pending_wording),
         )
         self.set_needs(result.missing)
         if not self.direct and not steps:
@@ -951,6 +1012,8 @@ def _pending_review(answer: Answer) -> List[str]:
     pending = list(answer.review_summary.pending)
     if answer.computed and answer.computed.review_status not in CHECKED_STATUSES:
         pending.append(f"{answer.computed.kind} rules")
+    if answer.computed:
+        pending += [f"wording {key}" for key in answer.computed.pending_wording]
     return pending
 
 

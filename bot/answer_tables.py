@@ -117,7 +117,8 @@ RULE_LINKS: Dict[str, RuleLink] = {
     "AJCC8": ("staging", ()),
 }
 
-# Flags: the topic and words of the statement that backs the caveat.
+# Flags of grading and staging: the topic and words of the statement that backs the caveat. The workup's
+# flags are cited from knowledge/computed/workup.yml instead (bot/workup_wording.py).
 FLAG_LINKS: Dict[str, RuleLink] = {
     "discordant_indices": ("grading_gep", ("higher",)),
     "near_cutoff": ("grading_gep", ("review",)),
@@ -129,13 +130,6 @@ FLAG_LINKS: Dict[str, RuleLink] = {
     "lung_boundary_10": ("grading_lung", ("10",)),
     "site_unknown_m1": ("staging_unknown_primary", ("m1",)),
     "differentiation_not_given": ("staging", ("well-differentiated",)),
-    "primary_known": ("workup", ()),
-    "octreoscan_superseded": ("srs_octreoscan", ()),
-    "sstr_negative_well_differentiated": ("sstr_pet", ()),
-    "g3_morphology_needed": ("definitions", ("net g3",)),
-    "nec_ihc_caveat": ("ihc_site_of_origin", ("pax8",)),
-    "grade_provisional": ("grading_gep", ("higher",)),
-    "ihc_mixed": ("ihc_site_of_origin", ()),
 }
 # Flags that only restate review status: shown through the banner, not as caveats.
 REVIEW_FLAGS = frozenset({"under_review"})
@@ -183,7 +177,6 @@ RULE_STATEMENTS: Dict[str, Tuple[str, ...]] = {
 FLAG_STATEMENTS: Dict[str, Tuple[str, ...]] = {
     "discordant_indices": ("grading_gep.higher_grade_wins",),
     "single_index": ("grading_gep.higher_grade_wins",),
-    "grade_provisional": ("grading_gep.higher_grade_wins",),
     "near_cutoff": ("grading_gep.ki67_500_cells_hotspot", "grading_gep.reproducibility_near_cutoffs"),
     "near_cutoff:mitoses": ("grading_gep.mitoses_per_2mm2", "grading_gep.reproducibility_near_cutoffs"),
     "few_cells": ("grading_gep.ki67_500_cells_hotspot",),
@@ -194,7 +187,6 @@ FLAG_STATEMENTS: Dict[str, Tuple[str, ...]] = {
     "site_unknown_m1": ("staging_unknown_primary.any_m1_is_stage_iv",),
     "n1_assumes_no_mesenteric_mass": ("staging.jejunum_ileum",),
     "differentiation_not_given": ("staging.scope_well_differentiated_only",),
-    "g3_morphology_needed": ("definitions.differentiation_decides_net_g3_vs_nec",),
 }
 
 

@@ -18,7 +18,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Type, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -27,6 +27,7 @@ from bot.kb_cli import add_answer_arguments, add_kb_arguments, run_answer, run_k
 from bot.models import (
     Case,
     Differentiation,
+    Flag,
     NecSubtype,
     GradeResult,
     IhcMarker,
@@ -43,6 +44,9 @@ from bot.models import (
     WorkupResult,
     WorkupStep,
 )
+
+if TYPE_CHECKING:
+    from bot.workup_wording import WorkupWording
 
 PROG = "python -m bot"
 EXIT_BAD_INPUT = 2
@@ -314,25 +318,43 @@ def format_stage(result: StageResult) -> str:
     return "\n".join(lines + _common_tail(result))
 
 
-def _step_lines(steps: List[WorkupStep]) -> List[str]:
+def _step_lines(steps: List[WorkupStep], wording: Optional["WorkupWording"]) -> List[str]:
+    from bot.workup_wording import step_reason, step_title  # on use, like the engines (it imports bot.workup)
+
     lines: List[str] = []
     for i, s in enumerate(steps, 1):
-        lines += _wrap(f"{i}. [{s.status}] {s.title}  ({s.id})", "  ", "     ")
-        lines += _wrap(f"why: {s.reason}", "       ")
+        title = step_title(s, wording) if wording else None
+        reason = step_reason(s, wording) if wording else None
+        lines += _wrap(f"{i}. [{s.status}] {title.text if title else s.title_template}  ({s.id})", "  ", "     ")
+        if reason and reason.text:
+            lines += _wrap(f"why: {reason.text}", "       ")
         lines.append(f"       rule: {s.rule_id}; topics: {', '.join(s.topics)}")
     return lines
 
 
-def format_workup(result: WorkupResult, grade_result: Optional[GradeResult] = None) -> str:
+def _workup_flag_line(flag: Flag, wording: Optional["WorkupWording"]) -> str:
+    from bot.workup_wording import flag_words  # on use, like the engines
+
+    words = flag_words(flag, wording) if wording else None
+    if words is not None:
+        return f"- {flag.code}: {words.text}"
+    # no template: a review flag, shown with its values
+    shown = "; ".join(f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in flag.values.items())
+    return f"- {flag.code}" + (f" ({shown})" if shown else "")
+
+
+def format_workup(result: WorkupResult, grade_result: Optional[GradeResult] = None,
+                  wording: Optional["WorkupWording"] = None) -> str:
+    """The plan in words from knowledge/computed/workup.yml; without `wording`, template ids are shown."""
     lines: List[str] = []
     if grade_result is not None:
         lines += [f"Grade used: {grade_result.category}", ""]
-    lines += ["Workup steps:"] + _step_lines(result.steps)
+    lines += ["Workup steps:"] + _step_lines(result.steps, wording)
     lines += ["", "Treatment direction (no doses):"]
-    lines += _step_lines(result.treatment_direction)
+    lines += _step_lines(result.treatment_direction, wording)
     lines += ["", "Rules fired: " + ", ".join(result.rule_ids)]
     if result.flags:
-        lines += ["", "Flags:"] + [ln for f in result.flags for ln in _wrap(f"- {f.code}: {f.message}", "  ", "  ")]
+        lines += ["", "Flags:"] + [ln for f in result.flags for ln in _wrap(_workup_flag_line(f, wording), "  ", "  ")]
     if result.missing:
         lines += ["", "Missing: " + ", ".join(result.missing)]
     lines.append(f"Review status: {result.review_status.value}")
@@ -370,7 +392,11 @@ def run_workup(ns: argparse.Namespace) -> int:
     case = case_from_args(ns)
     grade_result = grade(case)
     result = plan_workup(case, grade_result)
-    return _emit(ns, result, format_workup(result, grade_result))
+    if ns.json:
+        return _emit(ns, result, "")
+    from bot.knowledge import load_knowledge
+
+    return _emit(ns, result, format_workup(result, grade_result, load_knowledge().workup_wording))
 
 
 def add_case_command_arguments(parser: argparse.ArgumentParser) -> None:

@@ -21,8 +21,9 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from bot.knowledge import KnowledgeBase, KnowledgeError, clear_knowledge_cache, load_knowledge
-from bot.models import ReviewStatus
+from bot.knowledge import STATUS_ORDER, KnowledgeBase, KnowledgeError, clear_knowledge_cache, load_knowledge
+from bot.models import CHECKED_STATUSES, ReviewStatus
+from bot.workup_wording import WORDING_FILE, StatementFacts, template_key, unbacked_figures
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -96,6 +97,33 @@ def check_report(kb: KnowledgeBase) -> List[str]:
         recorded = statement.review.content_hash
         why = f"recorded {recorded}, now {statement.current_hash}" if recorded else f"no hash recorded; now {statement.current_hash}"
         lines.append(f"  {statement.id} ({kb.statement_files[statement.id]}): {why}")
+    return lines + wording_check_report(kb)
+
+
+def wording_check_report(kb: KnowledgeBase) -> List[str]:
+    """Counts of the workup templates by effective status, the stale ones with their hashes, and the figures of
+    templates under review that no cited statement holds (allowed while under review, listed so they are seen)."""
+    wording = kb.workup_wording
+    if wording is None:
+        return [f"Workup templates: no {WORDING_FILE} in {kb.root} (the shipped knowledge base has one)"]
+    items = list(wording.items())
+    by_status = {s.value: 0 for s in STATUS_ORDER}
+    for _, _, template in items:
+        by_status[template.effective_status.value] += 1
+    lines = [
+        f"Workup templates ({WORDING_FILE}): {len(items)}, every code the workup engine can emit has one; "
+        "by effective review status: " + ", ".join(f"{k} {v}" for k, v in by_status.items())
+    ]
+    stale = [(template_key(k, i), t) for k, i, t in items if t.is_stale]
+    lines.append(f"Stale workup templates (checked, but the content hash was not recorded or no longer matches): {len(stale)}")
+    lines += [f"  {key}: recorded {t.review.content_hash or 'no hash'}, now {t.current_hash}" for key, t in stale]
+    facts = {s.id: StatementFacts(s.text, s.review.status, frozenset(
+        kb.sources[sid].year for sid in s.sources if sid in kb.sources and kb.sources[sid].year)) for s in kb.statements}
+    unbacked = [(template_key(k, i), unbacked_figures(t, facts)) for k, i, t in items
+                if t.review.status not in CHECKED_STATUSES]
+    unbacked = [(key, figures) for key, figures in unbacked if figures]
+    lines.append(f"Figures in workup templates under review that no cited statement holds: {len(unbacked)}")
+    lines += [f"  {key}: {', '.join(figures)}" for key, figures in unbacked]
     return lines
 
 

@@ -37,6 +37,7 @@ from bot.knowledge import (
     load_knowledge,
 )
 from bot.models import CHECKED_STATUSES, ReviewStatus
+from bot.workup_wording import WORDING_FILE, Template, template_key
 
 FOLD_WIDTH = 100  # approved copies are folded like the statement files
 MAX_IDS_SHOWN = 10
@@ -187,6 +188,31 @@ def statement_diff(approved: Approval, statement: Statement) -> List[str]:
     )
 
 
+def wording_pending(kb: KnowledgeBase) -> List[Tuple[str, Template]]:
+    """Workup templates (knowledge/computed/workup.yml) not checked against their statements, or changed since."""
+    if kb.workup_wording is None:
+        return []
+    return [(template_key(kind, template_id), template) for kind, template_id, template in kb.workup_wording.items()
+            if template.effective_status not in CHECKED_STATUSES]
+
+
+def wording_report(kb: KnowledgeBase) -> List[str]:
+    pending = wording_pending(kb)
+    lines = [f"Workup templates under review or changed since their check ({len(pending)}), knowledge/{WORDING_FILE}:"]
+    for key, template in pending:
+        if template.is_stale:
+            recorded = template.review.content_hash or "no hash"
+            state = f"changed since its check: recorded {recorded}, now {template.current_hash}"
+        else:
+            state = template.review.status.value
+        lines.append(f"  {key} [{state}] cites {', '.join(template.statements)}")
+        lines.append(f"      {template.text}")
+    if pending:
+        lines.append("  (once every figure is in a checked statement it cites, set its review block by hand to source_checked "
+                     "with reviewed_by and date; `kb check` then lists it as stale with the content hash to record)")
+    return lines
+
+
 def queue_report(kb: KnowledgeBase, queue: ReviewQueue) -> List[str]:
     lines = [
         f"Review queue (knowledge base {kb.version}): {len(queue.pending)} submitted or under review, "
@@ -229,6 +255,7 @@ def queue_report(kb: KnowledgeBase, queue: ReviewQueue) -> List[str]:
             f"{shown}{more}",
             "  (approved by hand; `python -m bot kb record-approved` copies them so later edits show as a diff)",
         ]
+    lines += [""] + wording_report(kb)
     lines += ["", f"Approve: {APPROVE_HINT} [--source SOURCE_ID]", f"Reject:  {REJECT_HINT}"]
     return lines
 

@@ -6,7 +6,7 @@ Every result carries the rule ids that fired, so that an answer can show *why*.
 from __future__ import annotations
 
 from enum import Enum
-from typing import List, Optional
+from typing import Dict, List, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -185,11 +185,17 @@ class ReviewStatus(str, Enum):
 CHECKED_STATUSES = frozenset({ReviewStatus.source_checked, ReviewStatus.approved})
 
 
+# A value a wording template's field takes: a number (Ki-67), a code (site, syndrome) or a list of codes.
+FieldValue = Union[None, float, str, List[str]]
+
+
 class Flag(BaseModel):
-    """A caveat attached to a result, e.g. 'near_cutoff'."""
+    """A caveat attached to a result, e.g. 'near_cutoff'. Grading and staging still write the message; the workup
+    engine gives the code and the values of its template's fields (knowledge/computed/workup.yml) instead."""
 
     code: str
-    message: str
+    message: Optional[str] = None
+    values: Dict[str, FieldValue] = Field(default_factory=dict)
 
 
 class WhatIf(BaseModel):
@@ -231,12 +237,17 @@ class StageResult(BaseModel):
 
 
 class WorkupStep(BaseModel):
+    """One step as codes: the words are templates in knowledge/computed/workup.yml, named by id and filled
+    with `values`."""
+
     id: str  # stable id, e.g. "sstr_pet"
-    title: str
-    reason: str
     rule_id: str
-    topics: List[str] = Field(default_factory=list)  # knowledge topics that back this step
     status: str = "recommended"  # "recommended" | "done" | "consider"
+    title_template: str  # id under `titles:`
+    reason_templates: List[str] = Field(default_factory=list)  # ids under `reasons:`, one sentence each, in order
+    values: Dict[str, FieldValue] = Field(default_factory=dict)  # what the templates' fields take
+    tests_done: List[TestDone] = Field(default_factory=list)  # reported tests that complete this step
+    topics: List[str] = Field(default_factory=list)  # knowledge topics the step is about (follow-up reading)
 
 
 class WorkupResult(BaseModel):

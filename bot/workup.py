@@ -21,6 +21,7 @@ from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple, Un
 from bot.models import (
     Case,
     Differentiation,
+    FieldValue,
     Flag,
     GradeResult,
     IhcMarker,
@@ -79,27 +80,8 @@ SITE_PANEL = (
 )
 CORE_PANEL = (IhcMarker.cdx2, IhcMarker.ttf1, IhcMarker.isl1)  # the 3-marker panel of S52
 
-MARKER_LABEL = {
-    IhcMarker.cdx2: "CDX2",
-    IhcMarker.ttf1: "TTF-1",
-    IhcMarker.isl1: "ISL1",
-    IhcMarker.pax8: "PAX8",
-    IhcMarker.pax6: "PAX6",
-    IhcMarker.satb2: "SATB2",
-    IhcMarker.nkx22: "NKX2.2",
-    IhcMarker.pdx1: "PDX1",
-    IhcMarker.chromogranin: "chromogranin",
-    IhcMarker.synaptophysin: "synaptophysin",
-    IhcMarker.insm1: "INSM1",
-}
-
-SITE_LABEL = {
-    Site.jejunum_ileum: "small intestine (jejunum/ileum)",
-    Site.pancreas: "pancreas",
-    Site.lung: "lung",
-    Site.appendix: "appendix",
-    Site.rectum: "rectum",
-}
+# The order suspected sites are listed in.
+SITE_ORDER = (Site.jejunum_ileum, Site.pancreas, Site.lung, Site.appendix, Site.rectum)
 
 # Functional syndromes that point to a pancreatic (gastrinoma: or duodenal) primary (F4.8).
 PANCREATIC_SYNDROMES = frozenset(
@@ -113,7 +95,7 @@ class IhcReading:
     """Site-of-origin IHC read into suspected primaries (F4.10)."""
 
     sites: FrozenSet[Site] = frozenset()
-    notes: Tuple[str, ...] = ()
+    notes: Tuple[str, ...] = ()  # phrase ids, in the order the markers were read
     site_markers_given: bool = False
     core_complete: bool = False
     mixed: bool = False  # points to more than one site group
@@ -216,14 +198,14 @@ def _classify(case: Case, g: Optional[GradeResult]) -> Tuple[TumourClass, str]:
 # IHC reading (F4.10; PAX8 and TTF-1 caveats in NEC: S57, S96)
 # ---------------------------------------------------------------------------
 
-# marker -> (sites it points to, why)
+# marker -> (sites it points to, the phrase that says why: knowledge/computed/workup.yml `phrases:`)
 IHC_SITE_TABLE: Dict[IhcMarker, Tuple[Tuple[Site, ...], str]] = {
-    IhcMarker.cdx2: ((Site.jejunum_ileum,), "CDX2+ points to the small intestine (89% of small-intestinal NET liver metastases)"),
-    IhcMarker.isl1: ((Site.pancreas,), "ISL1+ points to the pancreas (77% of pancreatic NETs)"),
-    IhcMarker.pax8: ((Site.pancreas,), "PAX8+ (polyclonal) points to the pancreas (also duodenal and some rectal NETs)"),
-    IhcMarker.pax6: ((Site.pancreas,), "PAX6+ points to the pancreas (sensitivity 68.7%, specificity 91.1%)"),
-    IhcMarker.ttf1: ((Site.lung,), "TTF-1+ points to the lung (63% of lung carcinoids)"),
-    IhcMarker.satb2: ((Site.appendix, Site.rectum), "SATB2+ points to the appendix or rectum/rectosigmoid"),
+    IhcMarker.cdx2: ((Site.jejunum_ileum,), "ihc.cdx2_small_intestine"),
+    IhcMarker.isl1: ((Site.pancreas,), "ihc.isl1_pancreas"),
+    IhcMarker.pax8: ((Site.pancreas,), "ihc.pax8_pancreas"),
+    IhcMarker.pax6: ((Site.pancreas,), "ihc.pax6_pancreas"),
+    IhcMarker.ttf1: ((Site.lung,), "ihc.ttf1_lung"),
+    IhcMarker.satb2: ((Site.appendix, Site.rectum), "ihc.satb2_appendix_rectum"),
 }
 SITE_GROUPS: Tuple[FrozenSet[Site], ...] = (
     frozenset({Site.jejunum_ileum}),
@@ -245,10 +227,10 @@ def read_ihc(case: Case, tumour: TumourClass) -> IhcReading:
         if marker not in positive:
             continue
         if tumour == TumourClass.nec and marker == IhcMarker.ttf1:
-            notes.append("TTF-1+ does not confirm a lung origin in small cell carcinoma")
+            notes.append("ihc.ttf1_not_lung_in_nec")
             continue
         if tumour == TumourClass.nec and marker == IhcMarker.pax8:
-            notes.append("PAX8+ is not specific for the pancreas in poorly differentiated NEC")
+            notes.append("ihc.pax8_not_pancreas_in_nec")
             continue
         sites.update(marker_sites)
         notes.append(why)
@@ -256,11 +238,11 @@ def read_ihc(case: Case, tumour: TumourClass) -> IhcReading:
     if {IhcMarker.isl1, IhcMarker.satb2} <= positive and not positive & {IhcMarker.pax8, IhcMarker.pax6}:
         sites.discard(Site.pancreas)
         sites.discard(Site.appendix)
-        notes.append("ISL1+ with SATB2+ favours a rectal over a pancreaticoduodenal origin (Mohanty 2021)")
+        notes.append("ihc.isl1_satb2_rectal")
     if IhcMarker.nkx22 in positive:
-        notes.append("NKX2.2+ suggests a digestive origin, without a specific organ")
+        notes.append("ihc.nkx22_digestive")
     if IhcMarker.pdx1 in positive:
-        notes.append("PDX1+ is not specific for one site")
+        notes.append("ihc.pdx1_not_specific")
     groups = [g for g in SITE_GROUPS if g & sites]
     return IhcReading(
         sites=frozenset(sites),
@@ -271,88 +253,78 @@ def read_ihc(case: Case, tumour: TumourClass) -> IhcReading:
     )
 
 
-def _ihc_summary(case: Case) -> str:
-    return ", ".join(
-        f"{MARKER_LABEL[r.marker]}{'+' if r.positive else '-'}" for r in case.ihc
-    )
+def _ihc_results(case: Case) -> List[str]:
+    """The reported stains as codes, 'cdx2+' / 'ttf1-'."""
+    return [f"{r.marker.value}{'+' if r.positive else '-'}" for r in case.ihc]
 
 
-def _sites_text(sites: FrozenSet[Site]) -> str:
-    ordered = [s for s in SITE_LABEL if s in sites]
-    return " / ".join(SITE_LABEL[s] for s in ordered)
+def _sites_in_order(sites: FrozenSet[Site]) -> List[str]:
+    return [s.value for s in SITE_ORDER if s in sites]
 
 
 # ---------------------------------------------------------------------------
-# Step catalogue: id -> title, topics, tests that complete it (order = pathway order)
+# Step catalogue: id -> topics, tests that complete it (order = pathway order).
+# Each step's title is the template `titles: <step id>` in knowledge/computed/workup.yml.
 # ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class StepInfo:
-    title: str
     topics: Tuple[str, ...]
     tests: Tuple[TestKind, ...] = ()
 
 
 STEP_CATALOGUE: Dict[str, StepInfo] = {
-    "cross_sectional_imaging": StepInfo(
-        "Multiphase contrast CT of chest, abdomen and pelvis, or MRI (liver, with DWI)",
-        ("imaging_cross_sectional", "workup"), (TestKind.ct, TestKind.mri)),
-    "pathology_review": StepInfo(
-        "Histology: confirm NE differentiation (chromogranin, synaptophysin) and grade (Ki-67, mitoses)",
-        ("ihc_differentiation", "grading_gep", "definitions")),
-    "sstr_pet": StepInfo(
-        "SSTR PET/CT (68Ga-DOTATATE/DOTATOC/DOTANOC or 64Cu-DOTATATE)",
-        ("sstr_pet",), (TestKind.sstr_pet,)),
-    "octreoscan": StepInfo("OctreoScan (SSTR scintigraphy)", ("srs_octreoscan",), (TestKind.octreoscan,)),
-    "fdg_pet": StepInfo("FDG PET/CT", ("fdg_pet",), (TestKind.fdg_pet,)),
-    "site_ihc": StepInfo(
-        "Site-of-origin IHC panel: CDX2, TTF-1, ISL1, PAX8/PAX6, SATB2",
-        ("ihc_site_of_origin",), (TestKind.site_ihc,)),
-    "ihc_suspected_primary": StepInfo("Suspected primary from IHC", ("ihc_site_of_origin", "net_cup")),
-    "chromogranin_a": StepInfo("Plasma chromogranin A", ("labs_cga",), (TestKind.chromogranin_a,)),
-    "urine_5hiaa": StepInfo("24-hour urinary 5-HIAA", ("labs_5hiaa",), (TestKind.hiaa_5,)),
-    "hormones": StepInfo("Hormone tests for the functional syndrome", ("labs_hormones",), (TestKind.hormones,)),
-    "colonoscopy": StepInfo("Colonoscopy", ("endoscopy",), (TestKind.colonoscopy,)),
-    "upper_endoscopy": StepInfo("Upper endoscopy (EGD)", ("endoscopy",), (TestKind.upper_endoscopy,)),
-    "small_bowel_endoscopy": StepInfo(
-        "Capsule endoscopy or double-balloon enteroscopy", ("endoscopy",), (TestKind.capsule_endoscopy,)),
-    "eus": StepInfo("Endoscopic ultrasound (EUS) of the pancreas", ("endoscopy",), (TestKind.eus,)),
-    "bronchoscopy": StepInfo("Bronchoscopy", ("endoscopy",), (TestKind.bronchoscopy,)),
-    "family_history": StepInfo("Thorough family history", ("germline",)),
-    "genetic_risk_assessment": StepInfo(
-        "Genetic risk assessment (inherited syndromes: MEN1, MEN4, VHL, NF1, TSC)",
-        ("germline",), (TestKind.germline,)),
-    "molecular_classifier": StepInfo(
-        "Molecular site-of-origin classifier (92-gene RT-PCR or DNA methylation)",
-        ("molecular_classifier",), (TestKind.molecular_classifier,)),
-    "surgical_exploration": StepInfo(
-        "Surgical exploration to find the primary (with careful palpation of the small bowel)",
-        ("surgery_exploration",), (TestKind.surgical_exploration,)),
+    "cross_sectional_imaging": StepInfo(("imaging_cross_sectional", "workup"), (TestKind.ct, TestKind.mri)),
+    "pathology_review": StepInfo(("ihc_differentiation", "grading_gep", "definitions")),
+    "sstr_pet": StepInfo(("sstr_pet",), (TestKind.sstr_pet,)),
+    "octreoscan": StepInfo(("srs_octreoscan",), (TestKind.octreoscan,)),
+    "fdg_pet": StepInfo(("fdg_pet",), (TestKind.fdg_pet,)),
+    "site_ihc": StepInfo(("ihc_site_of_origin",), (TestKind.site_ihc,)),
+    "ihc_suspected_primary": StepInfo(("ihc_site_of_origin", "net_cup")),
+    "chromogranin_a": StepInfo(("labs_cga",), (TestKind.chromogranin_a,)),
+    "urine_5hiaa": StepInfo(("labs_5hiaa",), (TestKind.hiaa_5,)),
+    "hormones": StepInfo(("labs_hormones",), (TestKind.hormones,)),
+    "colonoscopy": StepInfo(("endoscopy",), (TestKind.colonoscopy,)),
+    "upper_endoscopy": StepInfo(("endoscopy",), (TestKind.upper_endoscopy,)),
+    "small_bowel_endoscopy": StepInfo(("endoscopy",), (TestKind.capsule_endoscopy,)),
+    "eus": StepInfo(("endoscopy",), (TestKind.eus,)),
+    "bronchoscopy": StepInfo(("endoscopy",), (TestKind.bronchoscopy,)),
+    "family_history": StepInfo(("germline",)),
+    "genetic_risk_assessment": StepInfo(("germline",), (TestKind.germline,)),
+    "molecular_classifier": StepInfo(("molecular_classifier",), (TestKind.molecular_classifier,)),
+    "surgical_exploration": StepInfo(("surgery_exploration",), (TestKind.surgical_exploration,)),
 }
 
 TREATMENT_CATALOGUE: Dict[str, StepInfo] = {
-    "tx_needs_differentiation": StepInfo(
-        "Treatment direction needs the differentiation (NET vs NEC)", ("definitions", "net_cup")),
-    "tx_well_differentiated": StepInfo(
-        "Treat like a well-differentiated NET of known midgut/pancreatic origin",
-        ("treatment_well_differentiated", "net_cup")),
-    "tx_ssa": StepInfo("Somatostatin analogue (e.g. lanreotide)", ("treatment_well_differentiated",)),
-    "tx_prrt": StepInfo("PRRT with 177Lu-DOTATATE", ("treatment_well_differentiated", "sstr_pet")),
-    "tx_everolimus": StepInfo("Everolimus", ("treatment_well_differentiated",)),
-    "tx_captem": StepInfo("Capecitabine plus temozolomide (CAPTEM)", ("treatment_well_differentiated",)),
-    "tx_net_g3": StepInfo("NET G3: do not treat as NEC by default", ("treatment_net_g3",)),
-    "tx_nec_first_line": StepInfo("Platinum plus etoposide, first line", ("treatment_nec",)),
-    "tx_nec_second_line": StepInfo("Irinotecan plus a fluoropyrimidine, second line", ("treatment_nec",)),
-    "tx_cytoreduction": StepInfo("Cytoreduction (debulking) of liver metastases", ("surgery_debulking",)),
+    "tx_needs_differentiation": StepInfo(("definitions", "net_cup")),
+    "tx_well_differentiated": StepInfo(("treatment_well_differentiated", "net_cup")),
+    "tx_ssa": StepInfo(("treatment_well_differentiated",)),
+    "tx_prrt": StepInfo(("treatment_well_differentiated", "sstr_pet")),
+    "tx_everolimus": StepInfo(("treatment_well_differentiated",)),
+    "tx_captem": StepInfo(("treatment_well_differentiated",)),
+    "tx_net_g3": StepInfo(("treatment_net_g3",)),
+    "tx_nec_first_line": StepInfo(("treatment_nec",)),
+    "tx_nec_second_line": StepInfo(("treatment_nec",)),
+    "tx_cytoreduction": StepInfo(("surgery_debulking",)),
 }
 
 
 # ---------------------------------------------------------------------------
-# Rule tables
+# Wording: what each rule says, as template ids and field values
 # ---------------------------------------------------------------------------
 
-Text = Union[str, Callable[[Profile], str]]
+
+@dataclass(frozen=True)
+class Wording:
+    """The words of a step: its title template, its reason templates (one sentence each) and the field values."""
+
+    reasons: Tuple[str, ...]
+    values: Mapping[str, FieldValue] = field(default_factory=dict)
+    title: Optional[str] = None  # None: the step id's own title
+
+
+Say = Union[str, Callable[["Profile"], Wording]]  # a fixed reason template id, or a function of the case
 
 
 @dataclass(frozen=True)
@@ -361,217 +333,161 @@ class Rule:
     step_id: str
     when: Callable[[Profile], bool]
     status: str
-    reason: Text
-    title: Optional[Callable[[Profile], str]] = None
+    says: Say
     verified: bool = True  # False: rests on a FROM MEMORY fact -> result under_review
 
 
-def _text(t: Text, p: Profile) -> str:
-    return t(p) if callable(t) else t
+def _wording(says: Say, p: Profile) -> Wording:
+    return says(p) if callable(says) else Wording((says,))
 
 
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
+# -- notes added to a reason (phrases in knowledge/computed/workup.yml) --
 
-
-def _ki67_text(p: Profile) -> str:
-    return "Ki-67 not given" if p.ki67 is None else f"Ki-67 {p.ki67:g}%"
-
-
-# -- reason builders (short, factual; numbers from clinical_facts.md) --
-
-def _octreoscan_note(p: Profile) -> str:
+def _octreoscan_note(p: Profile) -> Tuple[str, ...]:
     if p.is_done(TestKind.octreoscan) and not p.is_done(TestKind.sstr_pet):
-        return (" OctreoScan was done, but SSTR PET should replace it in all indications"
-                " (2018 appropriate use criteria); in Prasad 2010 it found 59% of unknown primaries, against a literature"
-                " rate of 39% for OctreoScan.")
-    return ""
+        return ("note.octreoscan_done_use_sstr_pet",)
+    return ()
 
 
-def _insulinoma_note(p: Profile) -> str:
-    if p.syndrome == Syndrome.insulinoma:
-        return " Insulinomas often have few somatostatin receptors, so SSTR imaging is less useful for them."
-    return ""
+def _insulinoma_note(p: Profile) -> Tuple[str, ...]:
+    return ("note.insulinoma_few_receptors",) if p.syndrome == Syndrome.insulinoma else ()
 
 
-def _sstr_wd(p: Profile) -> str:
-    what = {
-        TumourClass.net_g3: "Well-differentiated NET G3",
-        TumourClass.low_grade_unconfirmed: "Grade G1/G2 (differentiation not stated)",
-    }.get(p.tumour, "Well-differentiated NET")
-    if not p.primary_unknown:
-        return (f"{what}: SSTR PET shows somatostatin receptor expression, which PRRT requires (NETTER-1),"
-                " and should replace OctreoScan in all indications (SNMMI appropriate use criteria)."
-                + _insulinoma_note(p) + _octreoscan_note(p))
-    return (f"{what}: SSTR PET is appropriate for an unknown primary (SNMMI appropriate use criteria);"
-            " it finds the primary in about 38-61% of NET-CUP, far below the sensitivities reported for known"
-            " pancreatic NETs (pooled 79.6%; 87-96% for 68Ga-DOTATOC)."
-            + _insulinoma_note(p) + _octreoscan_note(p))
+def _nec_endoscopy_note(p: Profile) -> Tuple[str, ...]:
+    return ("note.endoscopy_evidence_from_net_series",) if p.tumour == TumourClass.nec else ()
 
 
-def _sstr_nec(p: Profile) -> str:
-    return (f"NEC with {_ki67_text(p)} (<55%): SSTR imaging is not routine in NEC but may be considered"
-            " (ENETS 2016 high-grade guidance); high-grade NEC is often SSTR-negative." + _octreoscan_note(p))
+# -- reason builders: which templates, with which values --
+
+def _sstr_wd(p: Profile) -> Wording:
+    where = "unknown_primary" if p.primary_unknown else "known_primary"
+    return Wording((f"workup.sstr_pet.well_differentiated.{where}",) + _insulinoma_note(p) + _octreoscan_note(p),
+                   {"tumour": f"tumour.{p.tumour.value}"})
 
 
-def _fdg_sstr_negative(p: Profile) -> str:
-    return (f"SSTR PET negative in a well-differentiated tumour with {_ki67_text(p)}: FDG PET is probably"
-            " useful when Ki-67 is 10% or more (Zhang 2018: FDG sensitivity 72% vs 52% below 10%).")
+def _sstr_nec(p: Profile) -> Wording:
+    return Wording(("workup.sstr_pet.nec_ki67_below_55",) + _octreoscan_note(p), {"ki67": p.ki67})
 
 
-def _cga(p: Profile) -> str:
-    lead = ("NEC: CgA (and NSE) are not mandatory but may help if raised at diagnosis (ENETS 2016)."
-            if p.tumour == TumourClass.nec else "Baseline marker (UKI NETS 2012).")
-    return (lead + " PPIs raise CgA: stop them about 2 weeks before if safe; sources disagree on switching"
-            " to an H2 blocker (used as substitute by Korse 2011, listed as a cause of false elevation elsewhere)."
-            " Renal or heart failure, atrophic gastritis and other conditions also raise CgA.")
+def _sstr_g3_unconfirmed(p: Profile) -> Wording:
+    return Wording(("workup.sstr_pet.g3_morphology_unknown",) + _octreoscan_note(p))
 
 
-def _5hiaa(p: Profile) -> str:
-    why = []
+def _sstr_unknown(p: Profile) -> Wording:
+    return Wording(("workup.sstr_pet.differentiation_unknown",) + _octreoscan_note(p))
+
+
+def _with_ki67(template: str) -> Callable[[Profile], Wording]:
+    return lambda p: Wording((template,), {"ki67": p.ki67})
+
+
+def _cga(p: Profile) -> Wording:
+    lead = "workup.labs.cga_nec" if p.tumour == TumourClass.nec else "workup.labs.cga"
+    return Wording((lead, "note.cga_ppi_and_other_causes"))
+
+
+def _5hiaa(p: Profile) -> Wording:
+    grounds = []
     if p.syndrome == Syndrome.carcinoid:
-        why.append("carcinoid syndrome")
+        grounds.append("ground.carcinoid_syndrome")
     if p.small_bowel_suspected:
-        why.append("small-intestinal primary suspected")
+        grounds.append("ground.small_bowel_suspected")
     if p.tumour in NET_LIKE:
-        why.append("well-differentiated NET")
-    if not why:
-        why.append("differentiation not known; baseline marker in UKI NETS 2012")
-    return (_first_upper("; ".join(why)) + ". 24-hour urine collection; avoid serotonin-rich foods (e.g. banana,"
-            " pineapple, kiwi, walnuts, tomato, avocado) and interfering drugs beforehand. Sources disagree on the"
-            " washout (12 h, 24 h, 48 h or 3 days; drugs 72 h): follow the local laboratory; do not stop a"
-            " medicine without the prescriber.")
+        grounds.append("ground.well_differentiated")
+    if not grounds:
+        grounds.append("ground.differentiation_unknown_baseline_marker")
+    return Wording(("workup.labs.5hiaa",), {"grounds": grounds})
 
 
-HORMONE_TESTS: Dict[Syndrome, str] = {
-    Syndrome.insulinoma: "glucose with insulin during hypoglycaemia; proinsulin",
-    Syndrome.gastrinoma: "fasting serum gastrin with gastric acid output (secretin and calcium tests overlap and help little)",
-    Syndrome.glucagonoma: "serum glucagon",
-    Syndrome.vipoma: "serum VIP",
-    Syndrome.somatostatinoma: "fasting serum somatostatin",
-    Syndrome.acth: "ACTH and cortisol",
-    Syndrome.other: "the hormone that fits the clinical syndrome (ENETS 2023 functioning-syndrome guidance)",
-}
-
-
-def _hormones(p: Profile) -> str:
+def _hormones(p: Profile) -> Wording:
     assert p.syndrome is not None
-    return (f"Functional syndrome '{p.syndrome.value}': a syndrome needs biochemical proof of inappropriate"
-            f" hormone levels (ENETS 2023). Test: {HORMONE_TESTS[p.syndrome]}. Assay-specific reference ranges apply.")
+    tests = f"workup.labs.hormone_tests.{p.syndrome.value}"
+    return Wording(("workup.labs.hormones_by_syndrome", tests, "note.assay_specific_ranges"),
+                   {"syndrome": p.syndrome.value})
 
 
-def _hormones_acth(p: Profile) -> str:
-    return _hormones(p) + " The ACTH/cortisol work-up is not yet checked against a source (under review)."
+def _hormones_acth(p: Profile) -> Wording:
+    wording = _hormones(p)
+    return Wording(wording.reasons + ("workup.labs.hormones_acth",), wording.values)
 
 
-def _site_ihc(p: Profile) -> str:
-    note = ""
-    if p.tumour == TumourClass.nec:
-        note = " In NEC, PAX8 is not pancreas-specific and TTF-1 does not prove a lung origin."
-    return ("Chromogranin, synaptophysin and Ki-67 confirm NE differentiation and grade but do not point to a site;"
-            " the site-of-origin panel does (3-marker panel in NET liver metastases, sensitivity/specificity: TTF-1 81%/100%,"
-            " CDX2 89%/94%, ISL1 63%/100%)." + note)
+def _site_ihc(p: Profile) -> Wording:
+    note = ("note.nec_ihc_caveat",) if p.tumour == TumourClass.nec else ()
+    return Wording(("workup.site_ihc.primary_unknown",) + note)
 
 
-def _site_ihc_given(p: Profile) -> str:
+def _site_ihc_given(p: Profile) -> Wording:
     reported = {r.marker for r in p.case.ihc}
-    missing = [MARKER_LABEL[m] for m in (IhcMarker.cdx2, IhcMarker.ttf1, IhcMarker.isl1, IhcMarker.satb2)
+    missing = [m.value for m in (IhcMarker.cdx2, IhcMarker.ttf1, IhcMarker.isl1, IhcMarker.satb2)
                if m not in reported]
     if not reported & {IhcMarker.pax8, IhcMarker.pax6}:
-        missing.append("PAX8/PAX6")
-    tail = f" Not reported: {', '.join(missing)}." if missing else ""
-    return f"IHC results given: {_ihc_summary(p.case)}.{tail}"
+        missing.append("pax8_pax6")
+    reasons = ("workup.site_ihc.results_given",) + (("workup.site_ihc.not_reported",) if missing else ())
+    return Wording(reasons, {"ihc_results": _ihc_results(p.case), "markers_not_reported": missing})
 
 
-def _ihc_title(p: Profile) -> str:
+def _ihc_reading(p: Profile) -> Wording:
     r = p.ihc
+    values: Dict[str, FieldValue] = {
+        "sites": _sites_in_order(r.sites),
+        "ihc_notes": list(r.notes) or ["ihc.no_site_marker_positive"],
+    }
     if r.sites and not r.mixed:
-        return f"Suspected primary from IHC: {_sites_text(r.sites)}"
+        return Wording(("workup.ihc.suspected_primary",), values, title="ihc_suspected_primary")
     if r.mixed:
-        return f"IHC points to more than one site: {_sites_text(r.sites)}"
-    return "IHC does not point to a site"
+        return Wording(("workup.ihc.inconclusive.mixed",), values, title="ihc_suspected_primary.mixed")
+    reason = "workup.ihc.inconclusive" if r.core_complete else "workup.ihc.inconclusive.core_panel_incomplete"
+    return Wording((reason,), values, title="ihc_suspected_primary.no_site")
 
 
-def _ihc_reason(p: Profile) -> str:
-    r = p.ihc
-    notes = "; ".join(r.notes) if r.notes else "no site marker positive"
-    if r.sites and not r.mixed:
-        return f"{notes}. Direct the next tests to this site; IHC suggests, it does not prove, the primary."
-    if r.mixed:
-        return f"{notes}. Markers overlap between sites: the pattern is inconclusive."
-    if not r.core_complete:
-        return f"{notes}. The core panel (CDX2, TTF-1, ISL1) is incomplete: complete it before calling IHC inconclusive."
-    return f"{notes}. IHC is inconclusive for the site of origin."
+def _colonoscopy(p: Profile) -> Wording:
+    return Wording(("workup.endoscopy.upper_and_lower",) + _nec_endoscopy_note(p))
 
 
-def _endoscopy(p: Profile) -> str:
-    base = ("Upper and lower endoscopy belong to the workup before surgery (Wang 2010: colonoscopy 86.7% sensitive"
-            " for colonic NETs; Massimino 2012: colonoscopy 23%).")
-    if p.tumour == TumourClass.nec:
-        base += " Evidence comes from well-differentiated NET series."
-    return base
+def _upper_endoscopy(p: Profile) -> Wording:
+    return Wording(("workup.endoscopy.upper_and_lower",) + _nec_endoscopy_note(p) + ("note.egd_found_no_primary",))
 
 
-def _upper_endoscopy(p: Profile) -> str:
-    return _endoscopy(p) + " EGD found no primary in 24 patients in Massimino 2012."
+def _capsule(p: Profile) -> Wording:
+    ground = "ground.small_bowel_suspected" if p.small_bowel_suspected else "ground.cup_primaries_mostly_small_bowel"
+    return Wording(("workup.endoscopy.small_bowel",), {"grounds": [ground]})
 
 
-def _capsule(p: Profile) -> str:
-    why = "small-intestinal primary suspected" if p.small_bowel_suspected else "most NET-CUP primaries are small-bowel"
-    return (f"{_first_upper(why)}: consider when a preoperative diagnosis is needed for surgical referral (NANETS 2017);"
-            " capsule endoscopy found no primary in Massimino 2012 (n = 2).")
-
-
-def _eus(p: Profile) -> str:
-    why = []
+def _eus(p: Profile) -> Wording:
+    grounds = []
     if Site.pancreas in p.ihc.sites:
-        why.append("IHC points to the pancreas")
+        grounds.append("ground.ihc_points_to_pancreas")
     if p.syndrome in PANCREATIC_SYNDROMES:
-        why.append(f"{p.syndrome.value} syndrome")  # type: ignore[union-attr]
-    return (_first_upper("; ".join(why)) + ": EUS is a localisation study for pancreatic NETs (NCI PDQ; with"
-            " thin-section CT it localised all 32 insulinomas in one series). Its role in NET-CUP is not stated"
-            " in the sources.")
+        grounds.append("ground.pancreatic_syndrome")
+    return Wording(("workup.endoscopy.eus_pancreas_suspected",),
+                   {"grounds": grounds, "syndrome": p.syndrome.value if p.syndrome else None})
 
 
-def _genetic(p: Profile) -> str:
-    why = []
+def _genetic(p: Profile) -> Wording:
+    grounds = []
     if p.pancreas_suspected:
-        why.append("pancreatic origin suspected")
+        grounds.append("ground.pancreatic_origin_suspected")
     if p.syndrome == Syndrome.gastrinoma:
-        why.append("gastrinoma (MEN1 suspicion)")
+        grounds.append("ground.gastrinoma_men1_suspicion")
     if p.case.site == Site.duodenum:
-        why.append("duodenal NET")
-    return (_first_upper("; ".join(why)) + ": about 10% of pancreatic NETs are inherited (MEN1, MEN4, VHL, NF1, TSC);"
-            " NCCN advises genetic risk assessment for gastrinoma, multifocal pNET or MEN1 suspicion and"
-            " consideration for duodenal NET or pNET. No source gives a NET-CUP-specific germline rule.")
+        grounds.append("ground.duodenal_net")
+    return Wording(("workup.germline.risk_assessment",), {"grounds": grounds})
 
 
-def _molecular(p: Profile) -> str:
-    lead = ("Site IHC inconclusive" if p.ihc.site_markers_given
-            else "Site IHC recorded as negative")
-    return (f"{lead}: a classifier may suggest a site. Its accuracy (95% with the 92-gene assay, >95% with"
-            " methylation) comes from tumours of known primary; it has not been shown to change outcomes and is"
-            " not a guideline standard of care.")
+def _molecular(p: Profile) -> Wording:
+    ground = "ground.site_ihc_inconclusive" if p.ihc.site_markers_given else "ground.site_ihc_negative"
+    return Wording(("workup.molecular.ihc_inconclusive",), {"grounds": [ground]})
 
 
-def _exploration(p: Profile) -> str:
-    sstr = p.outcome(TestKind.sstr_pet)
-    shown = "negative" if sstr == TestOutcome.negative else "did not localise the primary"
-    return (f"Well-differentiated disease and SSTR PET {shown}: exploration found the primary in 79-87% of"
-            " explored patients (Wang 2010, Massimino 2012), mostly small-bowel; NANETS 2017 supports exploration."
-            " Occult primaries are small and often multifocal.")
+def _exploration(p: Profile) -> Wording:
+    shown = "sstr_negative" if p.outcome(TestKind.sstr_pet) == TestOutcome.negative else "primary_not_localised"
+    return Wording((f"workup.surgery.exploration.{shown}",))
 
 
-def _family_history(p: Profile) -> str:
-    return ("A thorough family history is part of the NET-CUP workup (JNCCN 2011). Red flags for an inherited"
-            " syndrome: multiple primaries, rare tumours, age under 40, a family pattern.")
-
-
-def _pathology(p: Profile) -> str:
+def _pathology(p: Profile) -> Wording:
     if p.differentiation_unknown:
-        return ("Differentiation not stated: morphology separates well-differentiated NET (including G3) from NEC;"
-                " Ki-67 alone cannot, and imaging and treatment differ.")
-    return "No Ki-67 or mitotic count given: the grade steers imaging and treatment."
+        return Wording(("workup.pathology.differentiation_unknown",))
+    return Wording(("workup.pathology.no_proliferation_index",))
 
 
 # -- predicates (named so the tables read like the guideline) --
@@ -628,9 +544,7 @@ def _always(p: Profile) -> bool:
 # For each step the first matching rule decides; steps with no matching rule are left out.
 STEP_RULES: Tuple[Rule, ...] = (
     Rule("workup.imaging.cross_sectional", "cross_sectional_imaging", _always, RECOMMENDED,
-         "First step in every case: multiphase contrast CT of chest, abdomen and pelvis with arterial and"
-         " portal venous phases, or MRI with diffusion-weighted imaging, preferred for the liver (ENETS, NCCN,"
-         " NANETS)."),
+         "workup.imaging.cross_sectional"),
     Rule("workup.pathology.differentiation_unknown", "pathology_review",
          lambda p: p.differentiation_unknown, RECOMMENDED, _pathology),
     Rule("workup.pathology.no_proliferation_index", "pathology_review",
@@ -640,32 +554,25 @@ STEP_RULES: Tuple[Rule, ...] = (
     Rule("workup.sstr_pet.well_differentiated", "sstr_pet", lambda p: p.tumour in NET_LIKE, RECOMMENDED, _sstr_wd),
     Rule("workup.sstr_pet.nec_ki67_below_55", "sstr_pet", _nec_ki67_below_55, CONSIDER, _sstr_nec),
     Rule("workup.sstr_pet.g3_morphology_unknown", "sstr_pet", lambda p: p.tumour == TumourClass.g3_unconfirmed,
-         CONSIDER, lambda p: "G3 with differentiation not stated: a NET G3 may be SSTR-positive; an NEC often is"
-         " not." + _octreoscan_note(p)),
+         CONSIDER, _sstr_g3_unconfirmed),
     Rule("workup.sstr_pet.differentiation_unknown", "sstr_pet", lambda p: p.tumour == TumourClass.unknown,
-         CONSIDER, lambda p: "Differentiation and grade unknown: SSTR PET suits well-differentiated NETs."
-         + _octreoscan_note(p)),
+         CONSIDER, _sstr_unknown),
 
-    Rule("workup.fdg_pet.nec", "fdg_pet", lambda p: p.tumour == TumourClass.nec, RECOMMENDED,
-         "NEC: SSTR imaging is usually negative and FDG PET shows disease spread best (Koumarianou 2013;"
-         " NCI PDQ; Zhang 2018 FDG sensitivity 100% in NEC). ENETS 2016 words it more narrowly: FDG may be"
-         " considered when radical surgery is planned or findings are equivocal."),
+    Rule("workup.fdg_pet.nec", "fdg_pet", lambda p: p.tumour == TumourClass.nec, RECOMMENDED, "workup.fdg_pet.nec"),
     Rule("workup.fdg_pet.g3", "fdg_pet",
          lambda p: p.tumour in (TumourClass.net_g3, TumourClass.g3_unconfirmed), RECOMMENDED,
-         lambda p: f"Grade G3 ({_ki67_text(p)}): FDG PET is probably useful when Ki-67 is 10% or more (Zhang 2018),"
-         " and dual SSTR/FDG imaging carries prognosis (NETPET)."),
-    Rule("workup.fdg_pet.sstr_negative", "fdg_pet", _sstr_negative_wd, CONSIDER, _fdg_sstr_negative),
+         _with_ki67("workup.fdg_pet.g3")),
+    Rule("workup.fdg_pet.sstr_negative", "fdg_pet", _sstr_negative_wd, CONSIDER,
+         _with_ki67("workup.fdg_pet.sstr_negative")),
     Rule("workup.fdg_pet.ki67_10_or_more", "fdg_pet", _net_like_ki67_10, CONSIDER,
-         lambda p: f"Well-differentiated tumour with {_ki67_text(p)}: FDG PET probably useful when Ki-67 is 10% or"
-         " more (Zhang 2018); SSTR+/FDG+ disease has a worse prognosis than SSTR+/FDG- (NETPET)."),
+         _with_ki67("workup.fdg_pet.ki67_10_or_more")),
     Rule("workup.fdg_pet.differentiation_unknown", "fdg_pet", lambda p: p.tumour == TumourClass.unknown,
-         CONSIDER, "Differentiation and grade unknown: FDG PET suits NEC and high-grade tumours."),
+         CONSIDER, "workup.fdg_pet.differentiation_unknown"),
 
     Rule("workup.site_ihc.results_given", "site_ihc", _ihc_given, DONE, _site_ihc_given),
     Rule("workup.site_ihc.primary_unknown", "site_ihc", lambda p: p.primary_unknown, RECOMMENDED, _site_ihc),
-    Rule("workup.ihc.suspected_primary", "ihc_suspected_primary", _ihc_clear, RECOMMENDED, _ihc_reason,
-         title=_ihc_title),
-    Rule("workup.ihc.inconclusive", "ihc_suspected_primary", _ihc_given, CONSIDER, _ihc_reason, title=_ihc_title),
+    Rule("workup.ihc.suspected_primary", "ihc_suspected_primary", _ihc_clear, RECOMMENDED, _ihc_reading),
+    Rule("workup.ihc.inconclusive", "ihc_suspected_primary", _ihc_given, CONSIDER, _ihc_reading),
 
     Rule("workup.labs.cga_nec", "chromogranin_a", lambda p: p.tumour == TumourClass.nec, CONSIDER, _cga),
     Rule("workup.labs.cga", "chromogranin_a", _always, RECOMMENDED, _cga),
@@ -677,8 +584,8 @@ STEP_RULES: Tuple[Rule, ...] = (
     Rule("workup.labs.hormones_by_syndrome", "hormones", _hormone_syndrome, RECOMMENDED, _hormones),
 
     Rule("workup.endoscopy.colonoscopy_nec", "colonoscopy",
-         lambda p: p.primary_unknown and p.tumour == TumourClass.nec, CONSIDER, _endoscopy),
-    Rule("workup.endoscopy.colonoscopy", "colonoscopy", lambda p: p.primary_unknown, RECOMMENDED, _endoscopy),
+         lambda p: p.primary_unknown and p.tumour == TumourClass.nec, CONSIDER, _colonoscopy),
+    Rule("workup.endoscopy.colonoscopy", "colonoscopy", lambda p: p.primary_unknown, RECOMMENDED, _colonoscopy),
     Rule("workup.endoscopy.upper_nec", "upper_endoscopy",
          lambda p: p.primary_unknown and p.tumour == TumourClass.nec, CONSIDER, _upper_endoscopy),
     Rule("workup.endoscopy.upper", "upper_endoscopy", lambda p: p.primary_unknown, RECOMMENDED, _upper_endoscopy),
@@ -689,7 +596,7 @@ STEP_RULES: Tuple[Rule, ...] = (
          lambda p: p.primary_unknown and (Site.pancreas in p.ihc.sites or p.syndrome in PANCREATIC_SYNDROMES),
          CONSIDER, _eus),
 
-    Rule("workup.germline.family_history", "family_history", _always, RECOMMENDED, _family_history),
+    Rule("workup.germline.family_history", "family_history", _always, RECOMMENDED, "workup.germline.family_history"),
     Rule("workup.germline.risk_assessment", "genetic_risk_assessment", _genetic_indicated, RECOMMENDED, _genetic),
 
     Rule("workup.molecular.ihc_inconclusive", "molecular_classifier", _ihc_inconclusive, CONSIDER, _molecular),
@@ -700,59 +607,46 @@ STEP_RULES: Tuple[Rule, ...] = (
 
 # -- treatment direction (section 5) --
 
-def _tx_well(p: Profile) -> str:
-    lead = ("Primary unknown: well- and moderately differentiated tumours are treated like carcinoids, i.e. NETs of"
-            " known midgut/pancreatic origin (JNCCN 2011); well-differentiated NET-CUP runs an indolent course"
-            " (Stoyianni 2011).") if p.primary_unknown else (
-            "Well-differentiated NET: the trials below were run in known-primary NETs.")
-    if p.tumour == TumourClass.low_grade_unconfirmed:
-        lead += " Provisional: differentiation is not stated."
-    return lead
-
-
-def _tx_well_title(p: Profile) -> str:
+def _tx_well(p: Profile) -> Wording:
     if p.primary_unknown:
-        return TREATMENT_CATALOGUE["tx_well_differentiated"].title
-    return "Treat as a well-differentiated NET of the known primary site"
-
-
-def _tx_ssa(p: Profile) -> str:
-    text = ("CLARINET (lanreotide) included non-functioning G1/G2 enteropancreatic NETs with Ki-67 <10%, unknown"
-            " primaries included; median PFS 38.5 months in the open-label extension.")
-    if p.ki67 is None:
-        text += " Ki-67 not given."
-    elif p.ki67 < 10:
-        text += f" Ki-67 {p.ki67:g}% is within that range."
+        reasons: Tuple[str, ...] = ("treatment.well_differentiated.principle.unknown_primary",)
+        title = "tx_well_differentiated"
     else:
-        text += f" Ki-67 {p.ki67:g}% is above the CLARINET range: less evidence."
+        reasons, title = ("treatment.well_differentiated.principle.known_primary",), "tx_well_differentiated.known_primary"
+    if p.tumour == TumourClass.low_grade_unconfirmed:
+        reasons += ("note.provisional_differentiation_not_stated",)
+    return Wording(reasons, title=title)
+
+
+def _tx_ssa(p: Profile) -> Wording:
+    reasons: Tuple[str, ...] = ("treatment.well_differentiated.ssa",)
+    if p.ki67 is None:
+        reasons += ("note.ki67_not_given",)
+    elif p.ki67 < 10:
+        reasons += ("note.ki67_within_clarinet",)
+    else:
+        reasons += ("note.ki67_above_clarinet",)
     if p.syndrome is not None:
-        text += " CLARINET enrolled non-functioning tumours only."
+        reasons += ("note.clarinet_non_functioning_only",)
     if p.syndrome == Syndrome.carcinoid:
-        text += " Lanreotide is also labelled for carcinoid syndrome."
-    return text
+        reasons += ("note.lanreotide_carcinoid_syndrome_label",)
+    return Wording(reasons, {"ki67": p.ki67})
 
 
-def _tx_prrt(p: Profile) -> str:
-    sstr = p.outcome(TestKind.sstr_pet)
-    state = ("SSTR PET positive." if sstr == TestOutcome.positive
-             else "Needs SSTR-positive disease on imaging.")
-    return (f"{state} NETTER-1: SSTR-positive midgut NETs progressing on SSA (PFS at 20 months 65.2% vs 10.8%);"
-            " use in NET-CUP is an extrapolation.")
+def _tx_prrt(p: Profile) -> Wording:
+    state = ("note.sstr_pet_positive" if p.outcome(TestKind.sstr_pet) == TestOutcome.positive
+             else "note.prrt_needs_sstr_positive_disease")
+    return Wording((state, "treatment.well_differentiated.prrt"))
 
 
-def _tx_everolimus(p: Profile) -> str:
-    text = ("RADIANT-4: advanced progressive non-functional lung or GI NETs, with a 'GI or unknown' subgroup"
-            " (median PFS 11.0 vs 3.9 months).")
-    if p.syndrome is not None:
-        text += (" The trial enrolled non-functional tumours (patients with carcinoid syndrome were excluded), so"
-                 " a functional tumour falls outside it.")
-    return text
+def _tx_everolimus(p: Profile) -> Wording:
+    note = ("note.radiant4_non_functional_only",) if p.syndrome is not None else ()
+    return Wording(("treatment.well_differentiated.everolimus",) + note)
 
 
-def _tx_captem(p: Profile) -> str:
-    where = "pancreatic primary" if p.case.site == Site.pancreas else "pancreatic origin suspected"
-    return (f"{_first_upper(where)}: E2211 (pancreatic G1/G2 NET) median PFS 22.7 vs 14.4 months with"
-            " temozolomide alone; in NET-CUP an extrapolation, most plausible with pancreatic origin.")
+def _tx_captem(p: Profile) -> Wording:
+    ground = "ground.pancreatic_primary" if p.case.site == Site.pancreas else "ground.pancreatic_origin_suspected"
+    return Wording(("treatment.well_differentiated.captem_pancreas",), {"grounds": [ground]})
 
 
 def _sstr_not_negative(p: Profile) -> bool:
@@ -762,10 +656,9 @@ def _sstr_not_negative(p: Profile) -> bool:
 TREATMENT_RULES: Tuple[Rule, ...] = (
     Rule("treatment.differentiation_needed", "tx_needs_differentiation",
          lambda p: p.tumour in (TumourClass.unknown, TumourClass.g3_unconfirmed), RECOMMENDED,
-         "Without a known primary, treatment follows grade and differentiation (JNCCN 2011): NET (including NET G3)"
-         " and NEC are treated differently, so morphology must be settled first."),
+         "treatment.differentiation_needed"),
     Rule("treatment.well_differentiated.principle", "tx_well_differentiated",
-         lambda p: p.tumour in LOW_GRADE_NET_LIKE, RECOMMENDED, _tx_well, title=_tx_well_title),
+         lambda p: p.tumour in LOW_GRADE_NET_LIKE, RECOMMENDED, _tx_well),
     Rule("treatment.well_differentiated.ssa", "tx_ssa", lambda p: p.tumour in LOW_GRADE_NET_LIKE, CONSIDER, _tx_ssa),
     Rule("treatment.well_differentiated.prrt", "tx_prrt",
          lambda p: p.tumour in LOW_GRADE_NET_LIKE and _sstr_not_negative(p), CONSIDER, _tx_prrt),
@@ -774,42 +667,140 @@ TREATMENT_RULES: Tuple[Rule, ...] = (
     Rule("treatment.well_differentiated.captem_pancreas", "tx_captem",
          lambda p: p.tumour in LOW_GRADE_NET_LIKE and p.pancreas_suspected, CONSIDER, _tx_captem),
     Rule("treatment.net_g3.principle", "tx_net_g3", lambda p: p.tumour == TumourClass.net_g3, RECOMMENDED,
-         "NET G3 differs from NEC in molecular make-up, imaging and prognosis; data on its management are scarce"
-         " and no drug is approved for NET G3 (2022 review)."),
+         "treatment.net_g3.principle"),
     Rule("treatment.nec.first_line", "tx_nec_first_line", lambda p: p.tumour == TumourClass.nec, RECOMMENDED,
-         "Poorly differentiated tumours are treated like small cell carcinoma (JNCCN 2011); ENETS 2023 recommends"
-         " carboplatin with etoposide first line for metastatic digestive NEC; NEC-CUP series were treated mostly"
-         " with platinum regimens (Stoyianni 2011)."),
+         "treatment.nec.first_line"),
     Rule("treatment.nec.second_line", "tx_nec_second_line", lambda p: p.tumour == TumourClass.nec, CONSIDER,
-         "ENETS 2023: irinotecan with a fluoropyrimidine has the best second-line evidence; there is no standard"
-         " second line (SENECA protocol)."),
+         "treatment.nec.second_line"),
     Rule("treatment.cytoreduction", "tx_cytoreduction", lambda p: p.tumour in LOW_GRADE_NET_LIKE, CONSIDER,
-         "Resection of NET liver metastases is supported only by retrospective series (5-year OS 46-86%); there is"
-         " no level 1 evidence, so 'debulking improves survival' is not proven. NCCN now calls it cytoreduction."),
+         "treatment.cytoreduction"),
 )
+
+
+# ---------------------------------------------------------------------------
+# Every template the engine can name, with the fields it fills for it. `kb check` holds
+# knowledge/computed/workup.yml against this: a template for each, no field the engine does not fill.
+# ---------------------------------------------------------------------------
+
+_KI67 = frozenset({"ki67"})
+_GROUNDS = frozenset({"grounds"})
+_NONE: FrozenSet[str] = frozenset()
+_IHC_READING = frozenset({"sites", "ihc_notes"})
+
+TITLE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **{step_id: _NONE for step_id in list(STEP_CATALOGUE) + list(TREATMENT_CATALOGUE)},
+    "ihc_suspected_primary": _IHC_READING,
+    "ihc_suspected_primary.mixed": _IHC_READING,
+    "ihc_suspected_primary.no_site": _IHC_READING,
+    "tx_well_differentiated.known_primary": _NONE,
+}
+REASON_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "workup.imaging.cross_sectional": _NONE,
+    "workup.pathology.differentiation_unknown": _NONE,
+    "workup.pathology.no_proliferation_index": _NONE,
+    "workup.sstr_pet.well_differentiated.unknown_primary": frozenset({"tumour"}),
+    "workup.sstr_pet.well_differentiated.known_primary": frozenset({"tumour"}),
+    "workup.sstr_pet.nec_ki67_below_55": _KI67,
+    "workup.sstr_pet.g3_morphology_unknown": _NONE,
+    "workup.sstr_pet.differentiation_unknown": _NONE,
+    "workup.fdg_pet.nec": _NONE,
+    "workup.fdg_pet.g3": _KI67,
+    "workup.fdg_pet.sstr_negative": _KI67,
+    "workup.fdg_pet.ki67_10_or_more": _KI67,
+    "workup.fdg_pet.differentiation_unknown": _NONE,
+    "workup.site_ihc.results_given": frozenset({"ihc_results", "markers_not_reported"}),
+    "workup.site_ihc.not_reported": frozenset({"ihc_results", "markers_not_reported"}),
+    "workup.site_ihc.primary_unknown": _NONE,
+    "workup.ihc.suspected_primary": _IHC_READING,
+    "workup.ihc.inconclusive.mixed": _IHC_READING,
+    "workup.ihc.inconclusive.core_panel_incomplete": _IHC_READING,
+    "workup.ihc.inconclusive": _IHC_READING,
+    "workup.labs.cga": _NONE,
+    "workup.labs.cga_nec": _NONE,
+    "workup.labs.5hiaa": _GROUNDS,
+    "workup.labs.hormones_by_syndrome": frozenset({"syndrome"}),
+    **{f"workup.labs.hormone_tests.{s.value}": frozenset({"syndrome"})
+       for s in Syndrome if s not in (Syndrome.none, Syndrome.carcinoid)},
+    "workup.labs.hormones_acth": frozenset({"syndrome"}),
+    "workup.endoscopy.upper_and_lower": _NONE,
+    "workup.endoscopy.small_bowel": _GROUNDS,
+    "workup.endoscopy.eus_pancreas_suspected": frozenset({"grounds", "syndrome"}),
+    "workup.germline.family_history": _NONE,
+    "workup.germline.risk_assessment": _GROUNDS,
+    "workup.molecular.ihc_inconclusive": _GROUNDS,
+    "workup.surgery.exploration.sstr_negative": _NONE,
+    "workup.surgery.exploration.primary_not_localised": _NONE,
+    "treatment.differentiation_needed": _NONE,
+    "treatment.well_differentiated.principle.unknown_primary": _NONE,
+    "treatment.well_differentiated.principle.known_primary": _NONE,
+    "treatment.well_differentiated.ssa": _KI67,
+    "treatment.well_differentiated.prrt": _NONE,
+    "treatment.well_differentiated.everolimus": _NONE,
+    "treatment.well_differentiated.captem_pancreas": _GROUNDS,
+    "treatment.net_g3.principle": _NONE,
+    "treatment.nec.first_line": _NONE,
+    "treatment.nec.second_line": _NONE,
+    "treatment.cytoreduction": _NONE,
+    # notes: sentences added to a reason
+    "note.octreoscan_done_use_sstr_pet": _NONE,
+    "note.insulinoma_few_receptors": _NONE,
+    "note.endoscopy_evidence_from_net_series": _NONE,
+    "note.egd_found_no_primary": _NONE,
+    "note.cga_ppi_and_other_causes": _NONE,
+    "note.assay_specific_ranges": frozenset({"syndrome"}),
+    "note.nec_ihc_caveat": _NONE,
+    "note.provisional_differentiation_not_stated": _NONE,
+    "note.ki67_not_given": _KI67,
+    "note.ki67_within_clarinet": _KI67,
+    "note.ki67_above_clarinet": _KI67,
+    "note.clarinet_non_functioning_only": _KI67,
+    "note.lanreotide_carcinoid_syndrome_label": _KI67,
+    "note.sstr_pet_positive": _NONE,
+    "note.prrt_needs_sstr_positive_disease": _NONE,
+    "note.radiant4_non_functional_only": _NONE,
+}
+# Phrases: the words of a code that fills a field (`tumour`, `grounds`, `ihc_notes`); they may use the step's fields.
+PHRASE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **{f"tumour.{t.value}": _NONE for t in NET_LIKE},
+    **{note: _NONE for _, note in IHC_SITE_TABLE.values()},
+    "ihc.ttf1_not_lung_in_nec": _NONE,
+    "ihc.pax8_not_pancreas_in_nec": _NONE,
+    "ihc.isl1_satb2_rectal": _NONE,
+    "ihc.nkx22_digestive": _NONE,
+    "ihc.pdx1_not_specific": _NONE,
+    "ihc.no_site_marker_positive": _NONE,
+    "ground.carcinoid_syndrome": _NONE,
+    "ground.small_bowel_suspected": _NONE,
+    "ground.well_differentiated": _NONE,
+    "ground.differentiation_unknown_baseline_marker": _NONE,
+    "ground.cup_primaries_mostly_small_bowel": _NONE,
+    "ground.ihc_points_to_pancreas": _NONE,
+    "ground.pancreatic_syndrome": frozenset({"syndrome"}),
+    "ground.pancreatic_origin_suspected": _NONE,
+    "ground.gastrinoma_men1_suspicion": _NONE,
+    "ground.duodenal_net": _NONE,
+    "ground.site_ihc_inconclusive": _NONE,
+    "ground.site_ihc_negative": _NONE,
+    "ground.pancreatic_primary": _NONE,
+}
+# Fields whose value is a phrase id or a list of them.
+PHRASE_FIELDS = frozenset({"tumour", "grounds", "ihc_notes"})
+FLAG_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "primary_known": frozenset({"site"}),
+    "octreoscan_superseded": _NONE,
+    "sstr_negative_well_differentiated": _NONE,
+    "g3_morphology_needed": _NONE,
+    "nec_ihc_caveat": _NONE,
+    "grade_provisional": _NONE,
+    "ihc_mixed": _NONE,
+}
+# Flags that only report review status (the steps named in `steps`): shown through the banner, no template.
+REVIEW_FLAG = "under_review"
 
 
 # ---------------------------------------------------------------------------
 # Engine
 # ---------------------------------------------------------------------------
-
-OUTCOME_TEXT = {TestOutcome.positive: "positive", TestOutcome.negative: "negative", TestOutcome.done: "result not stated"}
-TEST_LABEL = {
-    TestKind.ct: "CT", TestKind.mri: "MRI", TestKind.sstr_pet: "SSTR PET", TestKind.fdg_pet: "FDG PET",
-    TestKind.octreoscan: "OctreoScan", TestKind.chromogranin_a: "chromogranin A", TestKind.hiaa_5: "5-HIAA",
-    TestKind.hormones: "hormones", TestKind.site_ihc: "site IHC", TestKind.colonoscopy: "colonoscopy",
-    TestKind.upper_endoscopy: "upper endoscopy", TestKind.capsule_endoscopy: "capsule endoscopy",
-    TestKind.eus: "EUS", TestKind.bronchoscopy: "bronchoscopy", TestKind.molecular_classifier: "molecular classifier",
-    TestKind.germline: "germline testing", TestKind.surgical_exploration: "surgical exploration",
-}
-
-
-def _done_text(tests: List[TestDone]) -> str:
-    parts = []
-    for t in tests:
-        detail = f" ({t.detail})" if t.detail else ""
-        parts.append(f"{TEST_LABEL[t.test]} {OUTCOME_TEXT[t.outcome]}{detail}")
-    return "Already done: " + "; ".join(parts) + "."
 
 
 def _run_rules(rules: Tuple[Rule, ...], catalogue: Dict[str, StepInfo], p: Profile,
@@ -820,17 +811,16 @@ def _run_rules(rules: Tuple[Rule, ...], catalogue: Dict[str, StepInfo], p: Profi
             continue
         info = catalogue[rule.step_id]
         done = [p.done[k] for k in info.tests if k in p.done]
-        reason = _text(rule.reason, p)
-        status = rule.status
-        if done:
-            status, reason = DONE, f"{_done_text(done)} {reason}"
+        wording = _wording(rule.says, p)
         decided[rule.step_id] = WorkupStep(
             id=rule.step_id,
-            title=rule.title(p) if rule.title else info.title,
-            reason=reason,
             rule_id=rule.rule_id,
+            status=DONE if done else rule.status,
+            title_template=wording.title or rule.step_id,
+            reason_templates=list(wording.reasons),
+            values=dict(wording.values),
+            tests_done=done,
             topics=list(info.topics),
-            status=status,
         )
         fired.append(rule)
     # Tests reported as done that no rule asked for still show, as done.
@@ -838,35 +828,27 @@ def _run_rules(rules: Tuple[Rule, ...], catalogue: Dict[str, StepInfo], p: Profi
         done = [p.done[k] for k in info.tests if k in p.done]
         if step_id not in decided and done:
             decided[step_id] = WorkupStep(
-                id=step_id, title=info.title, reason=_done_text(done),
-                rule_id="workup.done.reported", topics=list(info.topics), status=DONE)
+                id=step_id, rule_id="workup.done.reported", status=DONE, title_template=step_id,
+                tests_done=done, topics=list(info.topics))
     return [decided[s] for s in catalogue if s in decided]
 
 
 def _flags(p: Profile) -> List[Flag]:
     flags: List[Flag] = []
     if not p.primary_unknown:
-        flags.append(Flag(code="primary_known", message=(
-            f"Primary site given ({p.case.site.value}): steps that search for an unknown primary are left out,"
-            " and the treatment direction here is written for NET-CUP: site-specific guidance applies.")))  # type: ignore[union-attr]
+        flags.append(Flag(code="primary_known", values={"site": p.case.site.value}))  # type: ignore[union-attr]
     if p.is_done(TestKind.octreoscan) and not p.is_done(TestKind.sstr_pet):
-        flags.append(Flag(code="octreoscan_superseded", message=(
-            "OctreoScan is superseded: SSTR PET should replace it in all indications (2018 appropriate use criteria).")))
+        flags.append(Flag(code="octreoscan_superseded"))
     if p.tumour in NET_LIKE and p.outcome(TestKind.sstr_pet) == TestOutcome.negative:
-        flags.append(Flag(code="sstr_negative_well_differentiated", message=(
-            "A negative SSTR PET does not end the search in a well-differentiated tumour: site IHC, endoscopy and"
-            " surgical exploration remain; FDG PET if Ki-67 is 10% or more. PRRT needs SSTR-positive disease.")))
+        flags.append(Flag(code="sstr_negative_well_differentiated"))
     if p.tumour == TumourClass.g3_unconfirmed:
-        flags.append(Flag(code="g3_morphology_needed", message=(
-            "G3 by proliferation with differentiation not stated: morphology separates NET G3 from NEC.")))
+        flags.append(Flag(code="g3_morphology_needed"))
     if p.tumour == TumourClass.nec:
-        flags.append(Flag(code="nec_ihc_caveat", message=(
-            "In NEC, PAX8 is not pancreas-specific and TTF-1 positivity does not prove a lung origin.")))
+        flags.append(Flag(code="nec_ihc_caveat"))
     if p.grade is not None and p.grade.provisional:
-        flags.append(Flag(code="grade_provisional", message=(
-            "The grade is provisional; steps chosen by grade may change when it is confirmed.")))
+        flags.append(Flag(code="grade_provisional"))
     if p.ihc.mixed:
-        flags.append(Flag(code="ihc_mixed", message="Site-of-origin IHC points to more than one site."))
+        flags.append(Flag(code="ihc_mixed"))
     return flags
 
 
@@ -891,10 +873,10 @@ def build_profile(case: Case, grade_result: Optional[GradeResult]) -> Profile:
 
 
 def plan_workup(case: Case, grade_result: Optional[GradeResult] = None) -> WorkupResult:
-    """Next workup steps and treatment direction for a NET (of unknown primary).
+    """Next workup steps and treatment direction for a NET (of unknown primary), as codes.
 
     Without `grade_result` the case is graded with bot.grading.grade, so the grading
-    rules stay in one place.
+    rules stay in one place. The words are templates in knowledge/computed/workup.yml.
     """
     if grade_result is None:
         from bot.grading import grade  # local import: grading is optional for callers that hold a result
@@ -907,9 +889,7 @@ def plan_workup(case: Case, grade_result: Optional[GradeResult] = None) -> Worku
     flags = _flags(p)
     unverified = [r for r in fired if not r.verified]
     if unverified:
-        flags.append(Flag(code="under_review", message=(
-            "Part of this workup rests on facts not yet checked against a source: "
-            + ", ".join(r.step_id for r in unverified) + ".")))
+        flags.append(Flag(code=REVIEW_FLAG, values={"steps": [r.step_id for r in unverified]}))
     return WorkupResult(
         steps=steps,
         treatment_direction=treatment,

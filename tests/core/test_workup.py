@@ -25,7 +25,17 @@ from bot.models import (
     TestKind,
     TestOutcome,
 )
-from bot.workup import STEP_CATALOGUE, TREATMENT_CATALOGUE, plan_workup
+from bot.workup import (
+    FLAG_TEMPLATES,
+    PHRASE_FIELDS,
+    PHRASE_TEMPLATES,
+    REASON_TEMPLATES,
+    REVIEW_FLAG,
+    STEP_CATALOGUE,
+    TITLE_TEMPLATES,
+    TREATMENT_CATALOGUE,
+    plan_workup,
+)
 
 R, C, D = "recommended", "consider", "done"
 
@@ -172,96 +182,129 @@ def test_pathway_steps_in_order(case, grade_result, expected_steps, expected_tx)
     assert tx_of(result) == expected_tx
 
 
-# -- single rules: case -> (step, status, rule id, words the reason must hold) --
+# -- single rules: case -> (step, status, rule id, reason templates in order, field values it fills) --
+# Compared as values: the words are templates in knowledge/computed/workup.yml (tests/core/test_workup_wording.py).
 
 RULES = [
     # imaging
-    (cup("well", 5), "G2", "cross_sectional_imaging", R, "workup.imaging.cross_sectional", ["multiphase", "MRI"]),
-    (cup("well", 5), "G2", "sstr_pet", R, "workup.sstr_pet.well_differentiated", ["38-61%"]),
-    (cup("poorly", 40), "NEC", "sstr_pet", C, "workup.sstr_pet.nec_ki67_below_55", ["55%"]),
-    (cup("poorly", 40), "NEC", "fdg_pet", R, "workup.fdg_pet.nec", ["ENETS 2016"]),
-    (cup("well", 15), "G2", "fdg_pet", C, "workup.fdg_pet.ki67_10_or_more", ["Ki-67 15%", "10%"]),
+    (cup("well", 5), "G2", "cross_sectional_imaging", R, "workup.imaging.cross_sectional",
+     ["workup.imaging.cross_sectional"], {}),
+    (cup("well", 5), "G2", "sstr_pet", R, "workup.sstr_pet.well_differentiated",
+     ["workup.sstr_pet.well_differentiated.unknown_primary"], {"tumour": "tumour.net_low_grade"}),
+    (cup("poorly", 40), "NEC", "sstr_pet", C, "workup.sstr_pet.nec_ki67_below_55",
+     ["workup.sstr_pet.nec_ki67_below_55"], {"ki67": 40.0}),
+    (cup("poorly", 40), "NEC", "fdg_pet", R, "workup.fdg_pet.nec",
+     ["workup.fdg_pet.nec"], {}),
+    (cup("well", 15), "G2", "fdg_pet", C, "workup.fdg_pet.ki67_10_or_more",
+     ["workup.fdg_pet.ki67_10_or_more"], {"ki67": 15.0}),
     (cup("well", 12, tests_done=done("sstr_pet:negative")), "G2", "fdg_pet", C,
-     "workup.fdg_pet.sstr_negative", ["SSTR PET negative", "Zhang"]),
+     "workup.fdg_pet.sstr_negative",
+     ["workup.fdg_pet.sstr_negative"], {"ki67": 12.0}),
     (cup("well", 2, tests_done=done("octreoscan:positive")), "G1", "sstr_pet", R,
-     "workup.sstr_pet.well_differentiated", ["OctreoScan", "replace"]),
-    (cup(None), "none", "sstr_pet", C, "workup.sstr_pet.differentiation_unknown", []),
+     "workup.sstr_pet.well_differentiated",
+     ["workup.sstr_pet.well_differentiated.unknown_primary", "note.octreoscan_done_use_sstr_pet"], {"tumour": "tumour.net_low_grade"}),
+    (cup(None), "none", "sstr_pet", C, "workup.sstr_pet.differentiation_unknown",
+     ["workup.sstr_pet.differentiation_unknown"], {}),
     (Case(site=Site.pancreas, differentiation="well", ki67_percent=4), "G2", "sstr_pet", R,
-     "workup.sstr_pet.well_differentiated", ["PRRT requires"]),
-    (cup(None), "none", "fdg_pet", C, "workup.fdg_pet.differentiation_unknown", []),
+     "workup.sstr_pet.well_differentiated",
+     ["workup.sstr_pet.well_differentiated.known_primary"], {"tumour": "tumour.net_low_grade"}),
+    (cup(None), "none", "fdg_pet", C, "workup.fdg_pet.differentiation_unknown",
+     ["workup.fdg_pet.differentiation_unknown"], {}),
     # labs
-    (cup("well", 5), "G2", "chromogranin_a", R, "workup.labs.cga", ["PPI", "2 weeks", "H2"]),
-    (cup("poorly", 40), "NEC", "chromogranin_a", C, "workup.labs.cga_nec", ["not mandatory"]),
-    (cup("well", 5), "G2", "urine_5hiaa", R, "workup.labs.5hiaa", ["12 h", "3 days", "local laboratory"]),
+    (cup("well", 5), "G2", "chromogranin_a", R, "workup.labs.cga",
+     ["workup.labs.cga", "note.cga_ppi_and_other_causes"], {}),
+    (cup("poorly", 40), "NEC", "chromogranin_a", C, "workup.labs.cga_nec",
+     ["workup.labs.cga_nec", "note.cga_ppi_and_other_causes"], {}),
+    (cup("well", 5), "G2", "urine_5hiaa", R, "workup.labs.5hiaa",
+     ["workup.labs.5hiaa"], {"grounds": ["ground.well_differentiated"]}),
     (cup("poorly", 40, functional_syndrome="carcinoid"), "NEC", "urine_5hiaa", R, "workup.labs.5hiaa",
-     ["Carcinoid syndrome"]),
+     ["workup.labs.5hiaa"], {"grounds": ["ground.carcinoid_syndrome"]}),
     (cup("well", 5, functional_syndrome="insulinoma"), "G2", "hormones", R, "workup.labs.hormones_by_syndrome",
-     ["insulin", "proinsulin"]),
+     ["workup.labs.hormones_by_syndrome", "workup.labs.hormone_tests.insulinoma", "note.assay_specific_ranges"], {"syndrome": "insulinoma"}),
     (cup("well", 5, functional_syndrome="gastrinoma"), "G2", "hormones", R, "workup.labs.hormones_by_syndrome",
-     ["gastrin", "gastric acid"]),
+     ["workup.labs.hormones_by_syndrome", "workup.labs.hormone_tests.gastrinoma", "note.assay_specific_ranges"], {"syndrome": "gastrinoma"}),
     (cup("well", 5, functional_syndrome="vipoma"), "G2", "hormones", R, "workup.labs.hormones_by_syndrome",
-     ["VIP"]),
+     ["workup.labs.hormones_by_syndrome", "workup.labs.hormone_tests.vipoma", "note.assay_specific_ranges"], {"syndrome": "vipoma"}),
     (cup("well", 5, functional_syndrome="acth"), "G2", "hormones", R, "workup.labs.hormones_acth",
-     ["under review"]),
+     ["workup.labs.hormones_by_syndrome", "workup.labs.hormone_tests.acth", "note.assay_specific_ranges", "workup.labs.hormones_acth"], {"syndrome": "acth"}),
     # pathology
-    (cup(None, 5), "G2", "pathology_review", R, "workup.pathology.differentiation_unknown", ["NEC"]),
-    (cup("well"), "none", "pathology_review", R, "workup.pathology.no_proliferation_index", ["Ki-67"]),
+    (cup(None, 5), "G2", "pathology_review", R, "workup.pathology.differentiation_unknown",
+     ["workup.pathology.differentiation_unknown"], {}),
+    (cup("well"), "none", "pathology_review", R, "workup.pathology.no_proliferation_index",
+     ["workup.pathology.no_proliferation_index"], {}),
     # IHC
-    (cup("well", 5), "G2", "site_ihc", R, "workup.site_ihc.primary_unknown", ["CDX2"]),
+    (cup("well", 5), "G2", "site_ihc", R, "workup.site_ihc.primary_unknown",
+     ["workup.site_ihc.primary_unknown"], {}),
     (cup("well", 5, ihc=ihc("cdx2+", "ttf1-", "isl1-")), "G2", "site_ihc", D, "workup.site_ihc.results_given",
-     ["CDX2+", "TTF-1-", "Not reported: SATB2, PAX8/PAX6"]),
+     ["workup.site_ihc.results_given", "workup.site_ihc.not_reported"], {"ihc_results": ["cdx2+", "ttf1-", "isl1-"], "markers_not_reported": ["satb2", "pax8_pax6"]}),
     (cup("well", 5, tests_done=done("site_ihc:done")), "G2", "site_ihc", D, "workup.site_ihc.primary_unknown",
-     ["Already done"]),
+     ["workup.site_ihc.primary_unknown"], {}),
     # endoscopy
-    (cup("well", 5), "G2", "colonoscopy", R, "workup.endoscopy.colonoscopy", ["Wang 2010"]),
-    (cup("well", 5), "G2", "small_bowel_endoscopy", C, "workup.endoscopy.small_bowel", ["NANETS"]),
+    (cup("well", 5), "G2", "colonoscopy", R, "workup.endoscopy.colonoscopy",
+     ["workup.endoscopy.upper_and_lower"], {}),
+    (cup("well", 5), "G2", "small_bowel_endoscopy", C, "workup.endoscopy.small_bowel",
+     ["workup.endoscopy.small_bowel"], {"grounds": ["ground.cup_primaries_mostly_small_bowel"]}),
     (cup("well", 5, ihc=ihc("isl1+")), "G2", "eus", C, "workup.endoscopy.eus_pancreas_suspected",
-     ["IHC points to the pancreas"]),
+     ["workup.endoscopy.eus_pancreas_suspected"], {"grounds": ["ground.ihc_points_to_pancreas"]}),
     (cup("well", 5, functional_syndrome="insulinoma"), "G2", "eus", C, "workup.endoscopy.eus_pancreas_suspected",
-     ["insulinoma"]),
+     ["workup.endoscopy.eus_pancreas_suspected"], {"grounds": ["ground.pancreatic_syndrome"], "syndrome": "insulinoma"}),
     # germline
-    (cup("poorly", 40), "NEC", "family_history", R, "workup.germline.family_history", ["family history"]),
+    (cup("poorly", 40), "NEC", "family_history", R, "workup.germline.family_history",
+     ["workup.germline.family_history"], {}),
     (cup("well", 5, ihc=ihc("pax6+")), "G2", "genetic_risk_assessment", R, "workup.germline.risk_assessment",
-     ["Pancreatic origin suspected", "MEN1"]),
+     ["workup.germline.risk_assessment"], {"grounds": ["ground.pancreatic_origin_suspected"]}),
     (cup("well", 5, functional_syndrome="gastrinoma"), "G2", "genetic_risk_assessment", R,
-     "workup.germline.risk_assessment", ["gastrinoma"]),
+     "workup.germline.risk_assessment",
+     ["workup.germline.risk_assessment"], {"grounds": ["ground.pancreatic_origin_suspected", "ground.gastrinoma_men1_suspicion"]}),
     # molecular and surgery
     (cup("well", 5, ihc=ihc("cdx2-", "ttf1-", "isl1-", "satb2-")), "G2", "molecular_classifier", C,
-     "workup.molecular.ihc_inconclusive", ["known primary", "not a guideline standard"]),
+     "workup.molecular.ihc_inconclusive",
+     ["workup.molecular.ihc_inconclusive"], {"grounds": ["ground.site_ihc_inconclusive"]}),
     (cup("well", 5, tests_done=done("site_ihc:negative")), "G2", "molecular_classifier", C,
-     "workup.molecular.ihc_inconclusive", ["95%"]),
+     "workup.molecular.ihc_inconclusive",
+     ["workup.molecular.ihc_inconclusive"], {"grounds": ["ground.site_ihc_negative"]}),
     (cup("well", 5, tests_done=done("sstr_pet:negative")), "G2", "surgical_exploration", C,
-     "workup.surgery.exploration", ["79-87%", "NANETS"]),
+     "workup.surgery.exploration",
+     ["workup.surgery.exploration.sstr_negative"], {}),
     (cup("well", 5, tests_done=done("sstr_pet:positive")), "G2", "surgical_exploration", C,
-     "workup.surgery.exploration", ["did not localise"]),
+     "workup.surgery.exploration",
+     ["workup.surgery.exploration.primary_not_localised"], {}),
     # treatment direction
-    (cup("well", 5), "G2", "tx_ssa", C, "treatment.well_differentiated.ssa", ["CLARINET", "Ki-67 5% is within"]),
-    (cup("well", 15), "G2", "tx_ssa", C, "treatment.well_differentiated.ssa", ["above the CLARINET range"]),
+    (cup("well", 5), "G2", "tx_ssa", C, "treatment.well_differentiated.ssa",
+     ["treatment.well_differentiated.ssa", "note.ki67_within_clarinet"], {"ki67": 5.0}),
+    (cup("well", 15), "G2", "tx_ssa", C, "treatment.well_differentiated.ssa",
+     ["treatment.well_differentiated.ssa", "note.ki67_above_clarinet"], {"ki67": 15.0}),
     (cup("well", 5, functional_syndrome="carcinoid"), "G2", "tx_ssa", C, "treatment.well_differentiated.ssa",
-     ["carcinoid syndrome"]),
+     ["treatment.well_differentiated.ssa", "note.ki67_within_clarinet", "note.clarinet_non_functioning_only", "note.lanreotide_carcinoid_syndrome_label"], {"ki67": 5.0}),
     (cup("well", 5, tests_done=done("sstr_pet:positive")), "G2", "tx_prrt", C,
-     "treatment.well_differentiated.prrt", ["SSTR PET positive", "NETTER-1", "extrapolation"]),
+     "treatment.well_differentiated.prrt",
+     ["note.sstr_pet_positive", "treatment.well_differentiated.prrt"], {}),
     (cup("well", 5), "G2", "tx_everolimus", C, "treatment.well_differentiated.everolimus",
-     ["RADIANT-4", "unknown"]),
+     ["treatment.well_differentiated.everolimus"], {}),
     (cup("well", 5, functional_syndrome="carcinoid"), "G2", "tx_everolimus", C,
-     "treatment.well_differentiated.everolimus", ["excluded"]),
+     "treatment.well_differentiated.everolimus",
+     ["treatment.well_differentiated.everolimus", "note.radiant4_non_functional_only"], {}),
     (cup("well", 5, ihc=ihc("isl1+")), "G2", "tx_captem", C, "treatment.well_differentiated.captem_pancreas",
-     ["E2211", "extrapolation"]),
-    (cup("well", 35), "G3", "tx_net_g3", R, "treatment.net_g3.principle", ["no drug is approved"]),
-    (cup("poorly", 40), "NEC", "tx_nec_first_line", R, "treatment.nec.first_line", ["etoposide", "ENETS 2023"]),
-    (cup("poorly", 40), "NEC", "tx_nec_second_line", C, "treatment.nec.second_line", ["irinotecan"]),
-    (cup("well", 5), "G2", "tx_cytoreduction", C, "treatment.cytoreduction", ["retrospective", "no level 1"]),
+     ["treatment.well_differentiated.captem_pancreas"], {"grounds": ["ground.pancreatic_origin_suspected"]}),
+    (cup("well", 35), "G3", "tx_net_g3", R, "treatment.net_g3.principle",
+     ["treatment.net_g3.principle"], {}),
+    (cup("poorly", 40), "NEC", "tx_nec_first_line", R, "treatment.nec.first_line",
+     ["treatment.nec.first_line"], {}),
+    (cup("poorly", 40), "NEC", "tx_nec_second_line", C, "treatment.nec.second_line",
+     ["treatment.nec.second_line"], {}),
+    (cup("well", 5), "G2", "tx_cytoreduction", C, "treatment.cytoreduction",
+     ["treatment.cytoreduction"], {}),
 ]
 
 
-@pytest.mark.parametrize("case, grade_label, step_id, status, rule_id, words", RULES,
+@pytest.mark.parametrize("case, grade_label, step_id, status, rule_id, reasons, values", RULES,
                          ids=[f"{r[2]}:{r[4]}:{i}" for i, r in enumerate(RULES)])
-def test_rule_chooses_step(case, grade_label, step_id, status, rule_id, words):
+def test_rule_chooses_step(case, grade_label, step_id, status, rule_id, reasons, values):
     result = plan_workup(case, grade(grade_label))
     s = step(result, step_id)
     assert (s.status, s.rule_id) == (status, rule_id)
-    for word in words:
-        assert word in s.reason, f"{word!r} not in {s.reason!r}"
+    assert s.reason_templates == reasons
+    assert {k: v for k, v in s.values.items() if v is not None} == values
     assert rule_id in result.rule_ids
 
 
@@ -304,42 +347,42 @@ def test_step_left_out(case, grade_label, step_id, why):
 
 # -- IHC read into a suspected primary (F4.10, S54, S57, S96) -----------------------
 
+SITE_FOUND, MIXED, NO_SITE = "ihc_suspected_primary", "ihc_suspected_primary.mixed", "ihc_suspected_primary.no_site"
 IHC_READINGS = [
-    (("cdx2+", "ttf1-", "isl1-"), "well", R, "small intestine"),
-    (("isl1+", "cdx2-", "ttf1-"), "well", R, "pancreas"),
-    (("pax8+",), "well", R, "pancreas"),
-    (("pax6+",), "well", R, "pancreas"),
-    (("ttf1+", "cdx2-", "isl1-"), "well", R, "lung"),
-    (("satb2+",), "well", R, "appendix / rectum"),
-    (("isl1+", "satb2+"), "well", R, "rectum"),
-    (("cdx2+", "ttf1+"), "well", C, "more than one site"),
-    (("cdx2-", "ttf1-", "isl1-"), "well", C, "does not point to a site"),
-    (("ttf1+", "cdx2-", "isl1-"), "poorly", C, "does not point to a site"),
-    (("pax8+", "cdx2-", "ttf1-", "isl1-"), "poorly", C, "does not point to a site"),
+    (("cdx2+", "ttf1-", "isl1-"), "well", R, SITE_FOUND, ["jejunum_ileum"]),
+    (("isl1+", "cdx2-", "ttf1-"), "well", R, SITE_FOUND, ["pancreas"]),
+    (("pax8+",), "well", R, SITE_FOUND, ["pancreas"]),
+    (("pax6+",), "well", R, SITE_FOUND, ["pancreas"]),
+    (("ttf1+", "cdx2-", "isl1-"), "well", R, SITE_FOUND, ["lung"]),
+    (("satb2+",), "well", R, SITE_FOUND, ["appendix", "rectum"]),
+    (("isl1+", "satb2+"), "well", R, SITE_FOUND, ["rectum"]),
+    (("cdx2+", "ttf1+"), "well", C, MIXED, ["jejunum_ileum", "lung"]),
+    (("cdx2-", "ttf1-", "isl1-"), "well", C, NO_SITE, []),
+    (("ttf1+", "cdx2-", "isl1-"), "poorly", C, NO_SITE, []),
+    (("pax8+", "cdx2-", "ttf1-", "isl1-"), "poorly", C, NO_SITE, []),
 ]
 
 
-@pytest.mark.parametrize("markers, diff, status, title_words", IHC_READINGS)
-def test_ihc_suspected_primary(markers, diff, status, title_words):
+@pytest.mark.parametrize("markers, diff, status, title, sites", IHC_READINGS)
+def test_ihc_suspected_primary(markers, diff, status, title, sites):
     result = plan_workup(cup(diff, 40 if diff == "poorly" else 5, ihc=ihc(*markers)),
                          grade("NEC" if diff == "poorly" else "G2"))
     s = step(result, "ihc_suspected_primary")
-    assert s.status == status
-    assert title_words in s.title
+    assert (s.status, s.title_template, s.values["sites"]) == (status, title, sites)
     assert step(result, "site_ihc").status == D
 
 
 def test_ihc_isl1_satb2_is_rectal_not_pancreatic():
-    result = plan_workup(cup("well", 5, ihc=ihc("isl1+", "satb2+")), grade("G2"))
-    assert step(result, "ihc_suspected_primary").title == "Suspected primary from IHC: rectum"
-    assert "Mohanty" in step(result, "ihc_suspected_primary").reason
+    s = step(plan_workup(cup("well", 5, ihc=ihc("isl1+", "satb2+")), grade("G2")), "ihc_suspected_primary")
+    assert (s.title_template, s.values["sites"]) == (SITE_FOUND, ["rectum"])
+    assert s.values["ihc_notes"] == ["ihc.isl1_pancreas", "ihc.satb2_appendix_rectum", "ihc.isl1_satb2_rectal"]
 
 
 def test_ttf1_in_nec_does_not_suggest_lung():
     result = plan_workup(cup("poorly", 60, ihc=ihc("ttf1+", "cdx2-", "isl1-")), grade("NEC"))
     s = step(result, "ihc_suspected_primary")
-    assert "lung" not in s.title
-    assert "does not confirm a lung origin" in s.reason
+    assert (s.title_template, s.values["sites"]) == (NO_SITE, [])
+    assert s.values["ihc_notes"] == ["ihc.ttf1_not_lung_in_nec"]
     assert step(result, "molecular_classifier").status == C
 
 
@@ -358,38 +401,37 @@ def test_chromogranin_only_is_not_a_site_panel():
 # -- tests already done ---------------------------------------------------------------
 
 DONE_TESTS = [
-    ("ct:positive", "cross_sectional_imaging", "CT positive"),
-    ("mri:negative", "cross_sectional_imaging", "MRI negative"),
-    ("sstr_pet:positive", "sstr_pet", "SSTR PET positive"),
-    ("fdg_pet:negative", "fdg_pet", "FDG PET negative"),
-    ("chromogranin_a:positive", "chromogranin_a", "chromogranin A positive"),
-    ("5hiaa:negative", "urine_5hiaa", "5-HIAA negative"),
-    ("colonoscopy:negative", "colonoscopy", "colonoscopy negative"),
-    ("upper_endoscopy:done", "upper_endoscopy", "upper endoscopy result not stated"),
-    ("capsule_endoscopy:negative", "small_bowel_endoscopy", "capsule endoscopy negative"),
-    ("bronchoscopy:negative", "bronchoscopy", "bronchoscopy negative"),
-    ("hormones:positive", "hormones", "hormones positive"),
-    ("germline:negative", "genetic_risk_assessment", "germline testing negative"),
-    ("molecular_classifier:done", "molecular_classifier", "molecular classifier"),
-    ("surgical_exploration:negative", "surgical_exploration", "surgical exploration negative"),
-    ("eus:negative", "eus", "EUS negative"),
+    ("ct:positive", "cross_sectional_imaging"),
+    ("mri:negative", "cross_sectional_imaging"),
+    ("sstr_pet:positive", "sstr_pet"),
+    ("fdg_pet:negative", "fdg_pet"),
+    ("chromogranin_a:positive", "chromogranin_a"),
+    ("5hiaa:negative", "urine_5hiaa"),
+    ("colonoscopy:negative", "colonoscopy"),
+    ("upper_endoscopy:done", "upper_endoscopy"),
+    ("capsule_endoscopy:negative", "small_bowel_endoscopy"),
+    ("bronchoscopy:negative", "bronchoscopy"),
+    ("hormones:positive", "hormones"),
+    ("germline:negative", "genetic_risk_assessment"),
+    ("molecular_classifier:done", "molecular_classifier"),
+    ("surgical_exploration:negative", "surgical_exploration"),
+    ("eus:negative", "eus"),
 ]
 
 
-@pytest.mark.parametrize("spec, step_id, words", DONE_TESTS)
-def test_done_test_is_reported_done_not_recommended(spec, step_id, words):
+@pytest.mark.parametrize("spec, step_id", DONE_TESTS)
+def test_done_test_is_reported_done_not_recommended(spec, step_id):
     result = plan_workup(cup("well", 5, tests_done=done(spec)), grade("G2"))
     s = step(result, step_id)
     assert s.status == D
-    assert s.reason.startswith("Already done:")
-    assert words in s.reason
+    assert s.tests_done == done(spec)
     assert [x.id for x in result.steps].count(step_id) == 1
 
 
-def test_done_detail_shows_in_reason():
-    case = cup("well", 5, tests_done=[TestDone(test=TestKind.ct, outcome=TestOutcome.positive,
-                                               detail="three liver lesions")])
-    assert "three liver lesions" in step(plan_workup(case, grade("G2")), "cross_sectional_imaging").reason
+def test_done_detail_is_kept_with_the_step():
+    reported = TestDone(test=TestKind.ct, outcome=TestOutcome.positive, detail="three liver lesions")
+    assert step(plan_workup(cup("well", 5, tests_done=[reported]), grade("G2")),
+                "cross_sectional_imaging").tests_done == [reported]
 
 
 def test_done_step_keeps_pathway_position():
@@ -444,14 +486,16 @@ def test_review_status_under_review_only_for_unverified_facts():
 
 def test_insulinoma_warns_sstr_imaging_less_useful():
     result = plan_workup(cup("well", 5, functional_syndrome="insulinoma"), grade("G2"))
-    assert "few somatostatin receptors" in step(result, "sstr_pet").reason
+    assert "note.insulinoma_few_receptors" in step(result, "sstr_pet").reason_templates
 
 
-def test_unknown_primary_workup_never_quotes_pnet_sensitivity_as_detection_rate():
-    # Section 8 item 1: 87-96% is a pNET figure, not the chance of finding a NET-CUP primary.
-    reason = step(plan_workup(cup("well", 5), grade("G2")), "sstr_pet").reason
-    assert "38-61% of NET-CUP" in reason
-    assert reason.index("known") < reason.index("87-96%")  # only named as the known-pNET figure
+def test_unknown_primary_and_known_primary_get_their_own_sstr_reason():
+    # Section 8 item 1: the NET-CUP reason gives the CUP detection range (its words: test_workup_wording.py)
+    assert step(plan_workup(cup("well", 5), grade("G2")), "sstr_pet").reason_templates == [
+        "workup.sstr_pet.well_differentiated.unknown_primary"]
+    known = Case(site=Site.pancreas, differentiation="well", ki67_percent=4)
+    assert step(plan_workup(known, grade("G2")), "sstr_pet").reason_templates == [
+        "workup.sstr_pet.well_differentiated.known_primary"]
 
 
 # -- integration with the real grading engine ------------------------------------------
@@ -498,7 +542,20 @@ def test_invariants(case, grade_result):
     assert len({s.id for s in result.steps}) == len(result.steps)
     assert all(s.status in (R, C, D) for s in all_steps)
     assert all(s.topics and set(s.topics) <= TOPICS for s in all_steps)
-    assert all(s.rule_id and s.reason for s in all_steps)
+    assert all(s.rule_id and (s.reason_templates or s.tests_done) for s in all_steps)
+    # Every template named and every field filled is one the engine declares (kb check holds the file to these).
+    for s in all_steps:
+        assert s.title_template in TITLE_TEMPLATES
+        declared = TITLE_TEMPLATES[s.title_template] | frozenset().union(
+            *(REASON_TEMPLATES[t] for t in s.reason_templates))
+        assert set(s.values) <= declared
+        assert TITLE_TEMPLATES[s.title_template] <= set(s.values)
+        for template in s.reason_templates:
+            assert REASON_TEMPLATES[template] <= set(s.values), (template, s.values)
+        for name in PHRASE_FIELDS & set(s.values):
+            value = s.values[name]
+            assert all(p in PHRASE_TEMPLATES for p in (value if isinstance(value, list) else [value]))
+    assert all(f.code == REVIEW_FLAG or FLAG_TEMPLATES[f.code] <= set(f.values) for f in result.flags)
     assert all(s.id in STEP_CATALOGUE for s in result.steps)
     assert all(s.id in TREATMENT_CATALOGUE for s in result.treatment_direction)
     # Every test reported as done appears once, as done.
