@@ -126,13 +126,6 @@ THORACIC_MITOSES_SCALE = ThreeBandScale(
     _MITOSES_ADVICE,
 )
 
-SCALES: Dict[str, ThreeBandScale] = {
-    "ki67": KI67_SCALE,
-    "gep_mitoses": GEP_MITOSES_SCALE,
-    "thoracic_mitoses": THORACIC_MITOSES_SCALE,
-}
-
-
 @dataclass(frozen=True)
 class UnitRule:
     divisor: float  # count / divisor = mitoses per 2 mm²

@@ -572,10 +572,6 @@ def _n_for_world(chapter: Chapter, bucket: str, bulky: bool) -> str:
     return "N0" if bucket == "none" and not bulky else "N1"
 
 
-def possible_n_categories(site: Site, case: Case) -> FrozenSet[str]:
-    return _n_worlds(SITE_CHAPTER[site], case)
-
-
 def _n_worlds(chapter: Chapter, case: Case) -> FrozenSet[str]:
     """Every N consistent with the nodal inputs; empty when the inputs contradict each other."""
     uses_mass = "N2" in chapter.n_categories

@@ -221,6 +221,9 @@ class NetguideSlackBot(SlackBot):
             logger.error("Slack refused to post the answer in %s: %s; %s", channel, code, hint)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        # Rasa passes the rest of the bot message along, an empty "buttons" list included: a message without
+        # buttons ("The results are unchanged: ...") must not give send_text_with_buttons two button lists
+        kwargs.pop("buttons", None)
         await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
 
     async def send_text_with_buttons(

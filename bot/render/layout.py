@@ -14,7 +14,6 @@ from bot.answer import BANNER_TEXT, Answer, CitedSentence
 from bot.editorial_policy import policy_url
 from bot.models import ReviewStatus
 
-CITED_KINDS = frozenset({"sentence", "bullet", "conflict"})
 BOILERPLATE_KINDS = frozenset(
     {"title", "banner", "heading", "need", "abstain", "covered", "reference", "review", "disclaimer"}
 )
