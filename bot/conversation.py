@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from bot.answer_tables import COMPUTED_TOPICS
 from bot.case_update import describe_value, field_label
 from bot.models import Case
-from bot.results import describe_result_changes, describe_results, has_inputs, result_codes
+from bot.results import INPUTS, SHARED_INPUTS, describe_result_changes, describe_results, has_inputs, result_codes
 from bot.understanding import (
     AUDIENCES,
     PAYLOAD,
@@ -301,7 +301,9 @@ class _Turn:
         unchanged = describe_results(after, {f for f, code in after.items() if f in before and before[f] == code})
         if changes:
             text = RESULTS_CHANGED.format(changes=changes) + (RESULTS_KEPT.format(results=unchanged) if unchanged else "")
-        elif after:
+        elif after and _gave_a_result_value(previous, case):
+            # a value a computation reads was given or corrected and no result moved: said, with every result
+            # (a site or differentiation read from a question alone, such as a follow-up button, is not news)
             text = RESULTS_UNCHANGED.format(results=describe_results(after))
         else:
             return
@@ -444,6 +446,12 @@ RESULTS_UNCHANGED = "The results are unchanged: {results}."
 # --------------------------------------------------------------------------------------------
 # Small pure helpers (tested on their own)
 # --------------------------------------------------------------------------------------------
+
+
+def _gave_a_result_value(previous: Case, case: Case) -> bool:
+    """Whether a value a computation reads, beyond the site and differentiation, differs between two cases."""
+    fields = (INPUTS["grade"] | INPUTS["stage"]) - SHARED_INPUTS
+    return any(getattr(previous, f, None) != getattr(case, f, None) for f in fields)
 
 
 def most_useful_missing(missing: Dict[str, List[str]], unknown: Sequence[str], case: Optional[Case] = None) -> Optional[str]:

@@ -551,6 +551,13 @@ def test_an_update_that_changes_no_result_says_so_with_every_result() -> None:
     assert summary.custom["computed"]["stage_group"] == "I" and summary.custom["computed"]["category"] == "NET G2"
 
 
+def test_a_site_read_from_a_follow_up_question_is_not_reported_as_an_update() -> None:
+    first = handle_turn(ConversationState(), "ask_grade", [{"entity": "ki67", "value": "2"}], "ki67 2%, grade?")
+    second = handle_turn(first.state, "ask_stage", [{"entity": "site", "value": "unknown"}],
+                         "How is a NET of unknown primary staged?")
+    assert not any(m.text.startswith(("The results are unchanged", "What changed")) for m in second.messages)
+
+
 def test_a_correction_shows_what_changed_in_the_results() -> None:
     first = handle_turn(ConversationState(), "ask_grade", [{"entity": "ki67", "value": "2"}, {"entity": "mitoses", "value": "1/2mm2"},
                                                            {"entity": "site", "value": "jejunum_ileum"}], "ki67 2%, 1 mitosis, ileal NET")
