@@ -175,6 +175,45 @@
     });
   }
 
+  // The bottom line first, the rest one tap away: every section of an answer but "Answer" (and a gap said in
+  // "Not answered yet") is closed under its heading, which becomes a button (keyboard and screen reader:
+  // aria-expanded). The review status and the disclaimer stay in view. Nodes are hidden, never moved:
+  // React still owns them.
+  var OPEN_SECTIONS = /^(Answer|Not answered yet)$/;
+  var ALWAYS_SHOWN = /^\s*(Review status|Educational information|Information for patients)/;
+  var sectionCount = 0;
+
+  function collapseSections(markdown) {
+    Array.prototype.forEach.call(markdown.querySelectorAll("h4"), function (heading) {
+      var name = heading.textContent.trim();
+      if (OPEN_SECTIONS.test(name)) return;
+      var parts = [];
+      for (var el = heading.nextElementSibling; el && !/^H[1-4]$/.test(el.tagName) && !ALWAYS_SHOWN.test(el.textContent);
+           el = el.nextElementSibling) {
+        parts.push(el);
+      }
+      if (!parts.length) return;
+      var id = "ng-section-" + (++sectionCount);
+      parts.forEach(function (part, i) { part.hidden = true; part.classList.add("ng-section-body"); if (!i) part.id = id; });
+      var toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "ng-section-toggle";
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.setAttribute("aria-controls", id);
+      toggle.setAttribute("aria-label", "Show " + name);
+      toggle.textContent = "Show";
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-expanded") !== "true";
+        parts.forEach(function (part) { part.hidden = !open; });
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        toggle.setAttribute("aria-label", (open ? "Hide " : "Show ") + name);
+        toggle.textContent = open ? "Hide" : "Show";
+      });
+      heading.classList.add("ng-section-heading");
+      heading.appendChild(toggle);
+    });
+  }
+
   function enhance(markdown) {
     if (markdown.getAttribute("data-ng")) return;
     markdown.setAttribute("data-ng", "1");
@@ -183,8 +222,22 @@
     });
     joinTextRuns(markdown);
     var refs = referenceItems(markdown);
-    if (!Object.keys(refs).length) return;
-    textNodes(markdown).forEach(function (node) { linkCitations(node, refs); });
+    if (Object.keys(refs).length) textNodes(markdown).forEach(function (node) { linkCitations(node, refs); });
+    collapseSections(markdown);
+  }
+
+  // A new reply is read from its start: the view goes to the first answer after the last question asked
+  // (the widget itself scrolls to the end, the reference list), and screen readers hear it (aria-live).
+  function showStartOfReply() {
+    var list = chat.querySelector(".rw-messages-container");
+    if (list && !list.hasAttribute("aria-live")) list.setAttribute("aria-live", "polite");
+    var clients = chat.querySelectorAll(".rw-client");
+    var last = clients[clients.length - 1];
+    if (!last) return;
+    var message = last.closest(".rw-message") || last;
+    for (var next = message.nextElementSibling; next; next = next.nextElementSibling) {
+      if (next.querySelector(".rw-response")) { next.scrollIntoView({ block: "start" }); return; }
+    }
   }
 
   function toggleReferences(button) {
@@ -231,7 +284,9 @@
     scheduled = true;
     requestAnimationFrame(function () {
       scheduled = false;
-      Array.prototype.forEach.call(chat.querySelectorAll(".rw-response .rw-markdown:not([data-ng])"), enhance);
+      var fresh = chat.querySelectorAll(".rw-response .rw-markdown:not([data-ng])");
+      Array.prototype.forEach.call(fresh, enhance);
+      if (fresh.length) showStartOfReply();
     });
   }).observe(chat, { childList: true, subtree: true });
 

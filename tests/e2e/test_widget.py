@@ -325,9 +325,27 @@ def test_grading_conversation_in_the_browser(stack: Stack, browser: Browser) -> 
 
     # one answer, one bubble, laid out as a document
     assert answer.locator("h3").count() == 1, "the question is the answer's title"
-    sections = answer.locator("h4").all_inner_texts()
+    sections = [re.sub(r"\s*(Show|Hide)$", "", t.strip()) for t in answer.locator("h4").all_inner_texts()]
     for heading in ("Answer", "How it was worked out", "From the guidelines", "References"):
         assert heading in sections, (heading, sections)
+
+    # the bottom line first, the rest one tap away: the answer is open, every other section is closed under
+    # a Show button (keyboard: Enter opens it), and the review status and disclaimer stay in view
+    assert answer.locator("h3").first.is_visible() and re.search(r"NET G2", answer.locator("h4:has-text('Answer') + p").first.inner_text())
+    toggle = answer.locator("h4", has_text="How it was worked out").locator("button.ng-section-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    worked_out = answer.locator("#" + toggle.get_attribute("aria-controls"))
+    assert not worked_out.is_visible(), "details start closed"
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true" and worked_out.is_visible()
+    assert re.search(r"Ki-67 12\s?%", worked_out.inner_text())
+    toggle.click()
+    assert not worked_out.is_visible()
+    assert answer.get_by_text(re.compile("Review status:")).first.is_visible()
+    # the view shows the start of the reply, not the end of the reference list
+    top = answer.evaluate("el => el.getBoundingClientRect().top")
+    assert 0 <= top < page.viewport_size["height"], f"the reply starts off screen ({top})"
     assert answer.locator("ul > li").count() >= 5, "bullets render as a list"
     assert re.search(r"Ki-67 12\s?% is within 3[-–]20\s?%", text), text
     assert "Review status:" in text and re.search(r"last updated \d{4}-\d{2}-\d{2}", text), text
