@@ -1,0 +1,26 @@
+"""bench/answer_words.py counts what the chat page shows before a tap, by the page's own rule."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from answer_words import visible_and_full  # noqa: E402
+
+REPLY = """### What is the WHO grade of this tumour?
+#### Answer
+NET G2 because Ki-67 is 12 %. \\[1, 2]
+#### How it was worked out
+- Ki-67 twelve is within three to twenty.
+#### References
+[1] Nagtegaal 2020.
+Review status: source-checked.
+_Educational information only._"""
+
+
+def test_closed_sections_count_only_their_heading() -> None:
+    shown, full = visible_and_full(REPLY)
+    # title 8, "Answer" 1, the answer 6 (neither "%" nor the citation marker is a word), the two closed
+    # headings 5 + 1, the review status 3 and the disclaimer 3
+    assert shown == 8 + 1 + 6 + 5 + 1 + 3 + 3
+    assert full == shown + 7 + 3  # the worked-out bullet and the reference line
