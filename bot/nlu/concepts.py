@@ -60,6 +60,9 @@ _MET_CONFIRMED = compile_terms(
     rf"(?:{V.METASTASIS_CONFIRMING})"
     rf"|(?P<sites2>(?:{_MET_SITE_ANY}))\s+(?:{V.METASTATIC_SPECIMEN})(?:\s*\([^()\n]{{1,30}}\))?\s*(?::|-|=|shows?|showed)\s*"
     r"(?:positive\s+for\s+)?metastatic"
+    # "the right ovary contains metastatic neuroendocrine tumour", "liver with metastatic NET"
+    rf"|(?P<sites6>(?:{_MET_SITE_ANY}))\s+(?:contains?|contained|containing|harbou?rs?|with|shows?|showed)\s+(?:a\s+)?"
+    r"(?:metastatic|metastases|metastasis|secondary|secondaries)"
     # "if those liver lesions were mets", "the lung nodule turns out to be a met"
     rf"|(?P<sites4>(?:{_MET_SITE_ANY}))\s+(?:{V.WEAK_METASTASIS_NOUNS})\s+(?:{V.METASTASIS_BECOMING})"
     rf"(?:{V.STRONG_METASTASIS_NOUNS})\b"
@@ -123,8 +126,15 @@ def find_metastases(text: str) -> Iterator[Candidate]:
             "metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_UNSPECIFIED_METASTASIS, "METASTASIS", "negonly",
             negated_entity="no_metastasis", negated_value=V.NO_METASTASIS_ANY,
         )
+    for line in V.LABELLED_LINE.finditer(text):
+        # "Distant metastasis: Liver (intraoperative biopsy)": the sites the line names are involved (a line
+        # saying "none" or "not identified" names no site; its negation is read by the phrases above)
+        if V.DISTANT_METASTASIS_LABEL.search(line.group("label")) and not re.match(
+                r"\s*(?:no|none|nil|not|absent|negative|n/?a|cannot|unknown)\b", line.group("value"), re.I):
+            yield from _metastases(text, line.start("value"), line.end("value"),
+                                   _site_parts(text, line.start("value"), line.end("value"), True))
     for m in _MET_CONFIRMED.finditer(text):
-        group = next(g for g in ("sites", "sites2", "sites3", "sites4", "sites5") if m.group(g))
+        group = next(g for g in ("sites", "sites2", "sites3", "sites4", "sites5", "sites6") if m.group(g))
         # the organ imaged beside its scan is read on its own words: the scan and what it found are the test's
         # (a test named before the organ hides the organ's word: there the whole phrase is judged)
         start, end = (m.start(group), m.end(group)) if group == "sites3" else (m.start(), m.end())

@@ -47,7 +47,7 @@ from .concepts import BLOCKER
 from .concepts import FINDERS as CONCEPT_FINDERS
 from .numbers import FINDERS as NUMBER_FINDERS
 from .spelling import correct_typos
-from .text import Candidate, normalise
+from .text import Candidate, join_soft_wraps, normalise
 
 SPAN_GROUP = "clinical"
 FIXED_LABEL = "FIXED"  # spans ConText only uses to prune modifiers that sit inside them
@@ -139,6 +139,9 @@ class ClinicalEntityExtractor:
         # "PET: no hepatic or bony mets": a colon before "no" + findings introduces what the test found, not the
         # status "X: no" of the word before it; read it as a clause break (same length, offsets unchanged)
         corrected = _COLON_BEFORE_NEGATED_FINDING.sub(";", corrected)
+        # a narrative report pasted with its line wraps ("... No\nnecrosis.", "the serosal\nsurface is free"):
+        # a wrap inside a sentence is a space, not a sentence end (same length, offsets unchanged)
+        corrected = join_soft_wraps(corrected)
         candidates = self._resolve_overlaps(self._find(corrected))
         judged = self._one_tumour_site(corrected, self._resolve_conflicts(self._apply_context(corrected, candidates)))
         judged += self._nec_subtypes(corrected, judged)

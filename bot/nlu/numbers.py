@@ -255,7 +255,7 @@ _SIZE = compile_terms(
 _CLAUSE_BREAK = re.compile(r"[,;.()\n]|\s-\s|\band\b|\bwith\b|\bplus\b|\bno\b|\bwithout\b", re.IGNORECASE)
 _NOT_PRIMARY = (
     r"mets?|metasta\w*|liver|hepatic|lesions|nod(?:e|es|al)|lns?|lymph|mesenter\w*|margins?|clearance|depth|distance"
-    r"|away|from|deposits?|bone|lungs?|peritone\w*|ovar\w*|brain"
+    r"|away|from|deposits?|bone|lungs?|peritone\w*|ovar\w*|brain|above|below|verge"
 )
 # before the size in its clause: also an invasion depth ("invades mesoappendix 3 mm")
 _NOT_PRIMARY_BEFORE = re.compile(rf"\b(?:{_NOT_PRIMARY}|invad\w*|invasion|mesoappendi\w*|extends?|extension|beyond)\b", re.IGNORECASE)

@@ -30,6 +30,23 @@ def normalise(text: str) -> str:
     return out
 
 
+# A newline that wraps a sentence of prose: the line before is long, has no "Label:" start and does not end a
+# sentence; the line after starts in lower case or with a digit. Synoptic lines ("Necrosis: present") stay lines.
+_SOFT_WRAP = re.compile(r"(?m)^(?![ \t]*[A-Za-z][A-Za-z /()\-]{1,40}:)([^\n]*\S[ \t]*)\n(?=[ \t]*[a-z0-9(])")
+_PROSE_LINE_WORDS = 6
+
+
+def join_soft_wraps(text: str) -> str:
+    """Replace each newline that only wraps a sentence of prose by a space (same length)."""
+    def join(match: "re.Match[str]") -> str:
+        line = match.group(1)
+        if len(line.split()) < _PROSE_LINE_WORDS or line.rstrip()[-1] in ".:;!?":
+            return match.group(0)
+        return line + " "
+
+    return _SOFT_WRAP.sub(join, text)
+
+
 def number(raw: str) -> Optional[Decimal]:
     """Parse '2.4', '2,5' (decimal comma) or '.5'; None when it is not a number."""
     try:

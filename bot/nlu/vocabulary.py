@@ -142,6 +142,8 @@ METASTASIS_CONFIRMING = (
     r"(?:metastas[ie]s|metastatic\s+(?:disease|deposits?|nets?|tumou?r)|mets|secondaries|deposits)"
 )
 METASTATIC_SPECIMEN = r"wedge|biopsy|bx|core\s+biopsy|cores?|resection|segmentectomy|lesion"
+# a report's labelled distant-metastasis line ("Distant metastasis: Liver (biopsy, segment III)"): its sites
+DISTANT_METASTASIS_LABEL = re.compile(r"\b(?:distant\s+)?metasta(?:sis|ses|tic\s+sites?)\b|\bpM\b", re.I)
 # a weak noun said to be a metastasis: "if those liver lesions were mets", "the lung nodule turns out to be a met"
 METASTASIS_BECOMING = (
     r"(?:were|are|is|was|be|being|turns?\s+out\s+to\s+be|turned\s+out\s+to\s+be|proves?\s+to\s+be|proved\s+to\s+be)"
@@ -221,14 +223,16 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
     ),
     (
         _INVADES + r"(?:duodenum|duodenal\s+wall|d[1-4](?:\s+wall)?|(?:common\s+)?bile\s+duct|cbd)|(?:duodenal|bile\s+duct|cbd)"
-        + _INVASION_NOUNS,
+        + _INVASION_NOUNS
+        # a pancreatic NET's list of structures: "..., the wall of the intrapancreatic common bile duct"
+        + r"|wall\s+of\s+the\s+(?:intra-?pancreatic\s+|distal\s+)?(?:common\s+)?bile\s+duct",
         "duodenum_or_bile_duct",
     ),
     (
         r"(?<!sub)(?<!sub-)serosa[l]?|visceral\s+peritoneum|adjacent\s+(?:organs?|structures)"
         # "perforates the peritoneum": through the serosa (T4)
         r"|perforat\w*\s+(?:through\s+)?(?:the\s+)?(?:visceral\s+)?(?:peritoneum|serosa)"
-        r"|" + _INVADES + r"(?:spleen|adrenal|kidney|abdominal\s+wall|abdo\s+wall"
+        r"|" + _INVADES + r"(?:spleen|splenic\s+(?:parenchyma|hilum|tissue)|adrenal|kidney|abdominal\s+wall|abdo\s+wall"
         # pancreas T4: an adjacent organ or the wall of a large vessel (AJCC 8)
         r"|(?:posterior\s+|anterior\s+)?(?:gastric\s+wall|stomach|wall\s+of\s+the\s+stomach)|colon|transverse\s+colon"
         r"|(?:the\s+)?(?:wall\s+of\s+the\s+)?(?:sma|superior\s+mesenteric\s+artery|c[o]?eliac\s+(?:axis|trunk|artery))(?:\s+wall)?)",
@@ -568,6 +572,9 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
     *((lead, "POSSIBLE_EXISTENCE", "FORWARD", 4, _FINDINGS) for lead in FINDING_NOT_ASSESSED_LEADS),
     # "metastasis-free survival", "disease free interval": an outcome measure, not a finding's status
     ("free survival", "PSEUDO_NEGATED_EXISTENCE", "PSEUDO", None, None),
+    # "into but not through the muscularis propria": the layer is invaded (not beyond it)
+    ("but not through", "PSEUDO_NEGATED_EXISTENCE", "PSEUDO", None, None),
+    ("but not beyond", "PSEUDO_NEGATED_EXISTENCE", "PSEUDO", None, None),
     ("free interval", "PSEUDO_NEGATED_EXISTENCE", "PSEUDO", None, None),
     ("normal", "NEGATED_EXISTENCE", "BIDIRECTIONAL", 2, ("SITE",)),
     ("unremarkable", "NEGATED_EXISTENCE", "BACKWARD", 3, ("SITE",)),

@@ -35,6 +35,20 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("Regional LN (ileocolic): 2/14 positive", E({("node_count", "2/14"), ("nodes", "positive")})),
     ("extensive search negative for primary", E({("site", "unknown")})),
     ("small lung nodule, likely benign", E(set())),
+    # a pasted narrative report keeps its line wraps: a wrap inside a sentence is not a sentence end
+    ("Two mitoses per 2 mm2 are counted; the Ki-67 hot-spot index is 4%. No\nnecrosis.",
+     E({("mitoses", "2/2mm2"), ("ki67", "4"), ("necrosis", "absent")})),
+    ("invading through the muscularis propria into the subserosa; the serosal\nsurface is free.",
+     E({("invasion", "subserosa")})),
+    ("Necrosis: present\nLVI: absent", E({("necrosis", "present")})),
+    # "into but not through" a layer invades it; a distance from the anal verge is not a size
+    ("infiltrating into but not through the muscularis propria", E({("invasion", "muscularis_propria")})),
+    ("A submucosal nodule 5 cm above the anal verge, eleven millimetres across", E({("invasion", "confined"), ("tumour_size", "1.1")})),
+    # an adjacent organ's tissue; an organ that contains metastatic tumour; a labelled distant-metastasis line
+    ("Invades splenic parenchyma", E({("invasion", "serosa_or_adjacent_organs")})),
+    ("The right ovary contains metastatic neuroendocrine tumour", E({("metastasis", "ovary")})),
+    ("Distant metastasis: Liver (intraoperative biopsy, segment III)", E({("metastasis", "liver")})),
+    ("Distant metastasis: not identified", E({("no_metastasis", "any")})),
     # the nodes' location is not an invasion; perforating the peritoneum is T4; "thru"; a result arriving
     ("0/4 LN in mesoappendix", E({("node_count", "0/4"), ("nodes", "negative")})),
     ("perforates the peritoneum into abdo wall", E({("invasion", "serosa_or_adjacent_organs")})),

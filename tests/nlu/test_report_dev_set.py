@@ -1,8 +1,8 @@
 """Pasted pathology reports (tests/nlu/report_dev_set.yml, 20 synoptic + 20 narrative, written by a helper who
 had not read the blind sets; the team tunes on it, so its figures are tuned figures, not blind ones).
 
-Every field a report states is compared with what the extractor reads. The floors are the figures reached on
-2026-12-04 (fields 96.3 %, reports with every field right 31 of 40); the issue's targets (99 % of synoptic
+Every field a report states is compared with what the extractor reads. The floors sit just under the figures
+reached on 2026-12-05 (fields 100 %, reports with every field right 40 of 40; on 2026-12-04: 96.3 %, 31 of 40); the issue's targets (99 % of synoptic
 fields, 96 % of narrative fields, every field right in 90 % of reports) are measured blind by bench/blind.py.
 """
 
@@ -17,8 +17,8 @@ from bot.nlu.extractor import shared_extractor
 from report_fields import fields_from_entities
 
 REPORTS = yaml.safe_load((Path(__file__).parent / "report_dev_set.yml").read_text())["reports"]
-FIELD_FLOOR = 0.96
-REPORT_FLOOR = 0.75
+FIELD_FLOOR = 0.99
+REPORT_FLOOR = 0.95
 
 
 def _same(expected, got) -> bool:
