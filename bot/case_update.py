@@ -59,6 +59,10 @@ M0_FROM_CLEAR_SCAN = (
     "Read as no distant metastases (M0) from the negative {scans}; if any distant site is involved, tell me which."
 )
 
+# the Case field a not-assessed finding leaves open (extractor entity not_assessed)
+NOT_ASSESSED_FIELD = {"necrosis": "necrosis", "nodes": "nodes_positive", "metastasis": "metastatic_sites",
+                      "invasion": "invasion"}
+
 FIELD_LABELS = {
     "ki67_percent": "Ki-67",
     "mitoses": "mitotic count",
@@ -84,6 +88,7 @@ class CaseUpdate:
     changed: List[str] = field(default_factory=list)  # Case fields that received a value
     problems: List[str] = field(default_factory=list)  # user-facing messages about rejected values
     notes: List[str] = field(default_factory=list)  # how a value was read, e.g. a range
+    not_assessed: List[str] = field(default_factory=list)  # Case fields the message says were not assessed
 
 
 def parse_bounded_number(text: str, name: str, unit: str) -> tuple[float, Optional[str]]:
@@ -218,6 +223,13 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
             markers[IhcMarker(marker)] = IhcResult(marker=IhcMarker(marker), positive=result == "positive").model_dump()
             update.changed.append("ihc")
     data["ihc"] = list(markers.values())
+
+    # "necrosis: n/a", "mets: unknown": not assessed, so never applied and never asked again (a value the same
+    # message gives wins)
+    for raw in _values(entities, "not_assessed"):
+        field_name = NOT_ASSESSED_FIELD.get(raw)
+        if field_name and field_name not in update.changed and field_name not in update.not_assessed:
+            update.not_assessed.append(field_name)
 
     update.case = _validated(case, data, update)
     return update

@@ -261,7 +261,8 @@ class _Turn:
             return self.explain()
         if act == Act.what_if:
             return self.what_if(request)
-        if act in (Act.answer, Act.values_noted, Act.clarify) and (request.changed or request.problems or request.said_unknown):
+        if act in (Act.answer, Act.values_noted, Act.clarify) and (
+                request.changed or request.problems or request.said_unknown or request.not_assessed):
             self.record(request)
         if act == Act.values_noted:
             self.say(NOTED.format(changes=describe_changes(request.previous, request.case, request.changed)) +
@@ -278,9 +279,10 @@ class _Turn:
     def record(self, request: Request) -> None:
         """The values of the message go into the case; what was read, corrected and changed is said."""
         unknown = list(self.state.unknown_fields)
-        if request.said_unknown and request.said_unknown not in unknown:
-            unknown.append(request.said_unknown)
-            self.say(NOT_KNOWN_NOTE.format(label=field_label(request.said_unknown)))
+        for field in [request.said_unknown] * bool(request.said_unknown) + request.not_assessed:
+            if field not in unknown:
+                unknown.append(field)
+                self.say(NOT_KNOWN_NOTE.format(label=field_label(field)))
         # a value now given is no longer "not known"
         unknown = [f for f in unknown if f not in request.changed]
         self.state = self.state.model_copy(update={"case": request.case, "unknown_fields": unknown})

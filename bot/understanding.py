@@ -162,6 +162,7 @@ class Request(BaseModel):
     problems: List[str] = Field(default_factory=list)  # values that could not be used, said to the user
     notes: List[str] = Field(default_factory=list)  # how a value was read (a range, a conversion)
     said_unknown: Optional[str] = None  # the pending field the user said is not known
+    not_assessed: List[str] = Field(default_factory=list)  # Case fields the message says were not assessed
     asks: List[Ask] = Field(default_factory=list)
     # the topic a follow-up continues from, when it is not the last one answered (an uninvited result shown after)
     continue_topic: Optional[str] = None
@@ -274,6 +275,8 @@ def value_status(entity: str, value: str) -> ValueStatus:
     """present / absent / stated for one extractor entity value ("ihc" "cdx2:negative" is absent)."""
     if entity in _STATUS_OF_ENTITY:
         return _STATUS_OF_ENTITY[entity]
+    if entity == "not_assessed":
+        return ValueStatus.not_known
     if entity in ("ihc", "test_result"):
         outcome = value.partition(":")[2]
         return {"positive": ValueStatus.present, "negative": ValueStatus.absent}.get(outcome, ValueStatus.stated)
@@ -484,7 +487,8 @@ class _Reading:
         entities = self.clinical_entities() + list(extra)
         update: CaseUpdate = apply_entities(self.state.case, entities)
         return dict(base, case=update.case, changed=list(update.changed), problems=list(update.problems),
-                    notes=list(update.notes), values=case_values(entities, self.text, hypothetical))
+                    notes=list(update.notes), not_assessed=list(update.not_assessed),
+                    values=case_values(entities, self.text, hypothetical))
 
     def what_if(self, base: Dict[str, Any]) -> Request:
         fields = self.updated(base, hypothetical=True)
@@ -600,7 +604,7 @@ class _Reading:
         topics = affected_topics(fields["changed"], self.state.last_topic)
         if topics == ["workup"] and lab_question_topic(self.text):
             topics = [lab_question_topic(self.text) or "workup"]  # "VIPoma ... what level is diagnostic?" asks for the lab
-        if not topics and said_unknown and self.state.last_topic:
+        if not topics and (said_unknown or fields["not_assessed"]) and self.state.last_topic:
             topics = [self.state.last_topic]
         asked = [] if topics else [t for t in self.asked(case) if t not in ("grade", "stage") or has_inputs(case, t)]
         if asked:

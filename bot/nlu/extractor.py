@@ -33,6 +33,9 @@ Values that go beyond the shared entity table (documented for the consumers):
   - ki67 and mitoses may carry a comparator prefix "<", ">", "<=", ">=" ("<1", "<2/2mm2").
   - mitoses without a stated unit are the bare count ("3"); the consumer assumes per 2 mm2
     and should say so. "no mitoses" is "0/2mm2".
+  - no_metastasis "extrahepatic": every distant site but the liver is free.
+  - not_assessed necrosis / nodes / metastasis / invasion: the finding was not assessed or not reported
+    ("necrosis: n/a", "mets: unknown"); never present, never absent.
 """
 
 from __future__ import annotations
@@ -234,6 +237,12 @@ class ClinicalEntityExtractor:
             span = span_of.get((cand.context_span, cand.label or FIXED_LABEL))
             negated = bool(span is not None and span._.is_negated)
             uncertain = bool(span is not None and span._.is_uncertain) or text[: cand.context_span[0]].endswith("?")
+            finding = V.NOT_ASSESSED_FINDING_OF_LABEL.get(cand.label)
+            if uncertain and finding and span is not None and any(
+                    modifier.rule.literal.lower() in V.NOT_ASSESSED_LITERALS for modifier in span._.modifiers):
+                # "necrosis: n/a", "nodes not assessed": the finding's status is "not assessed", said as such
+                judged.append(Candidate("not_assessed", finding, cand.start, cand.end, cand.priority))
+                continue
             kept = self._judge(cand, negated, uncertain and cand.label not in V.KEPT_WHEN_UNCERTAIN)
             if kept is not None:
                 judged.append(kept)

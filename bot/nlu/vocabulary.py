@@ -542,6 +542,17 @@ FINDING_NOT_ASSESSED_LEADS: tuple[str, ...] = (
     "cannot assess", "not assessed for", "unknown if", "unknown whether", "no information on", "no data on",
 )
 
+# The literals above as ConText rule literals: a finding they modify is "not assessed" (entity not_assessed,
+# value = the finding), never present and never absent.
+NOT_ASSESSED_LITERALS: frozenset[str] = frozenset(
+    FINDING_NOT_ASSESSED_STATUSES + FINDING_NOT_ASSESSED_LEADS
+    + tuple(f"{verb} {status}" for status in FINDING_NOT_ASSESSED_STATUSES for verb in ("is", "are", "was", "were"))
+)
+# which finding a not-assessed status is about, by the ConText label of the phrase it modifies
+NOT_ASSESSED_FINDING_OF_LABEL: dict[str, str] = {
+    "NECROSIS": "necrosis", "NODES": "nodes", "METASTASIS": "metastasis", "INVASION": "invasion",
+}
+
 # ----------------------------------------------------------------------------- ConText rules
 # Added to medspaCy's default rules: (literal, category, direction, max_scope, allowed labels).
 # Labels are the span labels of extractor.py (SITE, METASTASIS, ...). None = all labels.

@@ -134,3 +134,17 @@ def test_the_state_is_never_changed_by_reading() -> None:
     before = RECORDED.model_copy(deep=True)
     read("sorry ki67 was 12 not 2", "give_values", ("12", "ki67", "12"), state=RECORDED)
     assert RECORDED == before
+
+
+def test_a_finding_not_assessed_is_never_applied_and_never_asked_again() -> None:
+    from bot.conversation import handle_turn
+
+    lung = [{"entity": "site", "value": "lung"}, {"entity": "mitoses", "value": "1/2mm2"},
+            {"entity": "not_assessed", "value": "necrosis"}]
+    request = understand(ConversationState(), "ask_grade", lung, "RUL carcinoid, 1 mitosis/2mm2, necrosis n/a. TC or AC?")
+    assert request.case.necrosis is None and request.not_assessed == ["necrosis"]
+    assert ("not_assessed", "necrosis", ValueStatus.not_known) in [(v.entity, v.value, v.status) for v in request.values]
+    result = handle_turn(ConversationState(), "ask_grade", lung, "RUL carcinoid, 1 mitosis/2mm2, necrosis n/a. TC or AC?")
+    assert "necrosis" in result.state.unknown_fields
+    assert result.state.pending != "necrosis", "a finding said to be not assessed is not asked for"
+    assert any("necrosis is not known" in m.text for m in result.messages)

@@ -18,8 +18,11 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     # --- a finding's status written after it (issue 16, class 1): absent or not assessed, never present
     ("appendiceal NET 1.2 cm, serosa free, ki67 1%", E({("site", "appendix"), ("tumour_size", "1.2"), ("ki67", "1")})),
     ("mesoappendix uninvolved, appendix NET 2.2 cm", E({("site", "appendix"), ("tumour_size", "2.2")})),
-    ("lung carcinoid, 1 mitosis/2mm2, necrosis: n/a", E({("site", "lung"), ("mitoses", "1/2mm2")})),
-    ("bronchial carcinoid, necrosis not assessed", E({("site", "lung")})),
+    # a finding not assessed is said as such (never present, never absent)
+    ("lung carcinoid, 1 mitosis/2mm2, necrosis: n/a", E({("site", "lung"), ("mitoses", "1/2mm2"), ("not_assessed", "necrosis")})),
+    ("bronchial carcinoid, necrosis not assessed", E({("site", "lung"), ("not_assessed", "necrosis")})),
+    ("mets: unknown", E({("not_assessed", "metastasis")})),
+    ("suspicious for necrosis", E(set())),
     # a Ki-67 range written with a verb; duodenal part before a slash; a parenthesis between site and noun
     ("Ki-67 ranges 3-4% in hot spots", E({("ki67", "3-4")})),
     ("D1/bulb NET 8mm", E({("site", "duodenum"), ("tumour_size", "0.8")})),
@@ -72,7 +75,7 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("three NETs, 4 mm, 7 mm and 13 mm", E({("tumour_size", "1.3")})),
     ("multifocal ileal NET, 0.5, 0.8 and 1.9 cm", E({("site", "jejunum_ileum"), ("tumour_size", "1.9")})),
     ("NET 1.5 cm, previously 1.2 cm on CT", E(set())),
-    ("liver mets: not assessed, ileal NET", E({("site", "jejunum_ileum")})),
+    ("liver mets: not assessed, ileal NET", E({("site", "jejunum_ileum"), ("not_assessed", "metastasis")})),
     # a status ends at the clause: the finding before the semicolon keeps its value
     ("well-differentiated NET, confined to the muscularis propria; mesoappendix free",
      E({("differentiation", "well"), ("invasion", "muscularis_propria")})),
