@@ -61,7 +61,7 @@ _MET_CONFIRMED = compile_terms(
     rf"|(?P<sites2>(?:{_MET_SITE_ANY}))\s+(?:{V.METASTATIC_SPECIMEN})(?:\s*\([^()\n]{{1,30}}\))?\s*(?::|-|=|shows?|showed)\s*"
     r"(?:positive\s+for\s+)?metastatic"
     # "the right ovary contains metastatic neuroendocrine tumour", "liver with metastatic NET"
-    rf"|(?P<sites6>(?:{_MET_SITE_ANY}))\s+(?:contains?|contained|containing|harbou?rs?|with|shows?|showed)\s+(?:a\s+)?"
+    rf"|(?P<sites6>(?:{_MET_SITE_ANY}))\s+(?:contains?|contained|containing|harbou?rs?|shows?|showed)\s+(?:a\s+)?"
     r"(?:metastatic|metastases|metastasis|secondary|secondaries)"
     # "if those liver lesions were mets", "the lung nodule turns out to be a met"
     rf"|(?P<sites4>(?:{_MET_SITE_ANY}))\s+(?:{V.WEAK_METASTASIS_NOUNS})\s+(?:{V.METASTASIS_BECOMING})"
