@@ -61,6 +61,8 @@ def ask_order(topic: str, case: Optional[Case] = None) -> Tuple[str, ...]:
 
 # A hypothetical in the words of the message, whatever the intent: computed on a copy, never recorded.
 HYPOTHETICAL = re.compile(
+    # a message that opens with "if" ("and if there are bone mets too?") asks about a case that is not recorded
+    r"^\W*(?:(?:and|but|ok|okay|so|now)\W+)?if\b|"
     r"\bwhat if\b|\bwhat about if\b|\bsuppos(e|ing)\b|\bhypothetical|\bimagine\b|"
     r"\bif\b.{0,50}\b(were|had been|would be|came back|turned out|turns out)\b|\bwould (it|that|the \w+) (change|be)\b.{0,40}\bif\b",
     re.IGNORECASE)
@@ -447,6 +449,10 @@ class _Reading:
         if intent != "what_if" and self.clinical_entities() and self.state.case != Case() \
                 and HYPOTHETICAL.search(self.text):
             intent = "what_if"  # "and if it were node positive?": never applied to the case
+        if intent == "what_if" and self.text and (self.state.case == Case() or not HYPOTHETICAL.search(self.text)):
+            # a what-if is in the words ("what if", "suppose", "if it were"), never only in a classifier's guess;
+            # and with nothing recorded there is no case to compute a copy of: the values are the case
+            intent = "give_values"
         if intent == "nlu_fallback" and site_ihc_question_intent(self.text):
             # "CDX2+ — which test next to find it": the stain and the question words say what is asked
             intent = site_ihc_question_intent(self.text) or intent

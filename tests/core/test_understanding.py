@@ -60,6 +60,11 @@ ACTS = [
     # a hypothetical on a recorded case is computed on a copy
     ("and if it were node positive?", "give_values", [("node positive", "nodes", "positive")], RECORDED,
      Act.what_if, ["stage"]),
+    # a classifier's what-if without hypothetical words, or with no recorded case, is an ordinary message
+    ("appy NET 1.5cm, perforates the peritoneum, ki67 3%", "what_if",
+     [("appy", "site", "appendix"), ("ki67 3%", "ki67", "3")], None, Act.answer, ["grade"]),
+    ("sorry, nodes were 1/14", "what_if", [("1/14", "node_count", "1/14"), ("1/14", "nodes", "positive")], RECORDED,
+     Act.answer, ["stage"]),
     # back to the recorded case after a what-if
     ("ok, and as it actually is?", "nlu_fallback", [], RECORDED, Act.back_to_recorded, ["grade", "stage"]),
     ("ok, real one again pls", "nlu_fallback", [], RECORDED, Act.back_to_recorded, ["grade", "stage"]),
