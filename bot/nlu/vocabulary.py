@@ -267,7 +267,7 @@ NODES_CONCEPT = (
 NODES_FOUND_IN = (
     r"(?:nets?|nens?|tumou?r|disease|carcinoid|deposits?)\s+(?:(?:was|were|is)\s+)?(?:found\s+|seen\s+|identified\s+|only\s+|confined\s+|limited\s+|restricted\s+)?"
     r"(?:in|to|within)\s+(?:an?\s+|the\s+|one\s+|a\s+single\s+|single\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|axillary|cervical|inguinal"
-    r"|retroperitoneal|para-?aortic|pelvic|abdominal)\s+)?(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
+    r"|retroperitoneal|para-?aortic|pelvic|abdominal)\s+)?(?:(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))|lns?\b)"
     r"|(?:(?:single|one|a|an)\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|retroperitoneal|para-?aortic)\s+)?(?:lymph\s+)?nodes?\s+(?:with|showing|containing)"
     r"\s+(?:an?\s+)?(?:nets?|nens?|neuroendocrine|metastatic\s+net|tumou?r)"
     r"|(?:lymph\s+)?nod(?:al|e)\s+(?:nets?|nens?|neuroendocrine\s+(?:tumou?r|neoplasm))"

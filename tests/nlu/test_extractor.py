@@ -51,6 +51,7 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("Invades splenic parenchyma", E({("invasion", "serosa_or_adjacent_organs")})),
     ("The right ovary contains metastatic neuroendocrine tumour", E({("metastasis", "ovary")})),
     ("how long do people live with metastatic NEC", E({("differentiation", "poorly")})),
+    ("well diff NET in a mesenteric LN, no primary found", E({("differentiation", "well"), ("nodes", "positive"), ("site", "unknown")})),
     ("Distant metastasis: Liver (intraoperative biopsy, segment III)", E({("metastasis", "liver")})),
     ("Distant metastasis: not identified", E({("no_metastasis", "any")})),
     # the nodes' location is not an invasion; perforating the peritoneum is T4; "thru"; a result arriving
