@@ -86,7 +86,8 @@ COMPUTATION_OF_RULES_TOPIC = {"grading_gep": "grade", "grading_lung": "grade", "
 CLAUSE_END = re.compile(r"[.;:,\n]+(?!\d)|[?!]+|\s[-–—]+\s")
 CLINICAL_NUMBER = re.compile(r"\d\s*(%|cm|mm|/|x\b|hpf)|\b(ki.?67|mib.?1|mitos|mitot)", re.IGNORECASE)
 # A message that asks something: a question mark or a question word at its start
-QUESTION_FORM = re.compile(r"\?|^\s*(what|which|how|when|where|who|why|is|are|does|do|should|can|could|would)\b", re.IGNORECASE)
+QUESTION_FORM = re.compile(r"\?|(?:^|[.,;:!\n]|\s[-–—])\s*(what|which|how|when|where|who|why|is|are|does|do|should|can|could"
+                           r"|would|will|any)\b", re.IGNORECASE)
 PAYLOAD = re.compile(r"^\s*/")
 # a letter or digit in any script; a message without one is emoji or punctuation only ("👍", "🙂", "???")
 HAS_WORDS = re.compile(r"[^\W_]")
@@ -509,7 +510,9 @@ class _Reading:
 
         def answer(topics: Sequence[str], **extra: Any) -> Request:
             optional = set(extra.pop("optional", ()))
-            return Request(act=Act.answer, asks=[Ask(topic=t, optional=t in optional) for t in topics],
+            asked = self.with_site_topic(list(topics), case)
+            optional |= set(asked) - set(topics)  # an added site topic is left out when nothing in it applies
+            return Request(act=Act.answer, asks=[Ask(topic=t, optional=t in optional) for t in asked],
                            **fields, **extra)
 
         topic = topic_for(self.intent, self.text, case)
@@ -549,8 +552,9 @@ class _Reading:
             # a vignette with values and another ask ("... Ki67 12%, primary occult - next step?"): the results
             # its values decide come first, then the ask; the values to ask for are those of what was asked
             return Request(act=Act.answer, asks=[Ask(topic=t) for t in given] + [
-                Ask(topic=t, optional=t not in COMPUTED_TOPICS) for t in self.with_other_asks([topic], case)
-                if t not in given], uninvited=given, **fields)
+                Ask(topic=t, optional=t not in COMPUTED_TOPICS)
+                for t in self.with_site_topic(self.with_other_asks([topic], case), case) if t not in given],
+                uninvited=given, **fields)
         also = [t for t in self.information_asks(self.asked(case), case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
         unnamed = self.unnamed_ask(case)
@@ -579,6 +583,24 @@ class _Reading:
                 return answer([other])
             return answer([general], ask_order=ask_order(topic, case))
         return answer(topics)
+
+    def with_site_topic(self, topics: List[str], case: Case) -> List[str]:
+        """A next-step ask about a case whose site or syndrome has its own topic ("2.5 cm appendix NET after
+        appendectomy - next step?") is also answered from that topic (knowledge/topics.yml `about`) when the
+        topic's statements that apply to the case match the words that ask."""
+        if "workup" not in topics:
+            return topics
+        from bot.ranking import ROUTE_SCORE, _about_case, rank_statements, statement_index  # lazy: index on first use
+
+        context = case_context(case)
+        if context is None:
+            return topics
+        words = self.text
+        for start, end in sorted(self.value_spans(), reverse=True):
+            words = words[:start] + " " + words[end:]  # the whole message's words, without its values
+        own = [t for t, about in statement_index().site_topics.items() if _about_case(about, context)
+               and any(score >= ROUTE_SCORE for _, score in rank_statements(words, topic=t, limit=1, context=context))]
+        return topics + [t for t in own if t not in topics]
 
     def given_computations(self, case: Case, changed: set, need_group: bool = True) -> List[str]:
         """The computations whose values this message gives, in answer order: the grade when a grading value

@@ -153,3 +153,17 @@ def test_a_finding_not_assessed_is_never_applied_and_never_asked_again() -> None
     assert "necrosis" in result.state.unknown_fields
     assert result.state.pending != "necrosis", "a finding said to be not assessed is not asked for"
     assert any("necrosis is not known" in m.text for m in result.messages)
+
+
+def test_a_next_step_ask_about_a_site_with_its_own_topic_is_answered_from_it() -> None:
+    text = "2.5cm appendix net found after appendectomy - next step?"
+    request = read(text, "ask_workup", ("appendix", "site", "appendix"), ("2.5cm", "tumour_size", "2.5"))
+    assert "workup" in request.topics and "appendix_net" in request.topics
+
+
+def test_a_question_after_a_comma_is_a_question() -> None:
+    # "..., does that rule out a small bowel primary": a question word opening a clause asks
+    from bot.understanding import QUESTION_FORM
+
+    assert QUESTION_FORM.search("biopsy proven NET liver mets. does that rule out a small bowel primary")
+    assert not QUESTION_FORM.search("ileal NET 2cm, ki67 3%, 0/12 LN")
