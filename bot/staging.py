@@ -445,6 +445,10 @@ def t_category(site: Site, size_cm: Optional[float], invasion: Optional[Invasion
 
 def _t_finding(site: Site, size_cm: Optional[float], invasion: Optional[Invasion]) -> Finding:
     table = T_TABLES[site]
+    if invasion is Invasion.pancreas_or_peripancreatic and invasion not in table.invasion_wording \
+            and Invasion.serosa_or_adjacent_organs in table.invasion_wording:
+        # a gastric, intestinal or appendiceal NET growing into the pancreas has reached another organ (T4)
+        invasion = Invasion.serosa_or_adjacent_organs
     usable_invasion = invasion if invasion in table.invasion_wording else None
     possible = possible_t_categories(site, size_cm, usable_invasion)
     flags: List[Flag] = []

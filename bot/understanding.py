@@ -369,9 +369,7 @@ class _Reading:
         clauses is taken whole, with the values' spans left out. `without_computed_asks` also leaves out the
         words that ask for the grade or stage (they are another ask's words)."""
         values = self.value_spans()
-        about = [self.text[e["start"]:e["end"]] if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
-                 else str(e.get("value", "")).replace("_", " ")
-                 for e in self.clinical_entities() if e.get("entity") in ASK_CONTEXT_ENTITIES]
+        about = self.about_words()
         question = self.question_clauses()
         if question:
             text = " ".join(question + about)
@@ -386,17 +384,36 @@ class _Reading:
                     text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
         return text
 
-    def unnamed_ask(self, case: Case) -> Optional[str]:
-        """The information topic whose statements (that apply to the case) clearly answer the question clauses
-        of a vignette whose asks no keyword names; None otherwise."""
-        if not self.clinical_entities() or not self.question_clauses() or self.asked(case):
-            return None  # no vignette, no question clause, or its asks are named (they are answered as named)
+    def unnamed_asks(self, case: Case) -> List[str]:
+        """The topics written for this case's site or syndrome that clearly answer a question clause no ask
+        word names ("lobectomy or sublobar?", "grade/stage + does she need a right hemi?"): each such clause
+        is ranked, with the site or syndrome named, against the statements that apply to the case. General
+        topics are reached through the asks that name them."""
+        if not self.clinical_entities():
+            return []
         from bot.ranking import STRONG_SCORE, statement_index
 
-        topic = ranked_topic(self.ask_text(without_computed_asks=True), STRONG_SCORE, case)
-        # only a topic written for this case's site or syndrome ("lobectomy or sublobar?" for a lung carcinoid):
-        # general topics are reached through the asks that name them
-        return topic if topic in statement_index().site_topics else None
+        about = " ".join(self.about_words())
+        site_topics = statement_index().site_topics
+        clauses = self.question_clauses()
+        if not self.asked(case):
+            clauses = [" ".join(clauses)] if clauses else []  # nothing named: the question is read whole
+        topics: List[str] = []
+        for clause in clauses:
+            words = clause if not self.asked(case) else re.sub(
+                "|".join(p for kind, p in ASKED_WORDS if p and kind in COMPUTED_TOPICS), " ", clause, flags=re.I)
+            if asked_topics(words, case):
+                continue  # the clause names its ask: answered as named
+            topic = ranked_topic(f"{words} {about}", STRONG_SCORE, case)
+            if topic in site_topics and topic not in topics:
+                topics.append(topic)
+        return topics
+
+    def about_words(self) -> List[str]:
+        """The words of the site or syndrome named: what a question clause is about."""
+        return [self.text[e["start"]:e["end"]] if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+                else str(e.get("value", "")).replace("_", " ")
+                for e in self.clinical_entities() if e.get("entity") in ASK_CONTEXT_ENTITIES]
 
     def information_asks(self, topics: Sequence[str], case: Case) -> List[str]:
         """Each information topic asked, answered from the topic whose statements (that apply to the case)
@@ -557,11 +574,9 @@ class _Reading:
                 uninvited=given, **fields)
         also = [t for t in self.information_asks(self.asked(case), case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
-        unnamed = self.unnamed_ask(case)
-        if unnamed and unnamed not in topics + also:
-            # "typical carcinoid 1.8cm N0 - lobectomy or sublobar?": an ask no keyword names, which the
-            # statements that apply to the case clearly answer
-            also.append(unnamed)
+        # "typical carcinoid 1.8cm N0 - lobectomy or sublobar?": asks no keyword names, which the statements
+        # written for the case's site clearly answer
+        also += [t for t in self.unnamed_asks(case) if t not in topics + also]
         if also:
             # "grade, stage and what next?": every question asked, computed results first; an added
             # information topic with nothing that applies to the case is left out, not shown as a gap
@@ -616,9 +631,7 @@ class _Reading:
         clearly make for the case's site or syndrome."""
         also = [t for t in self.information_asks(self.asked(case), case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
-        unnamed = self.unnamed_ask(case)
-        if unnamed and unnamed not in topics + also:
-            also.append(unnamed)
+        also += [t for t in self.unnamed_asks(case) if t not in topics + also]
         return topics + also
 
     def give_values(self, base: Dict[str, Any], reply: List[Dict[str, Any]], said_unknown: bool) -> Request:

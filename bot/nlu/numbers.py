@@ -258,7 +258,10 @@ _NOT_PRIMARY = (
     r"|away|from|deposits?|bone|lungs?|peritone\w*|ovar\w*|brain|above|below|verge"
 )
 # before the size in its clause: also an invasion depth ("invades mesoappendix 3 mm")
-_NOT_PRIMARY_BEFORE = re.compile(rf"\b(?:{_NOT_PRIMARY}|invad\w*|invasion|mesoappendi\w*|extends?|extension|beyond)\b", re.IGNORECASE)
+# "from" and "away" make a distance only after a size ("2 mm from the margin"); before one they are a place
+# ("EMR from antrum: 1.3 cm NET")
+_NOT_PRIMARY_BEFORE = re.compile(
+    rf"\b(?:(?!from\b|away\b)(?:{_NOT_PRIMARY})|invad\w*|invasion|mesoappendi\w*|extends?|extension|beyond)\b", re.IGNORECASE)
 _NOT_PRIMARY_AFTER = re.compile(rf"\b(?:{_NOT_PRIMARY})\b", re.IGNORECASE)
 # an invasion depth: "3 mm into the subserosa", "2 mm deep" (the next word only; "1.1 cm rectal NET into ..." is a size)
 _DEPTH_AFTER = re.compile(r"^\s*(?:deep|beyond|into)\b", re.IGNORECASE)
@@ -376,6 +379,11 @@ _NODE_COUNT_POSITIVE_ONLY = compile_terms(
     # "5 LN+", "3 nodes +ve" (a total after it is read by the patterns above: "5 LN+ of 20")
     rf"|(?P<pos2>\d+)\s*(?:{V.NODE_WORD})\s*(?:were\s+|are\s+)?(?:positive|involved|\+ve|\+(?!\s*(?:of|/|out)\b|\s*/))"
 )
+# "14 LN, 13 involved", "25 LN examined, 13 +ve": the total first, then the positive count
+_NODE_COUNT_TOTAL_FIRST = compile_terms(
+    rf"(?P<total>\d+)\s*(?:{V.NODE_WORD})(?:\s+(?:examined|retrieved|sampled|resected|harvested))?\s*[,;:(]?\s*"
+    rf"(?P<pos>\d+|none|no)\s*(?:were\s+|are\s+)?(?P<state>involved|positive|pos|\+ve|\+|metastatic)(?![\w%])"
+)
 # "one positive node of nine", "2 involved nodes out of 14": the state between the count and the node word
 _NODE_COUNT_STATE_FIRST = compile_terms(
     rf"(?P<pos>{_NODE_NUM})\s+(?:positive|involved|metastatic|\+ve)\s+(?:{V.NODE_WORD})\s*(?:/|of|out\s+of)\s*(?:the\s+)?"
@@ -426,7 +434,7 @@ def _report_node_counts(text: str) -> Iterator[Candidate]:
 def find_node_counts(text: str) -> Iterator[Candidate]:
     yield from _report_node_counts(text)
     for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST, _NODE_COUNT_STATE_BETWEEN, _NODE_COUNT_STATE_FIRST,
-                  _NODE_COUNT_AFTER_METASTASES):
+                  _NODE_COUNT_AFTER_METASTASES, _NODE_COUNT_TOTAL_FIRST):
         for m in regex.finditer(text):
             pos = _node_number(m.group("pos"))
             total = _count_number(m.group("total"))

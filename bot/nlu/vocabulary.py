@@ -111,6 +111,8 @@ UNSPECIFIED_METASTASIS = r"(?:distant\s+)?(?:mets|metastases|metastasis|metastat
 # value: the consumer maps it to an empty list of metastatic sites).
 NO_METASTASIS_PHRASES = (
     r"non-?metastatic"
+    # "no nodes/mets", "no nodal or distant disease": both named, both free
+    r"|no\s+(?:lymph\s+)?(?:nodes?|lns?|nodal(?:\s+disease)?)\s*(?:/|or|,|and|nor)\s*(?:distant\s+)?(?:mets|metastas[ie]s|disease|spread)"
     # "no other disease", "nothing else found", "no distant disease", "nothing elsewhere", "disease confined to
     # the node": the staging workup found no disease beyond what was named (M0)
     r"|no\s+(?:(?:liver|hepatic|nodal|bone|bony|lung)\s+(?:or|and|/|nor)\s+)?(?:(?:other|distant|further|extra-?nodal|residual|evidence\s+of)\s+){1,2}(?:(?:tracer[\s-]?)?avid\s+|metastatic\s+)?(?:sites?\s+of\s+)?(?:disease|lesions?|sites?|spread)"
@@ -217,7 +219,7 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
     (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)|peri-?(?:rectal|colic)\s+(?:fat|tissues?|adipose(?:\s+tissue)?|soft\s+tissues?)"
      r"|mesorectal\s+fat", "subserosa"),
     (
-        _INVADES + r"(?:pancreas|pancreatic\s+(?:parenchyma|head|tissue)|peri-?pancreatic\s+(?:fat|tissue|adipose"
+        _INVADES + r"(?:pancreas|pancreatic\s+(?:parenchyma|head|body|tail|neck|tissue)|peri-?pancreatic\s+(?:fat|tissue|adipose"
         r"(?:\s+tissue)?|soft\s+tissue))|(?:pancreatic|peri-?pancreatic(?:\s+fat)?)" + _INVASION_NOUNS,
         "pancreas_or_peripancreatic",
     ),
@@ -233,6 +235,8 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
         # "perforates the peritoneum": through the serosa (T4)
         r"|perforat\w*\s+(?:through\s+)?(?:the\s+)?(?:visceral\s+)?(?:peritoneum|serosa)"
         r"|" + _INVADES + r"(?:spleen|splenic\s+(?:parenchyma|hilum|tissue)|adrenal|kidney|abdominal\s+wall|abdo\s+wall"
+        # pelvic organs a rectal NET may reach (T4)
+        r"|prostate|(?:urinary\s+)?bladder|vagina|uterus|cervix|sacrum|seminal\s+vesicles?|ureters?|pelvic\s+(?:side\s*)?wall"
         # pancreas T4: an adjacent organ or the wall of a large vessel (AJCC 8)
         r"|(?:posterior\s+|anterior\s+)?(?:gastric\s+wall|stomach|wall\s+of\s+the\s+stomach)|colon|transverse\s+colon"
         r"|(?:the\s+)?(?:wall\s+of\s+the\s+)?(?:sma|superior\s+mesenteric\s+artery|c[o]?eliac\s+(?:axis|trunk|artery))(?:\s+wall)?)",
@@ -243,6 +247,8 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
 # ----------------------------------------------------------------------------- lymph nodes
 _NODE = r"(?:lymph\s+)?nod(?:es?|al)|lns?"
 NODES_NEGATIVE_PHRASES = (
+    # "no nodes/mets", "no nodal or distant disease"
+    r"no\s+(?:lymph\s+)?(?:nodes?|lns?|nodal)\s*(?:/|or|,|nor)\s*(?:distant\s+)?(?:mets|metastas[ie]s|disease|spread)|"
     r"(?:lymph\s+)?node[\s-]?neg(?:ative)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|all\s+|came\s+back\s+)*(?:neg(?:ative)?|-ve"
     r"|clear|free|uninvolved|not\s+involved|benign)|lns?\s*(?:(?:were|are|all|came\s+back)\s+)*(?:neg(?:ative)?|-ve|clear|-(?![\w-]))"
     r"|negative\s+(?:lymph\s+)?nodes|node[\s-]negative"
@@ -406,6 +412,8 @@ PRECEDING_POSITIVE = r"pos(?:itive)?|raised|elevated|high|abnormal|avid\s+on|upt
 TEST_FILLERS = (
     r"was|were|is|are|came\s+back|returned|both|all|also|scan|scans|imaging|study|studies|results?|levels?"
     r"|has\s+been|have\s+been|reportedly|completely|entirely|totally|essentially|again|too|itself"
+    # "CT/PET neg": a second scan named with the same outcome
+    r"|/\s*pet(?:[\s/-]?ct)?"
     r"|strongly|intensely|highly|very|markedly|mildly|weakly|faintly|avidly"
     # "octreoscan 2019 neg", "octreoscan done in 2015 was negative": when it was done, then the outcome
     r"|(?:done|performed)(?=\s+(?:in\s+)?(?:19|20)\d\d)|(?:in\s+)?(?:19|20)\d\d|last\s+(?:year|month|week)"
@@ -686,4 +694,4 @@ TYPO_MIN_SIMILARITY_SHORT = 88.0  # 4-5 letters: one inserted or dropped letter 
 # and size (numbers.find_tumour_size). The label is at most 60 characters at the start of a line.
 LABELLED_LINE = re.compile(r"(?m)^[ \t]*(?P<label>[A-Za-z][A-Za-z /()\-]{1,60}?)[ \t]*:[ \t]*(?P<value>[^\n]+)")
 SITE_LABEL = re.compile(r"\b(?:tumou?r\s+)?(?:site|location|primary\s+site|site\s+of\s+(?:the\s+)?tumou?r|organ)\b", re.I)
-SIZE_LABEL = re.compile(r"\b(?:tumou?r\s+)?(?:size|greatest\s+dimension|dimensions?|maximum\s+diameter)\b", re.I)
+SIZE_LABEL = re.compile(r"\b(?:tumou?r\s+)?(?:size|greatest\s+dimension|dimensions?|maximum\s+diameter)\b|\blargest(?:\s+tumou?r)?\b", re.I)

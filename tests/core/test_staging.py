@@ -213,12 +213,16 @@ def test_stomach_5cm_without_invasion_is_still_stage_iv_when_m1() -> None:
     assert "invasion" in result.missing and "nodes_positive" in result.missing
 
 
+@pytest.mark.parametrize("site", [Site.stomach, Site.jejunum_ileum, Site.colon, Site.rectum, Site.appendix])
+def test_a_luminal_net_growing_into_the_pancreas_has_reached_another_organ(site) -> None:
+    # AJCC 8 T4 of these chapters: into the serosa or other organs; the pancreas is another organ here
+    result = stage(well(site=site, tumour_size_cm=1.5, invasion=PERIPANCREATIC))
+    assert result.t == "T4" and "invasion_not_in_chapter" not in {f.code for f in result.flags}
+
+
 @pytest.mark.parametrize("site, invasion", [
-    (Site.stomach, PERIPANCREATIC),
     (Site.stomach, DUODENUM_OR_CBD),
-    (Site.jejunum_ileum, PERIPANCREATIC),
     (Site.appendix, DUODENUM_OR_CBD),
-    (Site.colon, PERIPANCREATIC),
     (Site.duodenum, SUBSEROSA),
     (Site.pancreas, MUSCULARIS),
     (Site.pancreas, SUBSEROSA),

@@ -38,6 +38,17 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("Regional LN (ileocolic): 2/14 positive", E({("node_count", "2/14"), ("nodes", "positive")})),
     ("extensive search negative for primary", E({("site", "unknown")})),
     ("small lung nodule, likely benign", E(set())),
+    # both named, both free; the total first, then the positives; a second scan with the same outcome
+    ("no nodes/mets on dotatate", E({("nodes", "negative"), ("no_metastasis", "any")})),
+    ("MRI pelvis and CT show no nodal or distant disease", E({("nodes", "negative"), ("no_metastasis", "any")})),
+    ("14 LN, 13 involved", E({("node_count", "13/14"), ("nodes", "positive")})),
+    ("25 LN examined, 13 +ve", E({("node_count", "13/25"), ("nodes", "positive")})),
+    ("CT/PET neg", E({("test_result", "ct:negative")})),
+    # organs a luminal NET may reach; a place before a size is not a distance; a report's largest tumour
+    ("gastric NET invading into the pancreatic body", E({("site", "stomach"), ("invasion", "pancreas_or_peripancreatic")})),
+    ("involves the prostate", E({("invasion", "serosa_or_adjacent_organs")})),
+    ("EMR from antrum: 1.3 cm NET", E({("site", "stomach"), ("tumour_size", "1.3")})),
+    ("Largest tumor: 0.9 cm", E({("tumour_size", "0.9")})),
     # a pasted narrative report keeps its line wraps: a wrap inside a sentence is not a sentence end
     ("Two mitoses per 2 mm2 are counted; the Ki-67 hot-spot index is 4%. No\nnecrosis.",
      E({("mitoses", "2/2mm2"), ("ki67", "4"), ("necrosis", "absent")})),
