@@ -467,9 +467,8 @@ class _Reading:
         if intent != "what_if" and self.clinical_entities() and self.state.case != Case() \
                 and HYPOTHETICAL.search(self.text):
             intent = "what_if"  # "and if it were node positive?": never applied to the case
-        if intent == "what_if" and self.text and (self.state.case == Case() or not HYPOTHETICAL.search(self.text)):
-            # a what-if is in the words ("what if", "suppose", "if it were"), never only in a classifier's guess;
-            # and with nothing recorded there is no case to compute a copy of: the values are the case
+        if intent == "what_if" and self.text and not HYPOTHETICAL.search(self.text):
+            # a what-if is in the words ("what if", "suppose", "if it were"), never only in a classifier's guess
             intent = "give_values"
         if intent == "nlu_fallback" and site_ihc_question_intent(self.text):
             # "CDX2+ — which test next to find it": the stain and the question words say what is asked

@@ -60,7 +60,8 @@ ACTS = [
     # a hypothetical on a recorded case is computed on a copy
     ("and if it were node positive?", "give_values", [("node positive", "nodes", "positive")], RECORDED,
      Act.what_if, ["stage"]),
-    # a classifier's what-if without hypothetical words, or with no recorded case, is an ordinary message
+    # a classifier's what-if without hypothetical words is an ordinary message; with them, a copy even of nothing
+    ("what if the Ki-67 were 30%?", "what_if", [("30%", "ki67", "30")], None, Act.what_if, ["grade"]),
     ("appy NET 1.5cm, perforates the peritoneum, ki67 3%", "what_if",
      [("appy", "site", "appendix"), ("ki67 3%", "ki67", "3")], None, Act.answer, ["grade"]),
     ("sorry, nodes were 1/14", "what_if", [("1/14", "node_count", "1/14"), ("1/14", "nodes", "positive")], RECORDED,
