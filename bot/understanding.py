@@ -559,7 +559,10 @@ class _Reading:
         uninvited: Optional[str] = None
         if topic in ("grade", "stage") and wants_grade_and_stage(self.text):
             topics = ["grade", "stage"]
-        given = self.given_computations(case, changed, need_group=topic not in ("grade", "stage"))
+        # a stage without a group (no M yet) is shown uninvited only when the message asks nothing else in words
+        # ("rectal NET 2.2 cm in submucosa, LN 0/3, ki67 7%": T2 N0 is what such a message is for)
+        given = self.given_computations(case, changed, need_group=topic not in ("grade", "stage")
+                                        and bool(QUESTION_FORM.search(self.text)))
         if topic in ("grade", "stage"):
             # "ileal NET 1.8cm, Ki-67 4%, 0/14 LN, no mets - stage?": the values of the other computation were
             # given in this message too, so both results are shown, the grade first

@@ -168,3 +168,11 @@ def test_a_question_after_a_comma_is_a_question() -> None:
 
     assert QUESTION_FORM.search("biopsy proven NET liver mets. does that rule out a small bowel primary")
     assert not QUESTION_FORM.search("ileal NET 2cm, ki67 3%, 0/12 LN")
+
+
+def test_a_case_that_asks_nothing_gets_its_t_and_n_even_without_m() -> None:
+    text = "anterior resection for rectal NET 2.2 cm in submucosa, LN 0/3, ki67 7%"
+    parts = [("rectal", "site", "rectum"), ("2.2 cm", "tumour_size", "2.2"), ("submucosa", "invasion", "confined"),
+             ("LN 0/3", "node_count", "0/3"), ("LN 0/3", "nodes", "negative"), ("ki67 7%", "ki67", "7")]
+    # the classifier guessed a follow-up question; the words ask nothing: the values are graded and staged
+    assert read(text, "ask_follow_up", *parts).topics[:2] == ["grade", "stage"]
