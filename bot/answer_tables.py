@@ -166,6 +166,7 @@ RULE_STATEMENTS: Dict[str, Tuple[str, ...]] = {
     "LUNG-TNM": ("staging.lung_uses_lung_tnm",),
     "AJCC8-CUP-TX": ("staging_unknown_primary.tx_t0",),
     "AJCC8-CUP-M0-NO-GROUP": ("staging_unknown_primary.m0_nodal_only_no_group",),
+    "AJCC8-NX": ("staging.nx_nodes_not_assessed",),
     "AJCC8-M0": ("staging.m_categories",),
     "AJCC8-M1A": ("staging.m_categories",),
     "AJCC8-M1B": ("staging.m_categories",),

@@ -74,6 +74,7 @@ FIELD_LABELS = {
     "positive_node_count": "number of positive nodes",
     "cells_counted": "cells counted",
     "nodes_positive": "regional node status",
+    "nodes_assessed": "regional node assessment",
     "metastatic_sites": "distant metastases",
     "necrosis": "necrosis",
     "bulky_mesenteric_mass": "mesenteric mass > 2 cm",
@@ -230,6 +231,10 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
         field_name = NOT_ASSESSED_FIELD.get(raw)
         if field_name and field_name not in update.changed and field_name not in update.not_assessed:
             update.not_assessed.append(field_name)
+            if field_name == "nodes_positive" and data.get("nodes_positive") is None:
+                set_field("nodes_assessed", False)  # staged NX
+    if "nodes_positive" in update.changed and data.get("nodes_assessed") is False:
+        set_field("nodes_assessed", None)  # nodes now given: they were assessed after all
 
     update.case = _validated(case, data, update)
     return update

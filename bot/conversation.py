@@ -86,6 +86,7 @@ ACK_DENY = "All right. What would you like to ask instead?"
 ASK_LEAD = "One more value would change or complete this answer: {question}"
 ASK_TAIL = " If it was not reported, say \"not known\"."
 NOT_KNOWN_NOTE = "Noted: the {label} is not known. The answer uses what is known and stays provisional without it."
+NOT_ASSESSED_NOTE = "Noted: the {label} was not assessed. The answer uses what was assessed and does not ask for it again."
 NOTED = "Noted: {changes}."
 WHAT_NEXT_BUTTONS = [
     {"title": "Grade", "payload": "What is the grade?"},
@@ -279,10 +280,11 @@ class _Turn:
     def record(self, request: Request) -> None:
         """The values of the message go into the case; what was read, corrected and changed is said."""
         unknown = list(self.state.unknown_fields)
-        for field in [request.said_unknown] * bool(request.said_unknown) + request.not_assessed:
+        for field, note in [(request.said_unknown, NOT_KNOWN_NOTE)] * bool(request.said_unknown) + [
+                (f, NOT_ASSESSED_NOTE) for f in request.not_assessed]:
             if field not in unknown:
                 unknown.append(field)
-                self.say(NOT_KNOWN_NOTE.format(label=field_label(field)))
+                self.say(note.format(label=field_label(field)))
         # a value now given is no longer "not known"
         unknown = [f for f in unknown if f not in request.changed]
         self.state = self.state.model_copy(update={"case": request.case, "unknown_fields": unknown})

@@ -156,6 +156,7 @@ class Case(BaseModel):
     stated_t: Optional[str] = Field(None, pattern=r"^T[0-4X]$")  # the T a pathology report states ("pT3")
     invasion: Optional[Invasion] = None
     nodes_positive: Optional[bool] = None
+    nodes_assessed: Optional[bool] = None  # False: the regional nodes were not assessed (none in the specimen) -> NX
     positive_node_count: Optional[int] = Field(None, ge=0)
     bulky_mesenteric_mass: Optional[bool] = None  # > 2 cm mesenteric mass (jejunum/ileum N2)
     metastatic_sites: Optional[List[MetastaticSite]] = None  # [] = no distant metastases

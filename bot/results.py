@@ -14,7 +14,7 @@ from bot.staging import stage
 INPUTS: Dict[str, frozenset] = {
     "grade": frozenset({"ki67_percent", "mitoses", "mitoses_unit", "necrosis", "cells_counted", "site", "differentiation"}),
     "stage": frozenset({"tumour_size_cm", "invasion", "nodes_positive", "positive_node_count", "bulky_mesenteric_mass",
-                        "metastatic_sites", "site", "differentiation"}),
+                        "nodes_assessed", "metastatic_sites", "site", "differentiation"}),
 }
 # Values that alone do not say which computation is wanted.
 SHARED_INPUTS = frozenset({"site", "differentiation"})

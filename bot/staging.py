@@ -129,6 +129,7 @@ Inv = Invasion  # short alias for the tables only
 # shared by all chapters and by the unknown-primary rule.
 M1_STAGE_IV_ROW = StageRow("IV", ANY, ANY, M1_CATEGORIES)
 M1_STAGE_IV_RULE = "AJCC8-M1-STAGE-IV"
+NX_RULE = "AJCC8-NX"
 
 # --------------------------------------------------------------------------------------------
 # T tables (F3.3 - F3.8)
@@ -624,6 +625,10 @@ def _n_inputs_that_matter(chapter: Chapter, case: Case, possible: FrozenSet[str]
 
 
 def _n_finding(chapter: Chapter, case: Case) -> Finding:
+    if case.nodes_assessed is False and case.nodes_positive is None and case.positive_node_count is None \
+            and case.bulky_mesenteric_mass is None:
+        # "no lymph nodes in the specimen": not assessed, which is not the same as not stated (never asked again)
+        return Finding(frozenset({"NX"}), NX_RULE, "regional nodes not assessed -> NX")
     possible = _n_worlds(chapter, case)
     uses_mass = "N2" in chapter.n_categories
     flags: List[Flag] = []

@@ -148,6 +148,7 @@ def find_metastases(text: str) -> Iterator[Candidate]:
 # ----------------------------------------------------------------------------- invasion, nodes
 _INVASION = _terms(V.INVASION_TERMS)
 _NODES_NEGATIVE = compile_terms(V.NODES_NEGATIVE_PHRASES)
+_NODES_NOT_ASSESSED = compile_terms(V.NODES_NOT_ASSESSED_PHRASES)
 _NODES_POSITIVE = compile_terms(V.NODES_POSITIVE_PHRASES)
 _NODES_CONCEPT = compile_terms(V.NODES_CONCEPT)
 _NODES_FOUND_IN = compile_terms(V.NODES_FOUND_IN)
@@ -166,6 +167,8 @@ def find_invasion(text: str) -> Iterator[Candidate]:
 
 
 def find_nodes(text: str) -> Iterator[Candidate]:
+    for m in _NODES_NOT_ASSESSED.finditer(text):
+        yield Candidate("not_assessed", "nodes", m.start(), m.end(), P_NODES - 1)
     for m in _NODES_NEGATIVE.finditer(text):
         yield Candidate("nodes", "negative", m.start(), m.end(), P_NODES)
     for m in _NODES_POSITIVE.finditer(text):

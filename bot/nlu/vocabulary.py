@@ -257,6 +257,14 @@ NODES_NEGATIVE_PHRASES = (
     r"(?!\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:examined|sampled|resected|removed|retrieved|available|assessed|seen"
     r"|present|identified|found|submitted|included|in\s+(?:the|this)\s+specimen))"
 )
+# No regional nodes to assess: the node status is "not assessed" (staged NX), never negative and never unstated.
+NODES_NOT_ASSESSED_PHRASES = (
+    r"no\s+(?:lymph\s+)?(?:nodes?|lns?)\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:examined|sampled|resected|removed|retrieved"
+    r"|available|assessed|present|identified|found|submitted|included|received|in\s+(?:the\s+|this\s+)?(?:specimen|resection))"
+    r"|(?:lymph\s+)?(?:nodes?|lns?)\s*[:=-]?\s*(?:were\s+|are\s+)?(?:not\s+(?:sampled|submitted|examined|received|retrieved"
+    r"|assessed|available|included)|none\s+(?:received|submitted|sampled|identified|present|found|examined)|n/a)"
+    r"|(?-i:(?:[pcy]|yp)?N[xX])"
+)
 NODES_POSITIVE_PHRASES = (
     r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|came\s+back\s+)?(?:pos(?:itive)?|\+ve|involved)"
     r"|lns?\s*(?:(?:were|are|came\s+back)\s+)?(?:pos(?:itive)?|\+ve|\+)|(?:positive|involved)\s+(?:lymph\s+)?nodes"

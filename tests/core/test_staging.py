@@ -764,3 +764,18 @@ def test_a_t_stated_by_the_report(site, size, invasion, stated, t, flag) -> None
     assert result.t == t
     codes = [f.code for f in result.flags]
     assert (flag in codes) if flag else not {"t_as_stated", "stated_t_differs"} & set(codes)
+
+
+@pytest.mark.parametrize("changes, n, group", [
+    # no regional nodes in the specimen: NX, and no stage group below IV
+    ({}, "NX", None),
+    ({"metastatic_sites": [MetastaticSite.liver]}, "NX", "IV"),
+    # nodes given after all: they decide N
+    ({"nodes_positive": False, "positive_node_count": 0}, "N0", "I"),
+])
+def test_nodes_not_assessed_are_nx(changes, n, group) -> None:
+    case = well(site=Site.appendix, tumour_size_cm=1.2, invasion=Invasion.confined, nodes_assessed=False,
+                metastatic_sites=[]).model_copy(update=changes)
+    result = stage(case)
+    assert (result.n, result.stage_group) == (n, group)
+    assert ("AJCC8-NX" in result.rule_ids) == (n == "NX")

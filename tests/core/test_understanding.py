@@ -153,7 +153,7 @@ def test_a_finding_not_assessed_is_never_applied_and_never_asked_again() -> None
     result = handle_turn(ConversationState(), "ask_grade", lung, "RUL carcinoid, 1 mitosis/2mm2, necrosis n/a. TC or AC?")
     assert "necrosis" in result.state.unknown_fields
     assert result.state.pending != "necrosis", "a finding said to be not assessed is not asked for"
-    assert any("necrosis is not known" in m.text for m in result.messages)
+    assert any("necrosis was not assessed" in m.text for m in result.messages)
 
 
 def test_a_next_step_ask_about_a_site_with_its_own_topic_is_answered_from_it() -> None:
@@ -176,3 +176,18 @@ def test_a_case_that_asks_nothing_gets_its_t_and_n_even_without_m() -> None:
              ("LN 0/3", "node_count", "0/3"), ("LN 0/3", "nodes", "negative"), ("ki67 7%", "ki67", "7")]
     # the classifier guessed a follow-up question; the words ask nothing: the values are graded and staged
     assert read(text, "ask_follow_up", *parts).topics[:2] == ["grade", "stage"]
+
+
+def test_nodes_not_assessed_are_staged_nx_and_not_asked_for() -> None:
+    from bot.conversation import handle_turn
+
+    entities = [{"entity": "site", "value": "appendix"}, {"entity": "tumour_size", "value": "1.2"},
+                {"entity": "invasion", "value": "confined"}, {"entity": "not_assessed", "value": "nodes"}]
+    result = handle_turn(ConversationState(), "ask_stage", entities, "appy NET tip 1.2 cm, confined, no LN in specimen. T?")
+    stage = next(m.custom["computed"] for m in result.messages if (m.custom or {}).get("topic") == "stage")
+    assert (stage["t"], stage["n"], stage["stage_group"]) == ("T1", "NX", None)
+    assert result.state.pending != "nodes_positive" and "nodes_positive" in result.state.unknown_fields
+    # nodes given later replace the NX
+    later = handle_turn(result.state, "give_values", [{"entity": "node_count", "value": "0/4"},
+                                                      {"entity": "nodes", "value": "negative"}], "actually 0/4 nodes")
+    assert later.state.case.nodes_assessed is None and later.state.case.nodes_positive is False

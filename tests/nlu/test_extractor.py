@@ -38,6 +38,12 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("Regional LN (ileocolic): 2/14 positive", E({("node_count", "2/14"), ("nodes", "positive")})),
     ("extensive search negative for primary", E({("site", "unknown")})),
     ("small lung nodule, likely benign", E(set())),
+    # no regional nodes to assess: not assessed (NX), never negative
+    ("no LN in specimen", E({("not_assessed", "nodes")})),
+    ("Lymph nodes: not sampled", E({("not_assessed", "nodes")})),
+    ("No lymph nodes are present in this specimen.", E({("not_assessed", "nodes")})),
+    ("pT1 pNX", E({("stated_t", "T1"), ("not_assessed", "nodes")})),
+    ("no nodes involved", E({("nodes", "negative")})),
     # both named, both free; the total first, then the positives; a second scan with the same outcome
     ("no nodes/mets on dotatate", E({("nodes", "negative"), ("no_metastasis", "any")})),
     ("MRI pelvis and CT show no nodal or distant disease", E({("nodes", "negative"), ("no_metastasis", "any")})),
@@ -106,7 +112,7 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("dotatate showed no hepatic or bony mets",
      E({("test_result", "sstr_pet:negative"), ("no_metastasis", "liver"), ("no_metastasis", "bone")})),
     ("rectal NET polypectomy, 14 mm, submucosa. No lymph nodes are present in this specimen.",
-     E({("site", "rectum"), ("tumour_size", "1.4"), ("invasion", "confined")})),
+     E({("site", "rectum"), ("tumour_size", "1.4"), ("invasion", "confined"), ("not_assessed", "nodes")})),
     # --- depth of invasion in each chapter's terms
     ("jejunal NET 2.5cm, into the subserosa but serosa intact",
      E({("site", "jejunum_ileum"), ("tumour_size", "2.5"), ("invasion", "subserosa")})),
@@ -387,7 +393,7 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("a 1.1 cm rectal NET into the muscularis propria",
      E({("tumour_size", "1.1"), ("site", "rectum"), ("invasion", "muscularis_propria")})),
     ("invades 3 mm into the subserosa", E({("invasion", "subserosa")})),  # a depth, not a size
-    ("no nodes were examined", E()),  # Nx, not N0
+    ("no nodes were examined", E({("not_assessed", "nodes")})),  # NX, not N0
     ("CUP NET with bone-only mets", E({("site", "unknown"), ("metastasis", "bone")})),
     ("T2N1M1c, liver and bone mets",
      E({("nodes", "positive"), ("metastasis", "liver"), ("metastasis", "bone"), ("stated_t", "T2")})),
