@@ -38,6 +38,9 @@ from bot.topics import (
 AUDIENCES = ("clinician", "patient")
 
 WORKUP_ONLY_INPUTS = frozenset({"tests_done", "ihc", "functional_syndrome"})
+# staging values beyond the size: with one of them a stage is worth showing even before its group is known
+STAGING_FINDINGS = frozenset({"invasion", "nodes_positive", "positive_node_count", "nodes_assessed",
+                              "bulky_mesenteric_mass", "metastatic_sites"})
 
 # Which missing value to ask for first, per computation (Case field names as the results list them).
 # Grading: a missing index, then the site, then morphology; staging: site, size or depth, nodes, metastases.
@@ -559,10 +562,9 @@ class _Reading:
         uninvited: Optional[str] = None
         if topic in ("grade", "stage") and wants_grade_and_stage(self.text):
             topics = ["grade", "stage"]
-        # a stage without a group (no M yet) is shown uninvited only when the message asks nothing else in words
-        # ("rectal NET 2.2 cm in submucosa, LN 0/3, ki67 7%": T2 N0 is what such a message is for)
-        given = self.given_computations(case, changed, need_group=topic not in ("grade", "stage")
-                                        and bool(QUESTION_FORM.search(self.text)))
+        # every result the values decide is shown, a stage without its group (no M yet) included when a staging
+        # finding was given: T and N are results too ("rectal NET 2.2 cm in submucosa, LN 0/3 - surveillance?")
+        given = self.given_computations(case, changed, need_group=topic not in ("grade", "stage"))
         if topic in ("grade", "stage"):
             # "ileal NET 1.8cm, Ki-67 4%, 0/14 LN, no mets - stage?": the values of the other computation were
             # given in this message too, so both results are shown, the grade first
@@ -624,8 +626,9 @@ class _Reading:
         is given, the stage when a staging value is given (and, with `need_group`, the stage decides a group:
         a T alone under an assumption is left to a stage question)."""
         given = [t for t in ("grade", "stage") if has_inputs(case, t) and changed & (INPUTS[t] - SHARED_INPUTS)]
-        if need_group and "stage" in given and result_codes(case).get("stage_group") is None:
-            given.remove("stage")
+        if need_group and "stage" in given and result_codes(case).get("stage_group") is None \
+                and not changed & STAGING_FINDINGS:
+            given.remove("stage")  # a size alone gives only a T under an assumption: left to a stage question
         return given
 
     def with_other_asks(self, topics: List[str], case: Case) -> List[str]:
