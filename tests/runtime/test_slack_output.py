@@ -3,31 +3,47 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
-from bot.channels.slack import NetguideSlackBot
-
-
-class RecordingSlackBot(NetguideSlackBot):
-    def __init__(self) -> None:
-        super().__init__("xoxb-test", None)
-        self.posts: List[Dict[str, Any]] = []
-
-    async def _post_message(self, channel: str, **kwargs: Any) -> None:
-        self.posts.append(dict(kwargs, channel=channel))
+import pytest
 
 
-def test_a_text_message_with_an_empty_button_list_is_posted() -> None:
+@pytest.fixture()
+def slack_bot() -> Iterator[Any]:
+    # imported here, and the event loop policy put back afterwards: importing Rasa's Slack channel installs
+    # uvloop's policy, which the tracker-store tests of this folder must not inherit
+    policy = asyncio.get_event_loop_policy()
+    from bot.channels.slack import NetguideSlackBot
+
+    class RecordingSlackBot(NetguideSlackBot):
+        def __init__(self) -> None:
+            super().__init__("xoxb-test", None)
+            self.posts: List[Dict[str, Any]] = []
+
+        async def _post_message(self, channel: str, **kwargs: Any) -> None:
+            self.posts.append(dict(kwargs, channel=channel))
+
+    yield RecordingSlackBot()
+    asyncio.set_event_loop_policy(policy)
+
+
+def run(coroutine: Any) -> None:
+    loop = asyncio.new_event_loop()  # a private loop: the thread's current loop is left as it was
+    try:
+        loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
+def test_a_text_message_with_an_empty_button_list_is_posted(slack_bot) -> None:
     # rasa.core.channels.channel.OutputChannel.send_response passes the bot message's other keys along, an empty
     # "buttons" list included, when a message has text and no buttons
-    bot = RecordingSlackBot()
-    asyncio.run(bot.send_response("D123", {"text": "The results are unchanged: NET G1.", "buttons": []}))
-    assert [post["text"] for post in bot.posts] == ["The results are unchanged: NET G1."]
-    assert bot.posts[0]["channel"] == "D123"
+    run(slack_bot.send_response("D123", {"text": "The results are unchanged: NET G1.", "buttons": []}))
+    assert [post["text"] for post in slack_bot.posts] == ["The results are unchanged: NET G1."]
+    assert slack_bot.posts[0]["channel"] == "D123"
 
 
-def test_a_message_with_buttons_keeps_them() -> None:
-    bot = RecordingSlackBot()
+def test_a_message_with_buttons_keeps_them(slack_bot) -> None:
     buttons = [{"title": "Not known", "payload": "not known"}]
-    asyncio.run(bot.send_response("D123", {"text": "Which site?", "buttons": buttons}))
-    assert any(block["type"] == "actions" for block in bot.posts[0]["blocks"])
+    run(slack_bot.send_response("D123", {"text": "Which site?", "buttons": buttons}))
+    assert any(block["type"] == "actions" for block in slack_bot.posts[0]["blocks"])
