@@ -47,6 +47,7 @@ TARGETS = [  # (key, description, comparison, limit)
     ("rasa_rss_mib", "Rasa server resident memory after the load", "<=", 800),
     ("actions_rss_mib", "action server resident memory after the load", "<=", 200),
     ("two_process_scaling", "throughput of two processes vs one", ">=", 1.6),
+    ("long_conversation_ratio", "p50 turn time at the last 20 of 500 turns / at turns 1-20 (one conversation)", "<=", 1.2),
 ]
 
 
@@ -291,6 +292,7 @@ def summarise(result: Dict[str, object]) -> Dict[str, Optional[float]]:
         "c50_vs_stock": ratio(load_["c50"]["msg_per_s"], refs.get("stock", {}).get("load", {}).get("c50", {}).get("msg_per_s")),
         "c50_vs_minimal": ratio(load_["c50"]["msg_per_s"], refs.get("minimal", {}).get("load", {}).get("c50", {}).get("msg_per_s")),
         "two_process_scaling": result.get("scaling", {}).get("ratio"),
+        "long_conversation_ratio": result.get("long_conversation", {}).get("ratio"),
     }
     return figures
 
@@ -353,6 +355,11 @@ def table(result: Dict[str, object]) -> str:
                      f"concurrent = {fmt(scaling['ratio'])}x")
     elif scaling:
         lines.append(f"Two processes: {scaling.get('skipped')}")
+    long = result.get("long_conversation")
+    if long:
+        lines.append(f"One conversation of {long['turns']} turns (bench/long_conversation.py): p50 {fmt(long['p50_first_ms'])} ms "
+                     f"at turns 1-20, {fmt(long['p50_last_ms'])} ms at turns {long['turns'] - 19}-{long['turns']} = "
+                     f"{fmt(long['ratio'])}x")
     core = result.get("core", {})
     if core:
         lines.append(f"Core alone: grading {fmt(core['grading']['per_s'])} cases/s, staging {fmt(core['staging']['per_s'])} "
@@ -383,6 +390,7 @@ def main() -> None:
     parser.add_argument("--retrain-refs", action="store_true", help="rebuild and retrain the reference bots")
     parser.add_argument("--skip-refs", action="store_true", help="do not run the reference bots (no ratios)")
     parser.add_argument("--skip-scale", action="store_true", help="do not run the two-process measurement")
+    parser.add_argument("--skip-long", action="store_true", help="do not play the 500-turn conversation")
     parser.add_argument("--experiments", action="store_true",
                         help="also measure NETguide with Rasa's in-memory tracker store (no persistence), "
                              "to show what the SQLite tracker store costs per turn")
@@ -444,6 +452,16 @@ def main() -> None:
         save = lambda: partial.write_text(json.dumps(result, indent=2, default=str))  # noqa: E731
         result["netguide"] = measure_bot("netguide", model, True, levels, workdir, convs, warmup, vignettes)
         save()
+        if not args.skip_long:
+            import long_conversation  # noqa: E402 - imports this module's Deployment
+
+            turns = 100 if args.quick else 500
+            log(f"netguide: one conversation of {turns} turns")
+            long_dir = workdir / "long"
+            long_dir.mkdir()
+            result["long_conversation"] = long_conversation.measure("long", turns, {}, long_dir)
+            log(f"netguide long conversation: {result['long_conversation']}")
+            save()
         if args.experiments:
             # what the turn would cost without persistence: NETguide with Rasa's in-memory tracker store
             result["experiments"] = {

@@ -24,6 +24,9 @@ stored events again before each save (bench/profile_turns.py: about 30 % of the 
   are a few KB each); `retrieve` asks the database only how many events
   the conversation has and reuses the kept tracker when nothing was added since (another replica, or a
   turn that failed before its save, changes the count or the tracker, and the tracker is rebuilt);
+- the kept tracker holds the latest turns of the conversation and the slots the older ones left
+  (bot/runtime/tracker_window.py), so Rasa's per-turn walks over the events cost the same at turn 500 as
+  at turn 20; the database keeps every event, and a rebuilt tracker is windowed the same way;
 - `save` inserts only the events added since the last save, in one statement;
 - SQLite keeps its connections open and writes in WAL mode with synchronous=NORMAL (committed turns
   survive a crash of the server; the last turns before a power cut may be lost).
@@ -52,6 +55,8 @@ from rasa.core.tracker_store import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.runtime import tracker_window
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +144,8 @@ class MonitoredSQLTrackerStore(SQLTrackerStore):
         self._kept: "OrderedDict[str, _KeptTracker]" = OrderedDict()
         self._kept_events_max = int(os.environ.get("NETGUIDE_TRACKER_CACHE_EVENTS") or DEFAULT_KEPT_EVENTS)
         self._kept_events = 0  # events held by the kept trackers together
+        # the kept trackers hold their latest turns only (0: all of them)
+        self._window = tracker_window.keep_turns() if tracker_window.enabled() else 0
         self._table = self.SQLEvent.__table__
         self._new_conversations: Set[str] = set()  # retrieved with no stored row, not saved yet
         logger.info(f"Tracker store {type(self).__name__} connected to {masked_url}.")
@@ -226,14 +233,26 @@ class MonitoredSQLTrackerStore(SQLTrackerStore):
         if (kept is not None and kept.stored_rows == stored_rows
                 and len(kept.tracker.events) == kept.saved_events):
             self._kept.move_to_end(sender_id)
-            return kept.tracker
+            return self._kept_window(kept.tracker, stored_rows)
         self._forget(sender_id)
         if stored_rows == 0:
             self._new_conversations.add(sender_id)
             return None
         tracker = self._rebuild(sender_id)
         if tracker is not None:
-            self._keep(tracker, stored_rows)
+            tracker = self._kept_window(tracker, stored_rows)
+        return tracker
+
+    def _kept_window(self, tracker: DialogueStateTracker, stored_rows: int) -> DialogueStateTracker:
+        """Keep the tracker, cut to its latest turns once it has twice as many (bot/runtime/tracker_window.py),
+        and return what is kept: Rasa works on, and saves, that very object."""
+        if self._window:
+            window = tracker_window.windowed(tracker, self.domain.slots, self._window)
+            if window is not tracker:
+                return self._keep(window, stored_rows)
+        kept = self._kept.get(tracker.sender_id)
+        if kept is None or kept.tracker is not tracker:
+            return self._keep(tracker, stored_rows)
         return tracker
 
     def _rebuild(self, sender_id: Text) -> Optional[DialogueStateTracker]:
@@ -251,7 +270,7 @@ class MonitoredSQLTrackerStore(SQLTrackerStore):
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar() or 0)
 
-    def _keep(self, tracker: DialogueStateTracker, stored_rows: int) -> None:
+    def _keep(self, tracker: DialogueStateTracker, stored_rows: int) -> DialogueStateTracker:
         self._forget(tracker.sender_id)
         kept = _KeptTracker(tracker, len(tracker.events), stored_rows)
         self._kept[tracker.sender_id] = kept
@@ -259,6 +278,7 @@ class MonitoredSQLTrackerStore(SQLTrackerStore):
         while self._kept_events > self._kept_events_max and len(self._kept) > 1:
             _, oldest = self._kept.popitem(last=False)
             self._kept_events -= oldest.saved_events
+        return tracker
 
     def _forget(self, sender_id: Text) -> None:
         kept = self._kept.pop(sender_id, None)
