@@ -214,6 +214,70 @@
     });
   }
 
+  // "Copy for the note": the answer as a clinician pastes it into a note or a tumour-board slide (the title, the
+  // answer, a gap said, the review status and the references), as plain text
+  var NOTE_SECTIONS = /^(Answer|Not answered yet|References)$/;
+
+  function noteText(markdown) {
+    var copy = markdown.cloneNode(true);
+    Array.prototype.forEach.call(copy.querySelectorAll("button, .ng-refbox"), function (el) { el.remove(); });
+    var lines = [];
+    var keep = true;
+    Array.prototype.forEach.call(copy.children, function (el) {
+      var text = el.textContent.replace(/[ \t]+/g, " ").trim();
+      if (!text) return;
+      if (el.tagName === "H3") { lines.push(text); return; }
+      if (el.tagName === "H4") {
+        keep = NOTE_SECTIONS.test(text);
+        if (keep && text !== "Answer") lines.push(text + ":");
+        return;
+      }
+      if (/^Review status/.test(text)) { lines.push(text); return; }
+      if (!keep) return;
+      if (el.tagName === "UL" || el.tagName === "OL") {
+        Array.prototype.forEach.call(el.children, function (li) { lines.push("- " + li.textContent.replace(/\s+/g, " ").trim()); });
+      } else {
+        lines.push(text);
+      }
+    });
+    return lines.join("\n");
+  }
+
+  function copyText(text, done) {
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { copyByCommand(text); done(); });
+    } else {
+      copyByCommand(text);
+      done();
+    }
+  }
+
+  function copyByCommand(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed"; area.style.left = "-9999px";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } catch (e) { /* nothing more to try */ }
+    document.body.removeChild(area);
+  }
+
+  function addNoteButton(markdown) {
+    if (!markdown.querySelector("h3")) return;  // only a whole answer, not a short message
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "ng-copy-note";
+    button.textContent = "Copy for the note";
+    button.addEventListener("click", function () {
+      copyText(noteText(markdown), function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy for the note"; }, 2000);
+      });
+    });
+    markdown.appendChild(button);
+  }
+
   function enhance(markdown) {
     if (markdown.getAttribute("data-ng")) return;
     markdown.setAttribute("data-ng", "1");
@@ -224,6 +288,7 @@
     var refs = referenceItems(markdown);
     if (Object.keys(refs).length) textNodes(markdown).forEach(function (node) { linkCitations(node, refs); });
     collapseSections(markdown);
+    addNoteButton(markdown);
   }
 
   // A new reply is read from its start: the view goes to the first answer after the last question asked

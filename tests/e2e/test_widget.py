@@ -346,6 +346,16 @@ def test_grading_conversation_in_the_browser(stack: Stack, browser: Browser) -> 
     # the view shows the start of the reply, not the end of the reference list
     top = answer.evaluate("el => el.getBoundingClientRect().top")
     assert 0 <= top < page.viewport_size["height"], f"the reply starts off screen ({top})"
+
+    # "Copy for the note": the title, the answer, the review status and the references as plain text
+    browser.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.site.url)
+    answer.locator("button.ng-copy-note").click()
+    page.wait_for_function("() => document.querySelector('.ng-copy-note') && "
+                           "Array.from(document.querySelectorAll('.ng-copy-note')).some(b => b.textContent === 'Copied')")
+    note = page.evaluate("() => navigator.clipboard.readText()")
+    assert note.startswith("What is the WHO grade of this tumour?"), note
+    assert "NET G2" in note and "References:" in note and re.search(r"^- \[1\] \S", note, re.M), note
+    assert "Review status:" in note and "How it was worked out" not in note, note
     assert answer.locator("ul > li").count() >= 5, "bullets render as a list"
     assert re.search(r"Ki-67 12\s?% is within 3[-–]20\s?%", text), text
     assert "Review status:" in text and re.search(r"last updated \d{4}-\d{2}-\d{2}", text), text
