@@ -178,7 +178,7 @@ STRONG_SCORE = 8.0  # a statement elsewhere must score at least this to take a q
 HIJACK_MARGIN = 1.5  # ... and this many times the best score inside the routed topic
 
 
-def _about_case(about, context: CaseContext) -> bool:
+def about_case(about, context: CaseContext) -> bool:
     """Whether a topic written for some sites or syndromes is about this case's site or syndrome."""
     if about is None:
         return False
@@ -216,7 +216,7 @@ def best_topic(question: str, routed: str, kb: Optional[KnowledgeBase] = None,
     # a topic written for this case's site or syndrome (small pNETs, gastric NET types) whose statements answer
     # the words at least as well as the routed topic takes the question: a general keyword topic does not keep it
     specific = [(sid, score) for sid, score in rank_statements(question, kb=kb, limit=5, context=context)
-                if context is not None and _about_case(index.site_topics.get(index.topics[sid][0]), context)]
+                if context is not None and about_case(index.site_topics.get(index.topics[sid][0]), context)]
     if specific and specific[0][1] >= STRONG_SCORE and specific[0][1] >= routed_score \
             and routed not in index.topics[specific[0][0]]:
         return index.topics[specific[0][0]][0]

@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer_tables import COMPUTED_TOPICS
 from bot.case_update import CaseUpdate, apply_entities, reply_entities
+from bot.knowledge import CaseContext
 from bot.models import Case, Site
+from bot.ranking import ROUTE_SCORE, STRONG_SCORE, about_case, best_topic, rank_statements, statement_index
 from bot.results import INPUTS, SHARED_INPUTS, has_inputs, result_codes
 from bot.safety import SafetyCheck, safety_check
 from bot.topics import (
@@ -215,9 +217,8 @@ def clause_spans(text: str) -> List[Tuple[int, int]]:
     return spans
 
 
-def case_context(case: Optional[Case]) -> Optional["CaseContext"]:  # noqa: F821 (bot.knowledge, imported lazily)
+def case_context(case: Optional[Case]) -> Optional[CaseContext]:
     """What a statement's applies_to is matched against, for a case with anything in it (else None)."""
-    from bot.knowledge import CaseContext  # lazy: the knowledge base loads once, on first use
 
     return CaseContext.from_case(case) if case is not None and case != Case() else None
 
@@ -226,7 +227,6 @@ def best_ranked(text: str, case: Optional[Case] = None) -> Optional[Tuple[str, f
     """(topic, score) of the best-ranked statement for the words, among those that apply to `case`."""
     if not text:
         return None
-    from bot.ranking import rank_statements, statement_index  # lazy: the index is built on first use
 
     ranked = rank_statements(text, limit=1, context=case_context(case))
     return (statement_index().topics[ranked[0][0]][0], ranked[0][1]) if ranked else None
@@ -235,7 +235,6 @@ def best_ranked(text: str, case: Optional[Case] = None) -> Optional[Tuple[str, f
 def ranked_topic(text: str, min_score: Optional[float] = None, case: Optional[Case] = None) -> Optional[str]:
     """The topic of the best-ranked statement (among those that apply to `case`) when it clearly answers the
     words (bot/ranking.py; at least `min_score`, by default ranking.ROUTE_SCORE), else None."""
-    from bot.ranking import ROUTE_SCORE
 
     best = best_ranked(text, case)
     return best[0] if best and best[1] >= (ROUTE_SCORE if min_score is None else min_score) else None
@@ -394,7 +393,6 @@ class _Reading:
         topics are reached through the asks that name them."""
         if not self.clinical_entities():
             return []
-        from bot.ranking import STRONG_SCORE, statement_index
 
         about = " ".join(self.about_words())
         site_topics = statement_index().site_topics
@@ -423,7 +421,6 @@ class _Reading:
         best answer the words of the question (bot/ranking.best_topic); computed topics unchanged. With two
         or more information asks in one message ("likely primary and tx?") each keeps its own routing: the
         words of the whole message belong to several asks, so they cannot pick one topic for each."""
-        from bot.ranking import best_topic  # lazy: the statement index is built on first use
 
         information = [t for t in topics if t not in COMPUTED_TOPICS]
         if len(set(information)) != 1:
@@ -537,7 +534,6 @@ class _Reading:
         topic = topic_for(self.intent, self.text, case)
         if topic == "workup" and self.text and not case.tests_done and not case.ihc \
                 and not any(has_inputs(case, t) for t in ("grade", "stage")) and "workup" not in self.asked(case):
-            from bot.ranking import STRONG_SCORE
 
             # "in what % of NET-CUP does SSTR PET find the primary?": a question about one test, asked with no
             # case values (a site alone is not a case), is answered from that test's own statements when they
@@ -609,7 +605,6 @@ class _Reading:
         topic's statements that apply to the case match the words that ask."""
         if "workup" not in topics:
             return topics
-        from bot.ranking import ROUTE_SCORE, _about_case, rank_statements, statement_index  # lazy: index on first use
 
         context = case_context(case)
         if context is None:
@@ -617,7 +612,7 @@ class _Reading:
         words = self.text
         for start, end in sorted(self.value_spans(), reverse=True):
             words = words[:start] + " " + words[end:]  # the whole message's words, without its values
-        own = [t for t, about in statement_index().site_topics.items() if _about_case(about, context)
+        own = [t for t, about in statement_index().site_topics.items() if about_case(about, context)
                and any(score >= ROUTE_SCORE for _, score in rank_statements(words, topic=t, limit=1, context=context))]
         return topics + [t for t in own if t not in topics]
 
@@ -657,7 +652,6 @@ class _Reading:
             # values with a question the classifier did not name ("NSE high in pt with NEC - meaningful?")
             return Request(act=Act.answer, asks=[Ask(topic=t, optional=t not in ("grade", "stage")) for t in asked],
                            **fields)
-        from bot.ranking import ROUTE_SCORE, STRONG_SCORE
 
         best = best_ranked(self.ask_text(), case) if QUESTION_FORM.search(self.text) else None
         ranked = best[0] if best and best[1] >= ROUTE_SCORE else None
