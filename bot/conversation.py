@@ -17,8 +17,7 @@ The dialogue in one place:
 from __future__ import annotations
 
 import json
-import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -27,13 +26,10 @@ from bot.case_update import describe_value, field_label
 from bot.models import Case
 from bot.results import INPUTS, SHARED_INPUTS, describe_result_changes, describe_results, has_inputs, result_codes
 from bot.understanding import (
-    AUDIENCES,
     PAYLOAD,
     Act,
     Request,
-    affected_topics,
     ask_order,
-    clause_spans,
     understand,
 )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional, Pattern, Tuple
+from typing import List, Optional, Tuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict

@@ -16,13 +16,8 @@ import pytest
 import yaml
 
 from bot.case_update import reply_entities
-from bot.conversation import (
-    ConversationState,
-    TurnResult,
-    affected_topics,
-    handle_turn,
-    most_useful_missing,
-)
+from bot.conversation import ConversationState, TurnResult, handle_turn, most_useful_missing
+from bot.understanding import affected_topics
 from bot.models import Case, Differentiation, MetastaticSite, Site
 
 ROOT = Path(__file__).resolve().parents[2]
