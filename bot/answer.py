@@ -11,10 +11,7 @@ Same inputs and same knowledge-base version give the same Answer: no clock, no s
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
-
-from pydantic import BaseModel, Field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.answer_tables import (
     ANSWERABLE_TOPICS,
@@ -63,10 +60,23 @@ from bot.models import (
     Syndrome,
     WorkupStep,
 )
+from bot.answer_model import (  # noqa: F401 - the Answer model, re-exported for the tests
+    BANNER_TEXT,
+    Abstain,
+    AbstainKind,
+    Answer,
+    Bullet,
+    CitedSentence,
+    Computed,
+    ComputedSection,
+    FollowUp,
+    Need,
+    Reference,
+    ReviewSummary,
+)
 from bot.workup_wording import Rendered, flag_words, step_reason, step_title, wording_template
 
 AUDIENCES = ("clinician", "patient")
-BANNER_TEXT = "Educational purpose only; parts of this answer are pending human review"
 DISCLAIMERS = {
     "clinician": (
         "Educational information for healthcare professionals. It supports and does not replace clinical "
@@ -114,121 +124,6 @@ STAGE_SENTENCE = {
         "nodal-only disease without a known primary cannot be given a stage group",
     ),
 }
-
-
-# --------------------------------------------------------------------------------------------
-# The Answer model
-# --------------------------------------------------------------------------------------------
-
-
-class CitedSentence(BaseModel):
-    text: str
-    statement_ids: List[str]
-    refs: List[int] = Field(default_factory=list)
-    status: ReviewStatus = ReviewStatus.approved  # least reviewed effective status among the statements
-
-
-class Bullet(BaseModel):
-    statement_id: str
-    text: str
-    refs: List[int] = Field(default_factory=list)
-    status: ReviewStatus
-    evidence_label: Optional[str] = None
-    conflict: Optional[str] = None  # where sources disagree; same statement, same citations
-
-    @property
-    def statement_ids(self) -> List[str]:
-        return [self.statement_id]
-
-
-class ComputedSection(BaseModel):
-    kind: str  # "trace" | "caveats" | "what_ifs" | "steps" | "treatment"
-    lines: List[CitedSentence]
-
-
-class Computed(BaseModel):
-    kind: str  # "grade" | "stage" | "workup"
-    headline: str
-    provisional: bool = False
-    rule_ids: List[str]
-    review_status: ReviewStatus
-    sections: List[ComputedSection] = Field(default_factory=list)
-    result: Dict[str, Any]  # the raw result, for channels and actions that want the numbers
-    pending_wording: List[str] = Field(default_factory=list)  # templates used that are not checked (workup)
-
-
-class Reference(BaseModel):
-    number: int
-    source_id: str
-    citation: str  # the known parts only
-    url: Optional[str] = None
-    note: Optional[str] = None  # verification caveat or newer edition
-
-
-class Need(BaseModel):
-    field: str
-    question: str
-
-
-class ReviewSummary(BaseModel):
-    counts: Dict[str, int]  # effective status -> statements used
-    text: str  # "4 source-checked by the NETguide team, 1 under review (...)"
-    pending: List[str]  # statements used that are not checked against their sources (named by the banner)
-
-
-class FollowUp(BaseModel):
-    question: str
-    topic: str
-
-
-class AbstainKind(str, Enum):
-    out_of_scope = "out_of_scope"
-    missing_input = "missing_input"
-    conflict = "conflict"
-    no_content = "no_content"
-    not_covered = "not_covered"  # the topic is covered, the particular question asked is not
-
-
-class Abstain(BaseModel):
-    kind: AbstainKind
-    message: str  # fixed wording: why, and what to ask or try
-    covered: List[str] = Field(default_factory=list)  # topic labels that can be answered
-
-
-class Answer(BaseModel):
-    topic: str
-    question: str
-    audience: str
-    direct_answer: List[CitedSentence] = Field(default_factory=list)
-    computed: Optional[Computed] = None
-    needs: List[Need] = Field(default_factory=list)
-    guideline_bullets: List[Bullet] = Field(default_factory=list)
-    research_bullets: List[Bullet] = Field(default_factory=list)
-    references: List[Reference] = Field(default_factory=list)
-    review_summary: ReviewSummary
-    banner: Optional[str] = None
-    pending_review: List[str] = Field(default_factory=list)  # what the banner names
-    kb_version: str
-    last_updated: Optional[str] = None
-    disclaimer: str
-    follow_ups: List[FollowUp] = Field(default_factory=list)
-    abstain_reason: Optional[Abstain] = None
-    omitted: List[str] = Field(default_factory=list)  # computed lines without a backing statement: not shown
-
-    def cited_items(self) -> Iterator[Any]:
-        """Every cited item in display order (sentences and bullets)."""
-        yield from self.direct_answer
-        if self.computed:
-            for section in self.computed.sections:
-                yield from section.lines
-        yield from self.guideline_bullets
-        yield from self.research_bullets
-
-    def statement_ids(self) -> List[str]:
-        return _unique(sid for item in self.cited_items() for sid in item.statement_ids)
-
-    def rule_ids(self) -> List[str]:
-        return list(self.computed.rule_ids) if self.computed else []
 
 
 # --------------------------------------------------------------------------------------------

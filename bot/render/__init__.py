@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, List, Tuple
 
-from bot.answer import Answer
+from bot.answer_model import Answer
 from bot.render.markdown import render_markdown
 from bot.render.slack import render_slack, slack_blocks
 from bot.render.text import render_text

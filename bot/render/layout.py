@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from bot.answer import BANNER_TEXT, Answer, CitedSentence
+from bot.answer_model import BANNER_TEXT, Answer, CitedSentence
 from bot.editorial_policy import policy_url
 from bot.models import ReviewStatus
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import List
 
-from bot.answer import Answer
+from bot.answer_model import Answer
 from bot.editorial_policy import POLICY_LINK_TEXT
 from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
 

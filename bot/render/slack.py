@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from bot.answer import Answer
+from bot.answer_model import Answer
 from bot.editorial_policy import POLICY_DOC, POLICY_LINK_TEXT, is_absolute
 from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
 
