@@ -4,11 +4,26 @@ review summary, disclaimer, follow-ups) and what every renderer reads. bot/answe
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from pydantic import BaseModel, Field
 
 from bot.models import ReviewStatus
+
+def unique(items: Iterable[Any]) -> List[Any]:
+    """The items in their first order, without repeats."""
+    return list(dict.fromkeys(items))
+
+
+def sentence(text: str) -> str:
+    """The text ending as a sentence."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
 
 # the banner over an answer that uses statements not yet checked against their sources (composer and renderers)
 BANNER_TEXT = "Educational purpose only; parts of this answer are pending human review"
