@@ -4,9 +4,9 @@
 
 Each vignette is played as its own conversation over REST; the words of the last turn's replies are counted
 twice: all of them (the full answer), and those the chat page shows before a tap. The page (web/netguide.js)
-keeps each answer's title, its "Answer" (and "Not answered yet") section, the review status and the
-disclaimer in view and closes every other section under its heading; this script applies the same rule to
-the markdown. Prints median and p90 of both.
+keeps each answer's title, its "Answer" section (a workup's next steps, a gap's "Not answered yet"), the
+review status and the disclaimer in view and closes every other section under its heading; this script
+applies the same rule to the markdown. Prints median and p90 of both.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import yaml  # noqa: E402
 import load  # noqa: E402
 from procs import ROOT  # noqa: E402
 
-OPEN_SECTIONS = re.compile(r"^#### (Answer|Not answered yet)\s*$")
+OPEN_SECTIONS = re.compile(r"^#### (Answer|Next steps|Possible next tests|Not answered yet)\s*$")
 ALWAYS_SHOWN = re.compile(r"^\s*_?(Review status|Educational information|Information for patients)")
 WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 

@@ -175,11 +175,11 @@
     });
   }
 
-  // The bottom line first, the rest one tap away: every section of an answer but "Answer" (and a gap said in
-  // "Not answered yet") is closed under its heading, which becomes a button (keyboard and screen reader:
+  // The bottom line first, the rest one tap away: every section of an answer but "Answer", a workup's "Next
+  // steps" and a gap said in "Not answered yet" is closed under its heading, which becomes a button (keyboard and screen reader:
   // aria-expanded). The review status and the disclaimer stay in view. Nodes are hidden, never moved:
   // React still owns them.
-  var OPEN_SECTIONS = /^(Answer|Not answered yet)$/;
+  var OPEN_SECTIONS = /^(Answer|Next steps|Possible next tests|Not answered yet)$/;
   var ALWAYS_SHOWN = /^\s*(Review status|Educational information|Information for patients)/;
   var sectionCount = 0;
 
