@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from pydantic import BaseModel, Field
 
-from bot.answer_tables import COMPUTED_TOPICS
+from bot.answer_tables import COMPUTED_TOPICS, need_question
 from bot.case_update import describe_value, field_label
 from bot.models import Case
 from bot.results import INPUTS, SHARED_INPUTS, describe_result_changes, describe_results, has_inputs, result_codes
@@ -417,8 +417,6 @@ class _Turn:
             field = most_useful_missing(self.missing, self.state.unknown_fields, self.state.case)
         if field is None:
             return None
-        from bot.answer_tables import need_question
-
         site = self.state.case.site.value if self.state.case.site else None
         question = need_question(field, site)
         tail = "" if field == "site" else ASK_TAIL

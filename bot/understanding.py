@@ -159,7 +159,6 @@ class Ask(BaseModel):
 class Request(BaseModel):
     """A message, understood: what the turn does, what it changes and what it asks."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
     act: Act
     audience: Optional[str] = None  # a wording asked for in this message
     safety: Optional[SafetyCheck] = None
@@ -205,6 +204,15 @@ def wants_grade_and_stage(text: str) -> bool:
     return bool(re.search(r"\bgrad", lowered)) and bool(re.search(r"\bstag|\btnm\b", lowered))
 
 
+def strip_computed_asks(text: str) -> str:
+    """The text without the words that ask for the grade or stage ("stage, treatment options" -> "treatment
+    options"): they are another ask's words."""
+    for kind, pattern in ASKED_WORDS:
+        if kind in COMPUTED_TOPICS and pattern:
+            text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
+    return text
+
+
 def clause_spans(text: str) -> List[Tuple[int, int]]:
     """(start, end) of each clause of a message, split at . ; : , ? ! and spaced dashes (not "2.5" or "1,2")."""
     spans, start = [], 0
@@ -219,7 +227,6 @@ def clause_spans(text: str) -> List[Tuple[int, int]]:
 
 def case_context(case: Optional[Case]) -> Optional[CaseContext]:
     """What a statement's applies_to is matched against, for a case with anything in it (else None)."""
-
     return CaseContext.from_case(case) if case is not None and case != Case() else None
 
 
@@ -227,7 +234,6 @@ def best_ranked(text: str, case: Optional[Case] = None) -> Optional[Tuple[str, f
     """(topic, score) of the best-ranked statement for the words, among those that apply to `case`."""
     if not text:
         return None
-
     ranked = rank_statements(text, limit=1, context=case_context(case))
     return (statement_index().topics[ranked[0][0]][0], ranked[0][1]) if ranked else None
 
@@ -235,7 +241,6 @@ def best_ranked(text: str, case: Optional[Case] = None) -> Optional[Tuple[str, f
 def ranked_topic(text: str, min_score: Optional[float] = None, case: Optional[Case] = None) -> Optional[str]:
     """The topic of the best-ranked statement (among those that apply to `case`) when it clearly answers the
     words (bot/ranking.py; at least `min_score`, by default ranking.ROUTE_SCORE), else None."""
-
     best = best_ranked(text, case)
     return best[0] if best and best[1] >= (ROUTE_SCORE if min_score is None else min_score) else None
 
@@ -370,20 +375,15 @@ class _Reading:
         are the question, and the site named (or its syndrome) says what it is about. A message without such
         clauses is taken whole, with the values' spans left out. `without_computed_asks` also leaves out the
         words that ask for the grade or stage (they are another ask's words)."""
-        values = self.value_spans()
-        about = self.about_words()
         question = self.question_clauses()
-        if question:
-            text = " ".join(question + about)
-        else:
-            text = self.text
-            for start, end in sorted(values, reverse=True):
-                text = text[:start] + " " + text[end:]
-        if without_computed_asks:
-            # "stage, treatment options": the words asking for the stage are not the treatment question's words
-            for kind, pattern in ASKED_WORDS:
-                if kind in COMPUTED_TOPICS and pattern:
-                    text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
+        text = " ".join(question + self.about_words()) if question else self.text_without_values()
+        return strip_computed_asks(text) if without_computed_asks else text
+
+    def text_without_values(self) -> str:
+        """The whole message with the spans of its clinical values left out (its site and syndrome kept)."""
+        text = self.text
+        for start, end in sorted(self.value_spans(), reverse=True):
+            text = text[:start] + " " + text[end:]
         return text
 
     def unnamed_asks(self, case: Case) -> List[str]:
@@ -393,7 +393,6 @@ class _Reading:
         topics are reached through the asks that name them."""
         if not self.clinical_entities():
             return []
-
         about = " ".join(self.about_words())
         site_topics = statement_index().site_topics
         clauses = self.question_clauses()
@@ -401,8 +400,7 @@ class _Reading:
             clauses = [" ".join(clauses)] if clauses else []  # nothing named: the question is read whole
         topics: List[str] = []
         for clause in clauses:
-            words = clause if not self.asked(case) else re.sub(
-                "|".join(p for kind, p in ASKED_WORDS if p and kind in COMPUTED_TOPICS), " ", clause, flags=re.I)
+            words = strip_computed_asks(clause) if self.asked(case) else clause
             if asked_topics(words, case):
                 continue  # the clause names its ask: answered as named
             topic = ranked_topic(f"{words} {about}", STRONG_SCORE, case)
@@ -421,7 +419,6 @@ class _Reading:
         best answer the words of the question (bot/ranking.best_topic); computed topics unchanged. With two
         or more information asks in one message ("likely primary and tx?") each keeps its own routing: the
         words of the whole message belong to several asks, so they cannot pick one topic for each."""
-
         information = [t for t in topics if t not in COMPUTED_TOPICS]
         if len(set(information)) != 1:
             return list(dict.fromkeys(topics))
@@ -534,7 +531,6 @@ class _Reading:
         topic = topic_for(self.intent, self.text, case)
         if topic == "workup" and self.text and not case.tests_done and not case.ihc \
                 and not any(has_inputs(case, t) for t in ("grade", "stage")) and "workup" not in self.asked(case):
-
             # "in what % of NET-CUP does SSTR PET find the primary?": a question about one test, asked with no
             # case values (a site alone is not a case), is answered from that test's own statements when they
             # clearly match
@@ -572,11 +568,7 @@ class _Reading:
                 Ask(topic=t, optional=t not in COMPUTED_TOPICS)
                 for t in self.with_site_topic(self.with_other_asks([topic], case), case) if t not in given],
                 uninvited=given, **fields)
-        also = [t for t in self.information_asks(self.asked(case), case)
-                if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
-        # "typical carcinoid 1.8cm N0 - lobectomy or sublobar?": asks no keyword names, which the statements
-        # written for the case's site clearly answer
-        also += [t for t in self.unnamed_asks(case) if t not in topics + also]
+        also = self.with_other_asks(topics, case)[len(topics):]
         if also:
             # "grade, stage and what next?": every question asked, computed results first; an added
             # information topic with nothing that applies to the case is left out, not shown as a gap
@@ -605,13 +597,10 @@ class _Reading:
         topic's statements that apply to the case match the words that ask."""
         if "workup" not in topics:
             return topics
-
         context = case_context(case)
         if context is None:
             return topics
-        words = self.text
-        for start, end in sorted(self.value_spans(), reverse=True):
-            words = words[:start] + " " + words[end:]  # the whole message's words, without its values
+        words = self.text_without_values()
         own = [t for t, about in statement_index().site_topics.items() if about_case(about, context)
                and any(score >= ROUTE_SCORE for _, score in rank_statements(words, topic=t, limit=1, context=context))]
         return topics + [t for t in own if t not in topics]
@@ -627,8 +616,9 @@ class _Reading:
         return given
 
     def with_other_asks(self, topics: List[str], case: Case) -> List[str]:
-        """The asks named, then every other ask of the message's words and the one its question clauses
-        clearly make for the case's site or syndrome."""
+        """The asks named, then every other ask of the message's words, then the asks no keyword names that the
+        statements written for the case's site clearly answer ("typical carcinoid 1.8cm N0 - lobectomy or
+        sublobar?")."""
         also = [t for t in self.information_asks(self.asked(case), case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
         also += [t for t in self.unnamed_asks(case) if t not in topics + also]
@@ -643,8 +633,9 @@ class _Reading:
             fields["values"] = fields["values"] + [CaseValue(entity=self.state.pending, value="not known",
                                                              status=ValueStatus.not_known, words=self.text)]
         topics = affected_topics(fields["changed"], self.state.last_topic)
-        if topics == ["workup"] and lab_question_topic(self.text):
-            topics = [lab_question_topic(self.text) or "workup"]  # "VIPoma ... what level is diagnostic?" asks for the lab
+        lab = lab_question_topic(self.text) if topics == ["workup"] else None
+        if lab:
+            topics = [lab]  # "VIPoma ... what level is diagnostic?" asks for the lab
         if not topics and (said_unknown or fields["not_assessed"]) and self.state.last_topic:
             topics = [self.state.last_topic]
         asked = [] if topics else [t for t in self.asked(case) if t not in ("grade", "stage") or has_inputs(case, t)]
@@ -652,7 +643,6 @@ class _Reading:
             # values with a question the classifier did not name ("NSE high in pt with NEC - meaningful?")
             return Request(act=Act.answer, asks=[Ask(topic=t, optional=t not in ("grade", "stage")) for t in asked],
                            **fields)
-
         best = best_ranked(self.ask_text(), case) if QUESTION_FORM.search(self.text) else None
         ranked = best[0] if best and best[1] >= ROUTE_SCORE else None
         if ranked and not topics:
