@@ -28,6 +28,7 @@ _FIELD_OF_ENTITY = {
     "cells_counted": "cells_counted",
     "nec_subtype": "nec_subtype",
     "stated_t": "stated_t",
+    "stated_n": "stated_n",
 }
 HPF_FIELDS = {MitoticUnit.per_10hpf: 10, MitoticUnit.per_50hpf: 50}
 HPF_CONVERTED = (

@@ -108,6 +108,7 @@ CASE_OPTIONS: Tuple[CaseOption, ...] = (
     CaseOption("--cells", "cells_counted", "N", "tumour cells counted for Ki-67"),
     CaseOption("--size-cm", "tumour_size_cm", "CM", "primary tumour size in cm"),
     CaseOption("--stated-t", "stated_t", "T", "the T category a pathology report states (T0-T4, TX)"),
+    CaseOption("--stated-n", "stated_n", "N", "the N category a pathology report states (N0-N2)"),
     CaseOption("--invasion", "invasion", "DEPTH", f"deepest invasion: {_values(Invasion)}"),
     CaseOption("--nodes", "nodes_positive", "positive|negative", "regional lymph nodes"),
     CaseOption("--positive-nodes", "positive_node_count", "N", "number of positive regional nodes"),
@@ -158,6 +159,13 @@ def _stated_t(option: str, text: str) -> str:
     value = text.strip().upper().removeprefix("P")
     if value not in ("T0", "T1", "T2", "T3", "T4", "TX"):
         raise CaseInputError(option, f"unknown value '{text}'; allowed: T0, T1, T2, T3, T4, TX (or pT...)")
+    return value
+
+
+def _stated_n(option: str, text: str) -> str:
+    value = text.strip().upper().removeprefix("P")
+    if value not in ("N0", "N1", "N2"):
+        raise CaseInputError(option, f"unknown value '{text}'; allowed: N0, N1, N2 (or pN...)")
     return value
 
 
@@ -221,6 +229,7 @@ FIELD_PARSERS: Dict[str, Callable[[str, Any], Any]] = {
     "cells_counted": _integer,
     "tumour_size_cm": _number,
     "stated_t": lambda o, v: _stated_t(o, v),
+    "stated_n": lambda o, v: _stated_n(o, v),
     "invasion": lambda o, v: _enum(o, Invasion, v),
     "nodes_positive": lambda o, v: _choice(o, POSITIVE_NEGATIVE, v, "positive, negative"),
     "positive_node_count": _integer,

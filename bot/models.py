@@ -154,6 +154,7 @@ class Case(BaseModel):
     cells_counted: Optional[int] = Field(None, ge=0)
     tumour_size_cm: Optional[float] = Field(None, gt=0, le=100)
     stated_t: Optional[str] = Field(None, pattern=r"^T[0-4X]$")  # the T a pathology report states ("pT3")
+    stated_n: Optional[str] = Field(None, pattern=r"^N[0-2]$")  # the N a pathology report states ("pN2")
     invasion: Optional[Invasion] = None
     nodes_positive: Optional[bool] = None
     nodes_assessed: Optional[bool] = None  # False: the regional nodes were not assessed (none in the specimen) -> NX

@@ -672,7 +672,20 @@ def _n_finding(chapter: Chapter, case: Case) -> Finding:
     else:
         missing = _n_inputs_that_matter(chapter, case, possible)
         outcome = f"N not determined: {_or_list(possible, N_ORDER)} possible; needs {_needs(missing)}"
-    return Finding(possible, chapter.n_rule_id, f"{given_text} -> {outcome}", missing, flags)
+    return _with_stated_n(Finding(possible, chapter.n_rule_id, f"{given_text} -> {outcome}", missing, flags),
+                          case.stated_n)
+
+
+def _with_stated_n(n: Finding, stated: Optional[str]) -> Finding:
+    """An N the report states ("pN2") decides N when the nodal values given leave it open or only assumed, and
+    only if they allow it (as for T: a stated category never overrides a computed one)."""
+    assumed = any(f.code == "n1_assumes_no_mesenteric_mass" for f in n.flags)
+    if stated is None or stated not in n.possible and not assumed or n.value is not None and not assumed:
+        return n
+    flags = [f for f in n.flags if f.code not in ("n1_assumes_no_mesenteric_mass", "inconsistent_nodes")]
+    flags.append(Flag(code="n_as_stated", message=f"{stated} is taken as the report states it; the nodal values "
+                                                  "given do not decide N on their own."))
+    return Finding(frozenset({stated}), n.rule_id, f"{n.trace}; the report states {stated} -> {stated}", [], flags)
 
 
 def _n_without_unstated_mass(chapter: Chapter, case: Case) -> FrozenSet[str]:

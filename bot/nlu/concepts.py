@@ -75,6 +75,12 @@ _MET_CONFIRMED = compile_terms(
     rf"(?::|shows?|showed|demonstrat\w*|reveal\w*|with|has|had)\s+(?:(?!no\b|nil\b|not\b|without\b)[a-z0-9-]+\s+){{0,2}}"
     rf"(?:{V.STRONG_METASTASIS_NOUNS})\b"
 )
+_ONLY_SITE = compile_terms(
+    rf"(?P<site>{_MET_SITE_ANY})[\s-]+only(?:\s+(?:{V.ONLY_SITE_NOUNS}))?"
+    rf"|(?:{V.METASTASIS_LEADS}|disease)\s+(?:(?:confined|limited|restricted)\s+)?(?:{V.METASTASIS_LEAD_LINKS})\s+"
+    rf"(?:the\s+)?(?P<site2>{_MET_SITE_ANY})\s+only"
+)
+_ORGAN_CLEAR = compile_terms(rf"(?P<site>{_MET_SITE_ANY})\s+{V.ORGAN_CLEAR}")
 _NO_MET_EXTRAHEPATIC = compile_terms(V.NO_EXTRAHEPATIC_METASTASIS)
 _MET_UNSPECIFIED = compile_terms(V.UNSPECIFIED_METASTASIS)
 _NO_MET_ANY = compile_terms(V.NO_METASTASIS_PHRASES)
@@ -139,6 +145,15 @@ def find_metastases(text: str) -> Iterator[Candidate]:
         # (a test named before the organ hides the organ's word: there the whole phrase is judged)
         start, end = (m.start(group), m.end(group)) if group == "sites3" else (m.start(), m.end())
         yield from _metastases(text, start, end, _site_parts(text, m.start(group), m.end(group), True))
+    for m in _ONLY_SITE.finditer(text):
+        group = "site" if m.group("site") else "site2"
+        for value, _, _ in _site_parts(text, m.start(group), m.end(group), True):
+            yield Candidate("metastasis", value, m.start(), m.end(), P_METASTASIS)
+            others = V.NO_METASTASIS_EXTRAHEPATIC if value == "liver" else "liver"
+            yield Candidate("no_metastasis", others, m.start(), m.end(), P_METASTASIS)
+    for m in _ORGAN_CLEAR.finditer(text):
+        for value, _, _ in _site_parts(text, m.start("site"), m.end("site"), True):
+            yield Candidate("no_metastasis", value, m.start(), m.end(), P_METASTASIS)
     for m in _NO_MET_ANY.finditer(text):
         yield Candidate("no_metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_METASTASIS)
     for m in _NO_MET_EXTRAHEPATIC.finditer(text):

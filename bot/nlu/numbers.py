@@ -58,10 +58,11 @@ def _value(cmp_raw: Optional[str], low: str, high: Optional[str], limit: Decimal
 
 # ----------------------------------------------------------------------------- Ki-67
 _KI67_VALUE = (
-    rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM}|(?:{_NUMBER_WORD})(?=\s*(?:%|percent|per\s*cent)))(?:{_RANGE_SEP}(?P<hi>{_NUM}))?"
-    r"\s*(?P<pct>%|percent|per\s*cent|pc)?"
-    # not a mitotic count, a size, a ratio or a longer number ("ki67 8 mitoses 3": the mitoses have their own number)
-    r"(?![\d.]|\s*(?:/|per\b|mitos(?![a-z]*\s*[:=]?\s*\d)|mm|cm|hpf|x\b|times|nodes?\b))"
+    rf"(?P<cmp>{_CMP})?\s*(?P<lo>{_NUM}|(?:{_NUMBER_WORD})(?=\s*(?:%|percent|per\s*cent|pc\b)))(?:{_RANGE_SEP}(?P<hi>{_NUM}))?"
+    r"\s*(?P<pct>%|percent|per\s*cent|pc\b)?"
+    # not a mitotic count, a size, a ratio or a longer number ("ki67 8 mitoses 3": the mitoses have their own
+    # number); a full stop that ends the sentence ends the value ("ki 4. T and grade")
+    r"(?!\d|[.,]\d|\s*(?:/|per\b|mitos(?![a-z]*\s*[:=]?\s*\d)|mm|cm|hpf|x\b|times|nodes?\b))"
 )
 _KI67_FORWARD = compile_terms(
     rf"(?:{V.KI67_NAMES})(?:\s*(?:{V.KI67_FILLERS})(?![A-Za-z]))*\s*{_KI67_VALUE}"
@@ -366,7 +367,8 @@ _NODE_COUNT_RATIO = compile_terms(
 _NODE_COUNT_NAME_FIRST = compile_terms(
     # "Regional LN (ileocolic): 2/14 positive": a short parenthesis may name the basin
     rf"(?:{V.NODE_WORD})(?:\s*\([^()\n]{{1,30}}\))?(?:\s*(?:\+(?:ve)?|pos(?:itive)?))?\s*[:=]?\s*(?:(?:were|was|are|is|actually|really|in\s+fact|now|then)\s+){{0,3}}"
-    rf"(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)"
+    # "Regional LN: 0 positive / 15 examined": the state may sit between the two numbers
+    rf"(?P<pos>\d+)\s*(?:(?:positive|pos|involved|\+ve|\+)\s*)?(?:/|of|out\s+of)\s*(?P<total>\d+)"
     r"(?:\s*(?P<state>pos(?:itive)?|\+ve|\+|involved))?(?![\d%]|[./]\d)"  # a full stop may end it: "LN 1/10."
 )
 # "5 LN+ of 20", "3 nodes pos / 14": the count, the state, then the total
@@ -394,6 +396,34 @@ _NODE_COUNT_AFTER_METASTASES = compile_terms(
     rf"(?:nodal|(?:{V.NODE_WORD}))\s+(?:mets?|metastas[ie]s|disease|involvement|deposits?)\s*[(:]?\s*"
     rf"(?P<pos>\d+)\s*(?:/|of|out\s+of)\s*(?P<total>\d+)(?![\d%]|[./]\d)"
 )
+
+# "pNET 2.0 cm limited to pancreas, 0/7, M0": a bare count in a staging list is the node count. Only small
+# numbers, never touching a unit or a noun of its own, never in a clause that names Ki-67 or mitoses (their
+# own finders read those), and only in a message that names a tumour or a size.
+_NODE_COUNT_BARE = re.compile(
+    r"(?<![\w/.,:-])(?P<pos>\d{1,2})\s*/\s*(?P<total>\d{1,2})"
+    # what may follow: the end of the item or a link word ("0/12 and M0", "0/9, no mets")
+    r"(?=\s*(?:$|[,;)\n?!]|\.(?!\d)|(?:and|with|but|no|nil|so|then|[cpy]?M[01x])\b))",
+    re.IGNORECASE)
+_OTHER_COUNT_IN_CLAUSE = re.compile(
+    rf"(?:{V.KI67_NAMES}|\bki\b|{V.MITOSIS_NAMES}|\bmits?\b|hpf|score|\bdated?\b|\bon\b|\bbp\b|ratio)[^,;\n]*$",
+    re.IGNORECASE)
+_TUMOUR_NAMED = re.compile(r"\b(?:p?nets?|nens?|carcinoids?|tumou?rs?|neoplasms?|masse?s?)\b|\d\s*(?:cm|mm)\b", re.IGNORECASE)
+BARE_COUNT_PRIORITY = PRIORITY + 5  # any named reading of the same characters wins
+
+
+def find_bare_node_count(text: str) -> Iterator[Candidate]:
+    if not _TUMOUR_NAMED.search(text):
+        return
+    for m in _NODE_COUNT_BARE.finditer(text):
+        pos, total = int(m.group("pos")), int(m.group("total"))
+        if total == 0 or pos > total:
+            continue
+        clause_start = max(text.rfind(c, 0, m.start()) for c in ",;\n.(")
+        if _OTHER_COUNT_IN_CLAUSE.search(text, clause_start + 1, m.start()):
+            continue
+        yield Candidate("node_count", f"{pos}/{total}", m.start(), m.end(), BARE_COUNT_PRIORITY)
+        yield Candidate("nodes", "positive" if pos else "negative", m.start(), m.end(), BARE_COUNT_PRIORITY)
 
 
 # a synoptic report's two counts: "Number examined: 9; Number involved: 0", "involved 2 / examined 14"
@@ -527,6 +557,8 @@ def find_tnm(text: str) -> Iterator[Candidate]:
     for m in _TNM_N.finditer(text):
         nodes = "negative" if m.group("n") == "0" else "positive"
         yield Candidate("nodes", nodes, m.start(), m.end(), PRIORITY)
+        if m.group("n") != "0":  # "pN2": the category itself (jejunum/ileum N2 is not only "positive")
+            yield Candidate("stated_n", f"N{m.group('n')}", m.start(), m.end(), PRIORITY)
         if m.group("t") or m.group("tx"):  # "pT3 pN1": the stated T, read from the same phrase
             yield Candidate("stated_t", f"T{(m.group('t') or 'X').upper()}", m.start(), m.end(), PRIORITY)
         if m.group("m"):
@@ -536,5 +568,5 @@ def find_tnm(text: str) -> Iterator[Candidate]:
 
 
 FINDERS = (find_ki67_count, find_ki67, find_mitoses, find_field_diameter, find_tumour_size, find_node_counts,
-           find_mesenteric_mass, find_tnm,
+           find_bare_node_count, find_mesenteric_mass, find_tnm,
            find_stated_t)

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from . import vocabulary as V
 
-_WORD = re.compile(r"[A-Za-z]{4,}")
+_WORD = re.compile(r"[A-Za-z]{4,}|(?<![A-Za-z])(?:" + "|".join(V.ABBREVIATIONS) + r")(?![A-Za-z])", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -44,7 +44,7 @@ def correct_typos(text: str) -> tuple[str, list[int]]:
     origin: list[int] = []
     at = 0
     for m in _WORD.finditer(text):
-        fixed = correction(m.group())
+        fixed = V.ABBREVIATIONS.get(m.group().lower()) or correction(m.group())
         if fixed is None:
             continue
         pieces.append(text[at:m.start()])

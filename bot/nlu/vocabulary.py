@@ -104,7 +104,16 @@ METASTASIS_PHRASES: tuple[tuple[str, str], ...] = (
     (r"liver[\s-]+(?:only|dominant|predominant)(?:\s+disease)?", "liver"),
     (r"(?:bones?|bony|osseous|skeletal)[\s-]+(?:only|predominant)(?:\s+disease)?", "bone"),
     (r"(?:distant|non-?regional|extra-?regional)\s+(?:lymph\s+)?nodes", "distant_nodes"),
+    # "big liver burden", "hepatic tumour burden": the liver's metastatic load
+    (r"(?:liver|hepatic)\s+(?:(?:tumou?r|disease|metastatic)\s+)?burden", "liver"),
 )
+# "liver-only disease", "lung only mets", "mets to the bone only": the site named is the only one, so every
+# other site is free (liver only -> no extrahepatic site: M1a; any other site only -> liver free: M1b)
+ONLY_SITE_NOUNS = r"mets?|metastas[ie]s|metastatic\s+disease|disease|spread|deposits?|involvement|lesions?|nodules?"
+# "liver clear on MRI", "lungs free", "bones negative on PET": an organ said free of disease
+ORGAN_CLEAR = r"(?:is\s+|was\s+|are\s+|were\s+)?(?:clear|free|negative|unremarkable|normal|nad)(?!\s+(?:margins?|of\s+the\s+margin))"
+# Short forms clinicians type, read as the word (spelling.correct_typos): "no distant dz"
+ABBREVIATIONS = {"dz": "disease"}
 # Metastases with no site: only their negation is used ("no distant metastases" -> "any").
 UNSPECIFIED_METASTASIS = r"(?:distant\s+)?(?:mets|metastases|metastasis|metastatic\s+(?:disease|spread)|spread)"
 # Phrases meaning "no distant metastasis at all" -> no_metastasis "any" (not a MetastaticSite
@@ -203,6 +212,8 @@ _INVADES = (
     r"|into|grow\w*\s+into|penetrat\w*)\s+(?:the\s+)?"
 )
 _INVASION_NOUNS = r"\s+(?:invasion|involvement|infiltration|extension)"
+# "invading the left adrenal", "invading the wall of the transverse colon": a side or a wall before the organ
+_SIDE_OR_WALL = r"(?:(?:left|right|lt|rt|l|r)\s+)?(?:(?:the\s+)?wall\s+of\s+(?:the\s+)?)?"
 INVASION_TERMS: tuple[tuple[str, str], ...] = (
     (
         r"(?:confined|limited|restricted)\s+(?:to|within)\s+(?:the\s+)?(?:mucosa|submucosa|lamina\s+propria"
@@ -210,10 +221,10 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
         r"|lamina\s+propria",
         "confined",
     ),
-    # "MP" alone is ambiguous; only after an invasion verb ("invades MP", "into the MP")
-    (r"muscularis\s+propria|muscularis|musc\.?\s+prop\w*|muscular\s+(?:layer|wall)|" + _INVADES + r"mp\b"
+    # "MP" alone is ambiguous; only after an invasion verb or before an invasion noun ("into the MP", "MP invasion")
+    (r"muscularis\s+propria|muscularis|musc\.?\s+prop\w*|muscular\s+(?:layer|wall)|" + _INVADES + r"mp\b|mp" + _INVASION_NOUNS
      # ampulla: "through the sphincter of Oddi" (into the duodenal submucosa or muscularis propria, AJCC 8 T2)
-     r"|(?:through|thru|beyond|past)\s+(?:the\s+)?sphincter(?:\s+of\s+oddi)?",
+     + r"|(?:through|thru|beyond|past)\s+(?:the\s+)?sphincter(?:\s+of\s+oddi)?",
      "muscularis_propria"),
     # colon/rectum T3: through the muscularis propria into the pericolic or perirectal tissues
     (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)|peri-?(?:rectal|colic)\s+(?:fat|tissues?|adipose(?:\s+tissue)?|soft\s+tissues?)"
@@ -224,7 +235,7 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
         "pancreas_or_peripancreatic",
     ),
     (
-        _INVADES + r"(?:duodenum|duodenal\s+wall|d[1-4](?:\s+wall)?|(?:common\s+)?bile\s+duct|cbd)|(?:duodenal|bile\s+duct|cbd)"
+        _INVADES + r"(?:distal\s+)?(?:duodenum|duodenal\s+wall|d[1-4](?:\s+wall)?|(?:common\s+)?bile\s+duct|cbd)|(?:duodenal|bile\s+duct|cbd)"
         + _INVASION_NOUNS
         # a pancreatic NET's list of structures: "..., the wall of the intrapancreatic common bile duct"
         + r"|wall\s+of\s+the\s+(?:intra-?pancreatic\s+|distal\s+)?(?:common\s+)?bile\s+duct",
@@ -234,7 +245,7 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
         r"(?<!sub)(?<!sub-)serosa[l]?|visceral\s+peritoneum|adjacent\s+(?:organs?|structures)"
         # "perforates the peritoneum": through the serosa (T4)
         r"|perforat\w*\s+(?:through\s+)?(?:the\s+)?(?:visceral\s+)?(?:peritoneum|serosa)"
-        r"|" + _INVADES + r"(?:spleen|splenic\s+(?:parenchyma|hilum|tissue)|adrenal|kidney|abdominal\s+wall|abdo\s+wall"
+        r"|" + _INVADES + _SIDE_OR_WALL + r"(?:spleen|splenic\s+(?:parenchyma|hilum|tissue)|adrenal|kidney|abdominal\s+wall|abdo\s+wall"
         # pelvic organs a rectal NET may reach (T4)
         r"|prostate|(?:urinary\s+)?bladder|vagina|uterus|cervix|sacrum|seminal\s+vesicles?|ureters?|pelvic\s+(?:side\s*)?wall"
         # pancreas T4: an adjacent organ or the wall of a large vessel (AJCC 8)
@@ -246,6 +257,9 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
 
 # ----------------------------------------------------------------------------- lymph nodes
 _NODE = r"(?:lymph\s+)?nod(?:es?|al)|lns?"
+# The verbs that bring nodes to the pathologist: none of them done means no nodes to assess.
+_PROCURED = (r"examined|sampled|resected|removed|retrieved|harvested|found|submitted|included|received|sent|taken"
+             r"|obtained|dissected")
 NODES_NEGATIVE_PHRASES = (
     # "no nodes/mets", "no nodal or distant disease"
     r"no\s+(?:lymph\s+)?(?:nodes?|lns?|nodal)\s*(?:/|or|,|nor)\s*(?:distant\s+)?(?:mets|metastas[ie]s|disease|spread)|"
@@ -254,15 +268,15 @@ NODES_NEGATIVE_PHRASES = (
     r"|negative\s+(?:lymph\s+)?nodes|node[\s-]negative"
     r"|no\s+(?:positive\s+|involved\s+)?(?:lymph\s+)?nodes?(?:\s+(?:involved|positive))?(?![\w-])"
     # "no lymph nodes are present in this specimen": none examined (NX), not node-negative
-    r"(?!\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:examined|sampled|resected|removed|retrieved|available|assessed|seen"
-    r"|present|identified|found|submitted|included|in\s+(?:the|this)\s+specimen))"
+    rf"(?!\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:{_PROCURED}|available|assessed|seen"
+    r"|present|identified|in\s+(?:the|this)\s+specimen))"
 )
 # No regional nodes to assess: the node status is "not assessed" (staged NX), never negative and never unstated.
 NODES_NOT_ASSESSED_PHRASES = (
-    r"no\s+(?:lymph\s+)?(?:nodes?|lns?)\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:examined|sampled|resected|removed|retrieved"
-    r"|available|assessed|present|identified|found|submitted|included|received|in\s+(?:the\s+|this\s+)?(?:specimen|resection))"
-    r"|(?:lymph\s+)?(?:nodes?|lns?)\s*[:=-]?\s*(?:were\s+|are\s+)?(?:not\s+(?:sampled|submitted|examined|received|retrieved"
-    r"|assessed|available|included)|none\s+(?:received|submitted|sampled|identified|present|found|examined)|n/a)"
+    rf"no\s+(?:lymph\s+)?(?:nodes?|lns?)\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:{_PROCURED}"
+    r"|available|assessed|present|identified|in\s+(?:the\s+|this\s+)?(?:specimen|resection))"
+    rf"|(?:lymph\s+)?(?:nodes?|lns?)\s*[:=-]?\s*(?:were\s+|are\s+)?(?:not\s+(?:{_PROCURED}"
+    r"|assessed|available)|none\s+(?:received|submitted|sampled|identified|present|found|examined)|n/a|nx\b)"
     r"|(?-i:(?:[pcy]|yp)?N[xX])"
 )
 NODES_POSITIVE_PHRASES = (

@@ -766,6 +766,24 @@ def test_a_t_stated_by_the_report(site, size, invasion, stated, t, flag) -> None
     assert (flag in codes) if flag else not {"t_as_stated", "stated_t_differs"} & set(codes)
 
 
+@pytest.mark.parametrize("nodes, count, mass, stated, n, flag", [
+    # the report's N decides when the nodal values leave N open or only assumed, if they allow it
+    (True, None, None, "N2", "N2", "n_as_stated"),      # positive, count and mass not given -> the report's N2
+    (True, 3, None, "N2", "N2", "n_as_stated"),         # N1 assumed (no mass stated) -> the report's N2
+    (True, None, None, "N1", "N1", "n_as_stated"),
+    (True, 14, None, "N1", "N2", None),                 # 14 positive nodes decide N2 whatever the report says
+    (False, 0, False, "N2", "N0", None),                # node-negative: a stated N2 cannot hold
+])
+def test_an_n_stated_by_the_report(nodes, count, mass, stated, n, flag) -> None:
+    result = stage(well(site=Site.jejunum_ileum, tumour_size_cm=2.5, invasion=Invasion.subserosa, stated_n=stated,
+                        nodes_positive=nodes, positive_node_count=count, bulky_mesenteric_mass=mass,
+                        metastatic_sites=[]))
+    assert result.n == n
+    assert result.stage_group == ("III" if n != "N0" else "II")
+    codes = [f.code for f in result.flags]
+    assert (flag in codes) if flag else "n_as_stated" not in codes
+
+
 @pytest.mark.parametrize("changes, n, group", [
     # no regional nodes in the specimen: NX, and no stage group below IV
     ({}, "NX", None),

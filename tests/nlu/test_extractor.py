@@ -15,6 +15,39 @@ from bot.nlu.extractor import ClinicalEntityExtractor, shared_extractor
 E = frozenset  # expected entities as a set of (entity, value)
 
 CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
+    # --- a bare count in a staging list is the node count; never next to a Ki-67 / mitotic name or a unit
+    ("pNET tail 2.0 cm limited to pancreas, 0/7, M0", E({("site", "pancreas"), ("tumour_size", "2"), ("invasion", "confined"),
+                                                       ("node_count", "0/7"), ("nodes", "negative"), ("no_metastasis", "any")})),
+    ("sigmoid NET 1.5cm. stage if 3/12 and M0?", E({("site", "colon"), ("tumour_size", "1.5"), ("node_count", "3/12"),
+                                                   ("nodes", "positive"), ("no_metastasis", "any")})),
+    ("Regional LN: 0 positive / 15 examined", E({("node_count", "0/15"), ("nodes", "negative")})),
+    ("rectal NET 1 cm, mitoses: 1/2, ki 2", E({("site", "rectum"), ("tumour_size", "1"), ("ki67", "2")})),
+    ("ileal NET 2cm, 2/3 cores positive", E({("site", "jejunum_ileum"), ("tumour_size", "2")})),
+    ("pNET 2cm, BP 120/80, seen on 3/11", E({("site", "pancreas"), ("tumour_size", "2")})),
+    ("0/7, M0", E({("no_metastasis", "any")})),  # no tumour named: a bare count says nothing
+    # --- a full stop that ends the sentence ends the Ki-67 value; "pc" is per cent
+    ("sigmoid NET, ki67 1.5. stage", E({("site", "colon"), ("ki67", "1.5")})),
+    ("rectal NET, ki 4. T and grade", E({("site", "rectum"), ("ki67", "4")})),
+    ("ki67 six pc, ileal NET", E({("ki67", "6"), ("site", "jejunum_ileum")})),
+    # --- every way of not bringing nodes to the pathologist is NX; a stated N category is kept
+    ("duodenal NET, nodes not sent", E({("site", "duodenum"), ("not_assessed", "nodes")})),
+    ("LN nx", E({("not_assessed", "nodes")})),
+    ("no nodes harvested", E({("not_assessed", "nodes")})),
+    ("small bowel NET pT3 pN2 M0", E({("site", "jejunum_ileum"), ("stated_t", "T3"), ("nodes", "positive"), ("stated_n", "N2"),
+                                     ("no_metastasis", "any")})),
+    # --- a site said to be the only one frees the others; an organ said clear is free; "dz" is disease
+    ("CUP NET, lung-only mets (multiple nodules)", E({("site", "unknown"), ("metastasis", "lung"), ("no_metastasis", "liver")})),
+    ("liver-only disease", E({("metastasis", "liver"), ("no_metastasis", "extrahepatic")})),
+    ("ileal NET, mets to the liver only", E({("site", "jejunum_ileum"), ("metastasis", "liver"), ("no_metastasis", "extrahepatic")})),
+    ("pNET 3cm, liver clear on MRI", E({("site", "pancreas"), ("tumour_size", "3"), ("no_metastasis", "liver")})),
+    ("PET no distant dz", E({("no_metastasis", "any")})),
+    ("unknown primary NET, big liver burden", E({("site", "unknown"), ("metastasis", "liver")})),
+    ("margins clear, liver NET", E(set())),  # "clear" belongs to the margins
+    # --- invasion named by a noun after the layer; a side or a wall before the invaded organ
+    ("MP invasion on TAMIS specimen", E({("invasion", "muscularis_propria")})),
+    ("pNET invading the distal CBD", E({("site", "pancreas"), ("invasion", "duodenum_or_bile_duct")})),
+    ("pNET invading left adrenal", E({("site", "pancreas"), ("invasion", "serosa_or_adjacent_organs")})),
+    ("D3 NET invading the wall of the transverse colon", E({("site", "duodenum"), ("invasion", "serosa_or_adjacent_organs")})),
     # --- a finding's status written after it (issue 16, class 1): absent or not assessed, never present
     ("appendiceal NET 1.2 cm, serosa free, ki67 1%", E({("site", "appendix"), ("tumour_size", "1.2"), ("ki67", "1")})),
     ("mesoappendix uninvolved, appendix NET 2.2 cm", E({("site", "appendix"), ("tumour_size", "2.2")})),
@@ -239,15 +272,15 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("0/12 nodes", E({("nodes", "negative"), ("node_count", "0/12")})),
     ("4 positive nodes", E({("nodes", "positive"), ("node_count", "4")})),
     ("N0", E({("nodes", "negative")})),
-    ("N1", E({("nodes", "positive")})),
+    ("N1", E({("nodes", "positive"), ("stated_n", "N1")})),
     ("node negative", E({("nodes", "negative")})),
     ("lymph nodes negative", E({("nodes", "negative")})),
     ("no nodal mets", E({("nodes", "negative")})),
     ("mesenteric nodal metastases", E({("nodes", "positive")})),
     # a stated T is kept (staging uses it when the size and depth leave T open)
-    ("pT2 N1 M0", E({("nodes", "positive"), ("no_metastasis", "any"), ("stated_t", "T2")})),
+    ("pT2 N1 M0", E({("nodes", "positive"), ("no_metastasis", "any"), ("stated_t", "T2"), ("stated_n", "N1")})),
     ("T3N0M1a", E({("nodes", "negative"), ("metastasis", "liver"), ("stated_t", "T3")})),
-    ("Pathologic stage: pT3 pN1", E({("nodes", "positive"), ("stated_t", "T3")})),
+    ("Pathologic stage: pT3 pN1", E({("nodes", "positive"), ("stated_t", "T3"), ("stated_n", "N1")})),
     ("T2-weighted MRI shows a lesion", E({("test_result", "mri:positive")})),
     # --- metastases, negation, ambiguity
     ("liver mets, no bone lesions", E({("metastasis", "liver"), ("no_metastasis", "bone")})),
@@ -394,9 +427,9 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
      E({("tumour_size", "1.1"), ("site", "rectum"), ("invasion", "muscularis_propria")})),
     ("invades 3 mm into the subserosa", E({("invasion", "subserosa")})),  # a depth, not a size
     ("no nodes were examined", E({("not_assessed", "nodes")})),  # NX, not N0
-    ("CUP NET with bone-only mets", E({("site", "unknown"), ("metastasis", "bone")})),
+    ("CUP NET with bone-only mets", E({("site", "unknown"), ("metastasis", "bone"), ("no_metastasis", "liver")})),
     ("T2N1M1c, liver and bone mets",
-     E({("nodes", "positive"), ("metastasis", "liver"), ("metastasis", "bone"), ("stated_t", "T2")})),
+     E({("nodes", "positive"), ("metastasis", "liver"), ("metastasis", "bone"), ("stated_t", "T2"), ("stated_n", "N1")})),
     ("M1c", E({("metastasis", "liver"), ("metastasis", "other")})),
     ("liver core showed WD NET", E({("metastasis", "liver"), ("differentiation", "well")})),
     ("SATB2 positivity", E({("ihc", "satb2:positive")})),
