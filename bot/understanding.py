@@ -94,6 +94,11 @@ CLINICAL_NUMBER = re.compile(r"\d\s*(%|cm|mm|/|x\b|hpf)|\b(ki.?67|mib.?1|mitos|m
 QUESTION_FORM = re.compile(r"\?|(?:^|[.,;:!\n]|\s[-–—])\s*(what|which|how|when|where|who|why|is|are|does|do|should|can|could"
                            r"|would|will|any)\b", re.IGNORECASE)
 PAYLOAD = re.compile(r"^\s*/")
+# A clause about what the clause before it named ("is cga up in SCLC? can it separate that from a carcinoid"):
+# its subject is a pronoun, so it continues that ask rather than starting another
+CONTINUES_PREVIOUS_ASK = re.compile(
+    r"^\W*(?:(?:and|but|so|or)\s+)?(?:(?:can|could|does|do|did|is|are|would|will|should|was)\s+)?"
+    r"(?:it|that|this|they|these|those|them)\b", re.IGNORECASE)
 # a letter or digit in any script; a message without one is emoji or punctuation only ("👍", "🙂", "???")
 HAS_WORDS = re.compile(r"[^\W_]")
 
@@ -386,11 +391,15 @@ class _Reading:
             text = text[:start] + " " + text[end:]
         return text
 
-    def unnamed_asks(self, case: Case) -> List[str]:
-        """The topics written for this case's site or syndrome that clearly answer a question clause no ask
-        word names ("lobectomy or sublobar?", "grade/stage + does she need a right hemi?"): each such clause
-        is ranked, with the site or syndrome named, against the statements that apply to the case. General
-        topics are reached through the asks that name them."""
+    def unnamed_asks(self, case: Case, information_named: bool = False) -> List[str]:
+        """The topics that answer a question clause no ask word names ("lobectomy or sublobar?", "grade/stage
+        + does she need a right hemi?", "can we just watch it?", "does CLARINET apply?"): each such clause is
+        ranked, with the site or syndrome named, against the statements that apply to the case. A topic written
+        for the case's site or syndrome needs a clear match (ranking.ROUTE_SCORE) for a clause of its own and
+        a strong one (ranking.STRONG_SCORE) for a question read whole; any other topic a strong one
+        (ranking.STRONG_SCORE), and only for a clause written as a question beside clauses that name only
+        computed asks ("grade? stage? can we just watch it?"): a message's only question, or its named
+        information ask, is what its ask words or intent answer."""
         if not self.clinical_entities():
             return []
         about = " ".join(self.about_words())
@@ -399,13 +408,21 @@ class _Reading:
         if not self.asked(case):
             clauses = [" ".join(clauses)] if clauses else []  # nothing named: the question is read whole
         topics: List[str] = []
-        for clause in clauses:
+        naming = [bool(asked_topics(clause, case)) for clause in clauses]
+        information_named = information_named or any(t not in COMPUTED_TOPICS for t in self.asked(case))
+        for at, clause in enumerate(clauses):
             words = strip_computed_asks(clause) if self.asked(case) else clause
-            if asked_topics(words, case):
-                continue  # the clause names its ask: answered as named
-            topic = ranked_topic(f"{words} {about}", STRONG_SCORE, case)
-            if topic in site_topics and topic not in topics:
-                topics.append(topic)
+            if asked_topics(words, case) or len(clauses) > 1 and CONTINUES_PREVIOUS_ASK.search(clause):
+                continue  # the clause names its ask, or continues the one before: answered as that ask
+            beside_named = not information_named and any(named for other, named in enumerate(naming) if other != at) and bool(
+                QUESTION_FORM.search(clause) or self.text[self.text.find(clause) + len(clause):].lstrip().startswith("?"))
+            best = best_ranked(f"{words} {about}", case)
+            if best is None or best[0] in topics or best[0] in COMPUTED_TOPICS:
+                continue
+            # a clause of its own beside named asks needs a clear match; a question read whole a strong one
+            site_score = ROUTE_SCORE if len(clauses) > 1 else STRONG_SCORE
+            if best[0] in site_topics and best[1] >= site_score or beside_named and best[1] >= STRONG_SCORE:
+                topics.append(best[0])
         return topics
 
     def about_words(self) -> List[str]:
@@ -621,7 +638,8 @@ class _Reading:
         sublobar?")."""
         also = [t for t in self.information_asks(self.asked(case), case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
-        also += [t for t in self.unnamed_asks(case) if t not in topics + also]
+        information_named = any(t not in COMPUTED_TOPICS for t in topics + also)
+        also += [t for t in self.unnamed_asks(case, information_named) if t not in topics + also]
         return topics + also
 
     def give_values(self, base: Dict[str, Any], reply: List[Dict[str, Any]], said_unknown: bool) -> Request:

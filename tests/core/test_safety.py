@@ -40,6 +40,8 @@ SAFETY_TABLE = [
     ("my dad fainted after his lanreotide injection", "emergency"),
     ("probably nothing, but mum passed out in the kitchen, she has a pancreatic NET", "emergency"),
     ("my husband is confused and sweaty, he has an insulinoma", "emergency"),
+    ("my son had a fit this morning, he has a lung carcinoid", "emergency"),
+    ("dad is fitting, he is on everolimus", "emergency"),
     ("she is vomiting blood", "emergency"),
     ("I have crushing chest pain right now, what should I do?", "emergency"),
     ("my wife's lips are swelling and she is wheezing after the scan", "emergency"),
@@ -78,6 +80,8 @@ SAFETY_TABLE = [
 ]
 
 ORDINARY = [
+    "ileal NET, liver mets, ki67 6%. 1) grade 2) stage 3) would he fit NETTER-1 type PRRT now?",
+    "does she fit the criteria for PRRT?",
     "5-HIAA raised, what next?",
     "5-FU based chemo for pNET?",
     "10-year survival of a resected NET G1?",

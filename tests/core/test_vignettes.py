@@ -69,6 +69,12 @@ SEVERAL_QUESTIONS = [
      {"grade": {"grade": "G2"}, "stage": {"t": "TX", "m": "M1a", "stage_group": "IV"}}),
     # survival as the outcome of a treatment is part of that question, not a prognosis question
     ("does debulking improve survival?", "ask_surgery", {}, ["surgery_debulking"], {}),
+    # a question clause no ask word names, beside computed asks: answered from the topic that answers it
+    ("pNET tail 1.2cm on CT, EUS-FNA ki 1%. grade? stage? can we just watch it?", "ask_grade",
+     dict(site="pancreas", tumour_size="1.2", ki67="1"), ["grade", "stage", "small_pnet"], {}),
+    ("ileal NET 3 cm, liver only mets, ki67 3% - grade? stage? does CLARINET apply to him?", "ask_grade",
+     dict(site="jejunum_ileum", tumour_size="3", metastasis="liver", no_metastasis="extrahepatic", ki67="3"),
+     ["grade", "stage", "treatment_well_differentiated"], {"stage": {"m": "M1a", "stage_group": "IV"}}),
     ("liver mets from SI-NET, ki67 5%. debulking - survival benefit? stage?", "ask_surgery",
      dict(site="jejunum_ileum", metastasis="liver", ki67="5"), ["grade", "stage", "surgery_debulking"],
      {"stage": {"m": "M1a", "stage_group": "IV"}}),
