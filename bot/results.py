@@ -7,17 +7,18 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from bot.grading import grade
-from bot.models import Case
+from bot.models import Case, Differentiation
 from bot.staging import stage
 
 # Values each computation reads; a change to one of them re-answers that computation.
 INPUTS: Dict[str, frozenset] = {
-    "grade": frozenset({"ki67_percent", "mitoses", "mitoses_unit", "necrosis", "cells_counted", "site", "differentiation"}),
+    "grade": frozenset({"ki67_percent", "mitoses", "mitoses_unit", "necrosis", "cells_counted", "nec_subtype", "site",
+                        "differentiation"}),
     "stage": frozenset({"tumour_size_cm", "invasion", "nodes_positive", "positive_node_count", "bulky_mesenteric_mass",
                         "nodes_assessed", "metastatic_sites", "site", "differentiation"}),
 }
-# Values that alone do not say which computation is wanted.
-SHARED_INPUTS = frozenset({"site", "differentiation"})
+# Values that alone do not say which computation is wanted (a NEC's cell type is its morphology too).
+SHARED_INPUTS = frozenset({"site", "differentiation", "nec_subtype"})
 
 # the computed codes an update may change, by the engine that computes them
 RESULT_CODES = (("grade", ("grade", "category")), ("stage", ("t", "n", "m", "stage_group")))
@@ -26,7 +27,11 @@ _SAID_BY_ANOTHER = {"grade"}
 
 
 def has_inputs(case: Case, topic: str) -> bool:
-    """Whether the case holds any value the computation reads beyond the site and differentiation."""
+    """Whether the case holds any value the computation reads beyond the site and differentiation (a poorly
+    differentiated tumour of a patient, with any value of its own, is classified by its morphology alone: NEC,
+    whatever its indices; "small cell lung ca" alone names the concept)."""
+    if topic == "grade" and case.differentiation is Differentiation.poorly and has_inputs(case, "stage"):
+        return True
     return any(getattr(case, f, None) not in (None, []) for f in INPUTS[topic] - SHARED_INPUTS - {"mitoses_unit"})
 
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.answer_tables import COMPUTED_TOPICS
 from bot.case_update import CaseUpdate, apply_entities, reply_entities
 from bot.knowledge import CaseContext
-from bot.models import Case, Site
+from bot.models import Case, Differentiation, Site
 from bot.ranking import ROUTE_SCORE, STRONG_SCORE, about_case, best_topic, rank_statements, statement_index
 from bot.results import INPUTS, SHARED_INPUTS, has_inputs, result_codes
 from bot.safety import SafetyCheck, safety_check
@@ -581,10 +581,12 @@ class _Reading:
         elif given and topic not in COMPUTATION_OF_RULES_TOPIC:
             # a vignette with values and another ask ("... Ki67 12%, primary occult - next step?"): the results
             # its values decide come first, then the ask; the values to ask for are those of what was asked
-            return Request(act=Act.answer, asks=[Ask(topic=t) for t in given] + [
-                Ask(topic=t, optional=t not in COMPUTED_TOPICS)
-                for t in self.with_site_topic(self.with_other_asks([topic], case), case) if t not in given],
-                uninvited=given, **fields)
+            others = [t for t in self.with_site_topic(self.with_other_asks([topic], case), case) if t not in given]
+            # computed results first, in their own order, then the information asks in the order asked
+            ordered = [t for t in ("grade", "stage") if t in given or t in others] + \
+                [t for t in given + others if t not in ("grade", "stage")]
+            return Request(act=Act.answer, asks=[Ask(topic=t, optional=t not in COMPUTED_TOPICS) for t in ordered],
+                           uninvited=given, **fields)
         also = self.with_other_asks(topics, case)[len(topics):]
         if also:
             # "grade, stage and what next?": every question asked, computed results first; an added
@@ -627,6 +629,12 @@ class _Reading:
         is given, the stage when a staging value is given (and, with `need_group`, the stage decides a group:
         a T alone under an assumption is left to a stage question)."""
         given = [t for t in ("grade", "stage") if has_inputs(case, t) and changed & (INPUTS[t] - SHARED_INPUTS)]
+        if "grade" not in given and "differentiation" in changed and case.differentiation is Differentiation.poorly \
+                and has_inputs(case, "grade") and changed - {"differentiation", "nec_subtype", "site"}:
+            # "colonic small cell NEC with liver mets": the morphology alone decides the category of a tumour
+            # (a case: a value of the patient's tumour is given with it; "is cga up in small cell lung ca?" and
+            # "is NET G3 the same as NEC?" name the concept)
+            given.insert(0, "grade")
         if need_group and "stage" in given and result_codes(case).get("stage_group") is None \
                 and not changed & STAGING_FINDINGS:
             given.remove("stage")  # a size alone gives only a T under an assumption: left to a stage question

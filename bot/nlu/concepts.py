@@ -38,6 +38,10 @@ def find_sites(text: str) -> Iterator[Candidate]:
             yield Candidate("site", value, m.start(), m.end(), P_SITE, "SITE", context)
     for regex, value in _WEAK_SITES:
         for m in regex.finditer(text):
+            sentence = text[max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1:
+                            min((i for i in (text.find(".", m.end()), text.find("\n", m.end())) if i >= 0), default=len(text))]
+            if V.HEDGED_FINDING.search(sentence) and re.match(V.LOBE_PATTERN, m.group()):
+                continue  # "8mm RLL nodule, indeterminate": says nothing about the tumour's site
             yield Candidate("site", value, m.start(), m.end(), P_SITE, "SITE", "drop", weak=True)
 
 

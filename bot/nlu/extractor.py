@@ -146,8 +146,11 @@ class ClinicalEntityExtractor:
         # a wrap inside a sentence is a space, not a sentence end (same length, offsets unchanged)
         corrected = join_soft_wraps(corrected)
         candidates = self._resolve_overlaps(self._find(corrected))
-        judged = self._one_tumour_site(corrected, self._resolve_conflicts(self._apply_context(corrected, candidates)))
-        judged += self._nec_subtypes(corrected, judged)
+        in_context = self._apply_context(corrected, candidates)
+        # the cell type is read from every poorly differentiated phrase ("poorly diff large cell NEC": the second
+        # phrase names it), before the phrases of one value are merged
+        judged = self._one_tumour_site(corrected, self._resolve_conflicts(in_context))
+        judged += self._nec_subtypes(corrected, in_context)
         return [self._as_entity(c, text, origin) for c in judged]
 
     @staticmethod
@@ -173,7 +176,8 @@ class ClinicalEntityExtractor:
                 subtype = next((value for pattern, value in V.NEC_SUBTYPE_TERMS if re.search(pattern, phrase, re.I)), None)
                 if subtype:
                     out.append(Candidate("nec_subtype", subtype, cand.start, cand.end, cand.priority))
-        return out
+        # one cell type, named once; two different ones contradict each other and neither is kept
+        return sorted(out, key=lambda c: c.start)[:1] if len({c.value for c in out}) == 1 else []
 
     # ------------------------------------------------------------------ steps
     @staticmethod

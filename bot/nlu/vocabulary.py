@@ -20,6 +20,9 @@ _ORGAN_AFTER_TUMOUR_NOUN = "(?:" + "|".join(
     f"(?<={noun} {prep} the )" for noun in ("nec", "necs", "net", "nets", "nen", "carcinoma", "carcinoid", "tumour",
                                             "tumor", "neoplasm") for prep in ("of", "in", "from")
 ) + "){organ}"
+_LOBE = r"(?-i:RUL|RML|RLL|LUL|LLL|rul|rml|rll|lul|lll)|(?:right|left)\s+(?:upper|middle|lower)\s+lobe"
+LOBE_PATTERN = _LOBE
+_IMAGED_FINDING = r"\s+(?:nodules?|lesions?|opacit(?:y|ies)|shadows?|densit(?:y|ies)|ggos?|spots?)\b"
 SITE_TERMS: tuple[tuple[str, str], ...] = (
     (r"stomach|gastric|antr(?:um|al)|fund(?:us|ic)|cardia|oxyntic", "stomach"),
     # duodenal parts: "D1".."D4" (upper case only: "d2" is too often something else), bulb, second part
@@ -29,7 +32,8 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         r"terminal\s+ileum|small[\s-]+(?:bowel|intestine|intestinal)|si[\s-]?nets?|midgut"
         r"|ile(?:um|al)|jejun(?:um|al)|ileo-?ca?ecal|"
         # "TI" (terminal ileum) and "SB" (small bowel): upper case only, next to a tumour or specimen word
-        r"(?-i:TI|SB)(?=\s+(?:net|nen|tumou?r|carcinoid|lesion|mass|polyp|nodule|resection|primary|biopsy|bx)\b)"
+        # ("TI/ICV NET": a second abbreviation of the same region may follow after a slash)
+        r"(?-i:TI|SB)(?=(?:/[A-Za-z]{2,4})?\s+(?:net|nen|tumou?r|carcinoid|lesion|mass|polyp|nodule|resection|primary|biopsy|bx)\b)"
         r"|(?<=\bin\s)(?:the\s+)?(?-i:TI)\b",
         "jejunum_ileum",
     ),
@@ -37,6 +41,8 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
     (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid|(?:hepatic|splenic)\s+flexure", "colon"),
     (r"rect(?:um|al)|recto-?sigmoid", "rectum"),
     (r"pancrea(?:s|tic|tc|ic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?|panc(?=\s+(?:head|tail|body|neck)\b)"
+     # "HoP mass": head of pancreas, next to a tumour noun
+     r"|(?-i:HoP|HOP)(?=\s+(?:nets?|nens?|tumou?rs?|mass|lesion|carcinoid)\b)"
      # "uncinate NET": the uncinate process with a tumour noun (its uptake alone is a physiological finding)
      r"|uncinate(?:\s+process)?(?=\s+(?:nets?|nens?|tumou?rs?|mass|lesion|carcinoid|neuroendocrine)\b)",
      "pancreas"),
@@ -47,7 +53,8 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         r"|tumou?rs?|neuroendocrine)|" + _ORGAN_AFTER_TUMOUR_NOUN.format(organ=r"(?:lung|bronchus)") +
         # lobes, airway and lung resections name a thoracic primary: "LLL carcinoid", "RUL lobectomy specimen",
         # "endobronchial lesion", "bronchial carcinoid", "lingular nodule"
-        r"|(?-i:RUL|RML|RLL|LUL|LLL|rul|rml|rll|lul|lll)(?![\w-])|(?:right|left)\s+(?:upper|middle|lower)\s+lobe|lingula[r]?"
+        # (a lobe's nodule only imaged is a finding, not the tumour: LOBE_FINDING below)
+        rf"|(?:{_LOBE})(?![\w-])(?!{_IMAGED_FINDING})|lingula[r]?"
         r"|(?:bi)?lobectomy|pneumonectomy|segmentectomy|endobronchial|bronchial|bronchus"
         r"|peripheral\s+(?:lung|pulmonary)\s+(?:nodule|mass|lesion|carcinoid|net)s?"
         # a lung nodule or mass that was sampled is the tumour being graded: "lung nodule bx: 12 mitoses"
@@ -65,7 +72,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         r"|search(?:es)?\s+(?:was\s+|were\s+|is\s+)?(?:negative|unrevealing|unsuccessful|fruitless)\s+for\s+(?:a\s+|the\s+|any\s+)?primary"
         r"|primary\s+(?:site\s+|tumou?r\s+)?(?:is\s+|was\s+|remains\s+|still\s+)?(?:unknown|unk(?![a-z])|occult|unidentified"
         r"|not\s+(?:yet\s+)?(?:found|identified|seen|located|known|detected)|never\s+found)"
-        r"|(?:no|w/o|without)\s+(?:an?\s+)?(?:obvious\s+|clear\s+|identifiable\s+|definite\s+|known\s+)?primary"
+        r"|(?:no|w/o|without)\s+(?:an?\s+)?(?:obvious\s+|clear\s+|identifiable\s+|definite\s+|known\s+|other\s+)?primary"
         r"(?:\s+(?:site|tumou?r|lesion))?(?:\s+(?:was\s+|has\s+been\s+)?(?:found|identified|seen|located|detected))?",
         "unknown",
     ),
@@ -73,7 +80,16 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
 # "typical/atypical carcinoid" implies a lung primary only when no other site is named
 # (a thymic atypical carcinoid exists), so it is a weak site.
 # "periampullary" says where, not which organ: the ampulla only when no organ (pancreatic head, duodenum) is named.
-WEAK_SITE_TERMS: tuple[tuple[str, str], ...] = ((r"(?:a)?typical\s+carcinoids?", "lung"), (r"peri-?ampullary", "ampulla"))
+WEAK_SITE_TERMS: tuple[tuple[str, str], ...] = (
+    (r"(?:a)?typical\s+carcinoids?", "lung"), (r"peri-?ampullary", "ampulla"),
+    # "8 mm RLL nodule on CT": a lobe's imaged nodule may be the primary, but any site named outright (or "primary
+    # unknown") says where the tumour is; hedged in its sentence ("indeterminate", "likely benign") it says nothing
+    (rf"(?:{_LOBE})(?={_IMAGED_FINDING})", "lung"),
+)
+# Words that hedge an imaged finding in its sentence: the finding does not name the tumour's site
+HEDGED_FINDING = re.compile(
+    r"indeterminate|equivocal|incidental|non-?specific|likely\s+benign|probably\s+benign|too\s+small\s+to|\?|"
+    r"sub-?cent?imet(?:er|re)|possible|unclear|of\s+uncertain", re.IGNORECASE)
 # Site values whose meaning already contains a negation: ConText must not touch them.
 FIXED_SITE_VALUES = frozenset({"unknown"})
 
@@ -515,6 +531,8 @@ KI67_NAMES = r"k[il][\s-]?(?:67|76)(?:\s*/\s*mib[\s-]?1)?|mib[\s-]?1"
 # Words allowed between the Ki-67 name and its number ("Ki-67 labelling index was ~8%").
 KI67_FILLERS = (
     r"\(\s*mib[\s-]?1\s*\)|proliferati(?:on|ve)\s+(?:index|rate|fraction)|label+ing\s+index|index|li|pi|score|value"
+    # "Ki-67 +ve in approx 70 of 1400 cells": what was counted positive, then the count
+    r"|(?:\+ve|positive|pos)(?:\s+in)?"
     r"|level|rate|of|was|is|were|be|at|approx\.?|approximately|about|around|roughly|only|just|now|hot[\s-]?spot"
     r"|exactly|label+(?:ing|ed|s)?|stain(?:s|ed|ing)?|positivity|expression|shows?|showed|measured|estimated"
     r"|in\s+(?:the\s+)?hot[\s-]?spots?|reported\s+as|measured\s+at|increased\s+to|rose\s+to|=|:|~|-"

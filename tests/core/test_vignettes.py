@@ -69,6 +69,13 @@ SEVERAL_QUESTIONS = [
      {"grade": {"grade": "G2"}, "stage": {"t": "TX", "m": "M1a", "stage_group": "IV"}}),
     # survival as the outcome of a treatment is part of that question, not a prognosis question
     ("does debulking improve survival?", "ask_surgery", {}, ["surgery_debulking"], {}),
+    # a NEC's category comes from its morphology: shown first, with the stage, before the treatment asked
+    ("liver mets: poorly diff large cell NEC, primary unknown. grade? stage? chemo?", "ask_treatment",
+     dict(metastasis="liver", differentiation="poorly", site="unknown", nec_subtype="large_cell"),
+     ["grade", "stage", "treatment_nec"], {"grade": {"category": "NEC"}}),
+    ("colonic small cell NEC with liver mets. stage it? first-line chemo?", "ask_treatment",
+     dict(site="colon", differentiation="poorly", metastasis="liver", nec_subtype="small_cell"),
+     ["grade", "stage", "treatment_nec"], {"grade": {"category": "NEC"}}),
     # a question clause no ask word names, beside computed asks: answered from the topic that answers it
     ("pNET tail 1.2cm on CT, EUS-FNA ki 1%. grade? stage? can we just watch it?", "ask_grade",
      dict(site="pancreas", tumour_size="1.2", ki67="1"), ["grade", "stage", "small_pnet"], {}),

@@ -25,6 +25,19 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("ileal NET 2cm, 2/3 cores positive", E({("site", "jejunum_ileum"), ("tumour_size", "2")})),
     ("pNET 2cm, BP 120/80, seen on 3/11", E({("site", "pancreas"), ("tumour_size", "2")})),
     ("0/7, M0", E({("no_metastasis", "any")})),  # no tumour named: a bare count says nothing
+    # --- a lobe's imaged nodule is a weak site: "primary unknown" wins, and hedged it says nothing
+    ("liver mets NET, 8mm RLL nodule, indeterminate. no other primary found", E({("metastasis", "liver"), ("tumour_size", "0.8"),
+                                                                               ("site", "unknown")})),
+    ("liver mets NET, indeterminate RLL nodule on CT", E({("metastasis", "liver")})),
+    ("1.4cm RLL nodule, mitoses 1/2mm2, no necrosis", E({("tumour_size", "1.4"), ("site", "lung"), ("mitoses", "1/2mm2"),
+                                                        ("necrosis", "absent")})),
+    # --- short forms of a site next to a tumour word; what was counted positive before a Ki-67 count
+    ("TI/ICV NET 2.8cm", E({("site", "jejunum_ileum"), ("tumour_size", "2.8")})),
+    ("HoP mass 5.2cm", E({("site", "pancreas"), ("tumour_size", "5.2")})),
+    ("Ki-67 +ve in approx 70 of 1400 tumour cells", E({("ki67", "5"), ("cells_counted", "1400")})),
+    # --- the cell type from any poorly differentiated phrase; two different ones contradict each other
+    ("poorly diff large cell NEC", E({("differentiation", "poorly"), ("nec_subtype", "large_cell")})),
+    ("small cell and large cell NEC", E({("differentiation", "poorly")})),
     # --- a full stop that ends the sentence ends the Ki-67 value; "pc" is per cent
     ("sigmoid NET, ki67 1.5. stage", E({("site", "colon"), ("ki67", "1.5")})),
     ("rectal NET, ki 4. T and grade", E({("site", "rectum"), ("ki67", "4")})),
