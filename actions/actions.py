@@ -7,7 +7,7 @@ the CLI and tests use) and dispatches the replies. No clinical logic lives here.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from pydantic import ValidationError
 from rasa_sdk import Action, Tracker
@@ -41,7 +41,18 @@ def state_from_slots(tracker: Tracker) -> ConversationState:
         last_topic=tracker.get_slot("last_topic") or None,
         pending=tracker.get_slot("pending_question") or None,
         unknown_fields=[str(f) for f in unknown] if isinstance(unknown, list) else [],
+        what_if_case=_what_if_case(tracker.get_slot("what_if_case")),
     )
+
+
+def _what_if_case(stored: Any) -> Optional[Case]:
+    """The last what-if's copy, if the slot holds a readable one (a corrupted one is dropped, never an error)."""
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return Case.model_validate(stored)
+    except ValidationError:
+        return None
 
 
 def slots_from_state(state: ConversationState) -> List[EventType]:
@@ -51,6 +62,8 @@ def slots_from_state(state: ConversationState) -> List[EventType]:
         SlotSet("last_topic", state.last_topic),
         SlotSet("pending_question", state.pending),
         SlotSet("unknown_fields", list(state.unknown_fields)),
+        SlotSet("what_if_case", None if state.what_if_case is None
+                else state.what_if_case.model_dump(mode="json", exclude_defaults=True)),
     ]
 
 

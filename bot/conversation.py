@@ -160,6 +160,9 @@ class ConversationState(BaseModel):
     last_topic: Optional[str] = None
     pending: Optional[str] = None  # the Case field the previous reply asked for
     unknown_fields: List[str] = Field(default_factory=list)  # the user said these are not known
+    # the copy the last turn's what-if computed, while the next turn may build on it ("suppose also 2 nodes
+    # positive"); any other turn lets it lapse
+    what_if_case: Optional[Case] = None
 
 
 class Message(BaseModel):
@@ -233,6 +236,8 @@ class _Turn:
             # allows it (after a refusal to invent, or after "ask your care team first")
             self.say(request.safety.reply, [] if request.safety.kind == "emergency" else CLARIFY_BUTTONS)
         act = request.act
+        if act != Act.what_if and self.state.what_if_case is not None:
+            self.state = self.state.model_copy(update={"what_if_case": None})
         if act == Act.safety_only:
             return self.result()
         if act == Act.back_to_recorded:
@@ -365,10 +370,11 @@ class _Turn:
         changes = describe_changes(self.state.case, request.case, request.changed, was="recorded")
         self.say(WHAT_IF_LEAD.format(changes=changes))
         self.say_result_changes(self.state.case, request.case, what_if=True)
-        # answered on the copy; state.case, last_topic and pending stay as they were before the what-if
+        # answered on the copy; state.case, last_topic and pending stay as they were before the what-if, and the
+        # copy is kept for one turn so that the next what-if may add to it
         last_topic = self.state.last_topic
         self.answer(request.topics, request.case, what_if=True)
-        self.state = self.state.model_copy(update={"last_topic": last_topic})
+        self.state = self.state.model_copy(update={"last_topic": last_topic, "what_if_case": request.case})
         return self.result()
 
     def explain(self) -> TurnResult:

@@ -71,6 +71,9 @@ HYPOTHETICAL = re.compile(
     r"\bwhat if\b|\bwhat about if\b|\bsuppos(e|ing)\b|\bhypothetical|\bimagine\b|"
     r"\bif\b.{0,50}\b(were|had been|would be|came back|turned out|turns out)\b|\bwould (it|that|the \w+) (change|be)\b.{0,40}\bif\b",
     re.IGNORECASE)
+# A what-if that adds to the one before it rather than replacing it
+ADDS_TO_WHAT_IF = re.compile(r"\b(also|too|as well|on top of (that|this|it)|in addition|additionally|plus|both|as well as"
+                             r"|at the same time|and also)\b", re.IGNORECASE)
 # Back to the recorded case after a what-if: "ok, and as it actually is?", "back to the real case"
 BACK_TO_RECORDED = re.compile(
     r"\b(as it (actually |really )?(is|stands)|actual(ly)? (case|values|findings|one)|the real (case|one|values)|"
@@ -519,16 +522,25 @@ class _Reading:
             return [], False
         return reply_entities(pending, self.text, self.intent, self.clinical_entities())
 
-    def updated(self, base: Dict[str, Any], extra: Iterable[Dict[str, Any]] = (), hypothetical: bool = False) -> Dict[str, Any]:
-        """The case after this message's values (and a short reply's), with what was read and how."""
+    def updated(self, base: Dict[str, Any], extra: Iterable[Dict[str, Any]] = (), hypothetical: bool = False,
+                on: Optional[Case] = None) -> Dict[str, Any]:
+        """The case after this message's values (and a short reply's), with what was read and how; `on` is the
+        case they are applied to when it is not the recorded one (a what-if built on the last what-if), and
+        then every field that differs from the recorded case is a change."""
         entities = self.clinical_entities() + list(extra)
-        update: CaseUpdate = apply_entities(self.state.case, entities)
-        return dict(base, case=update.case, changed=list(update.changed), problems=list(update.problems),
+        update: CaseUpdate = apply_entities(self.state.case if on is None else on, entities)
+        changed = list(update.changed)
+        if on is not None and update.changed:
+            recorded = self.state.case
+            changed = [f for f in Case.model_fields if getattr(update.case, f) != getattr(recorded, f)]
+        return dict(base, case=update.case, changed=changed, problems=list(update.problems),
                     notes=list(update.notes), not_assessed=list(update.not_assessed),
                     values=case_values(entities, self.text, hypothetical))
 
     def what_if(self, base: Dict[str, Any]) -> Request:
-        fields = self.updated(base, hypothetical=True)
+        # "suppose also 2 nodes positive", "and if on top of that ...": added to the last what-if's copy
+        stacked = self.state.what_if_case if ADDS_TO_WHAT_IF.search(self.text) else None
+        fields = self.updated(base, hypothetical=True, on=stacked)
         topics = affected_topics(fields["changed"], self.state.last_topic) or [self.state.last_topic or "grade"]
         return Request(act=Act.what_if, asks=[Ask(topic=t) for t in topics] if fields["changed"] else [], **fields)
 

@@ -276,8 +276,22 @@ def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
     return left, right
 
 
+# "the size was 1.9 not 0.9", "and if it had measured 1.9?": a size named as such, without a unit, is in cm
+# (a correction or what-if of a recorded size; NET sizes in mm always carry their unit)
+_SIZE_WITHOUT_UNIT = compile_terms(
+    rf"(?:size|measur(?:ed|ing|es)|diameter)\s*(?:(?:was|is|of|=|:|had\s+been|has\s+been|were|be|actually|really)\s*)*"
+    rf"(?P<a>{_NUM})(?![\d.%/]|\s*(?:%|mm|cm|x\b|by\b|centi|milli|hpf|mitos|nodes?\b|lns?\b))")
+SIZE_WITHOUT_UNIT_MAX_CM = Decimal(15)
+
+
 def find_tumour_size(text: str) -> Iterator[Candidate]:
     found: list[Candidate] = []
+    if not _SIZE.search(text):
+        for m in _SIZE_WITHOUT_UNIT.finditer(text):
+            cm = number(m.group("a"))
+            if cm is not None and 0 < cm <= SIZE_WITHOUT_UNIT_MAX_CM:
+                yield Candidate("tumour_size", fmt(cm), m.start(), m.end(), PRIORITY)
+                return
     for m in _SIZE.finditer(text):
         left, right = _clause_around(text, m.start(), m.end())
         # the words that qualify the size stop at the next value ("2.5cm ki67 3% LN neg": the LN is its own item)
@@ -379,7 +393,8 @@ _NODE_COUNT_STATE_BETWEEN = compile_terms(
 _NODE_COUNT_POSITIVE_ONLY = compile_terms(
     rf"(?P<pos>\d+)\s*(?:positive|involved|\+ve|metastatic)\s+(?:{V.NODE_WORD})"
     # "5 LN+", "3 nodes +ve" (a total after it is read by the patterns above: "5 LN+ of 20")
-    rf"|(?P<pos2>\d+)\s*(?:{V.NODE_WORD})\s*(?:were\s+|are\s+)?(?:positive|involved|\+ve|\+(?!\s*(?:of|/|out)\b|\s*/))"
+    rf"|(?P<pos2>\d+)\s*(?:{V.NODE_WORD})\s*(?:(?:were|are|was|is|had\s+been|have\s+been|came\s+back)\s+)?"
+    r"(?:positive|involved|\+ve|\+(?!\s*(?:of|/|out)\b|\s*/))"
 )
 # "14 LN, 13 involved", "25 LN examined, 13 +ve": the total first, then the positive count
 _NODE_COUNT_TOTAL_FIRST = compile_terms(

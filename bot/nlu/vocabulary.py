@@ -310,7 +310,8 @@ NODES_CONCEPT = (
 # "nodal NET", "mesenteric node NET"
 NODES_FOUND_IN = (
     r"(?:nets?|nens?|tumou?r|disease|carcinoid|deposits?)\s+(?:(?:was|were|is)\s+)?(?:found\s+|seen\s+|identified\s+|only\s+|confined\s+|limited\s+|restricted\s+)?"
-    r"(?:in|to|within)\s+(?:an?\s+|the\s+|one\s+|a\s+single\s+|single\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|axillary|cervical|inguinal"
+    # "NET in a 1.5cm mesenteric node": the node's size may stand before its name
+    r"(?:in|to|within)\s+(?:an?\s+|the\s+|one\s+|a\s+single\s+|single\s+)?(?:\d+(?:\.\d+)?\s*(?:cm|mm)\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|axillary|cervical|inguinal"
     r"|retroperitoneal|para-?aortic|pelvic|abdominal)\s+)?(?:(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))|lns?\b)"
     r"|(?:(?:single|one|a|an)\s+)?(?:(?:regional|mesenteric|peri-?pancreatic|retroperitoneal|para-?aortic)\s+)?(?:lymph\s+)?nodes?\s+(?:with|showing|containing)"
     r"\s+(?:an?\s+)?(?:nets?|nens?|neuroendocrine|metastatic\s+net|tumou?r)"

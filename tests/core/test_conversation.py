@@ -618,3 +618,20 @@ def test_a_question_about_one_test_asked_with_no_case_gets_that_tests_statements
     assert result.topics == ["sstr_pet"]
     plan = handle_turn(ConversationState(), "ask_workup", [], "NET of unknown primary, what next?")
     assert plan.topics == ["workup"]
+
+
+def test_a_what_if_that_adds_to_the_last_one_builds_on_its_copy() -> None:
+    # "suppose it was 2.5cm" then "suppose also 2 nodes positive": the second what-if keeps the first one's size;
+    # without an adding word it starts again from the recorded case; any other turn lets the copy lapse
+    first = turn(ConversationState(), "ask_stage", "rectal NET 0.8 cm sm, 0/4 LN, M0", site="rectum",
+                 tumour_size="0.8", invasion="confined", node_count="0/4", nodes="negative", no_metastasis="any")
+    assert computed(first, "stage")["stage_group"] == "I"
+    bigger = turn(first.state, "what_if", "suppose it was 2.5cm", tumour_size="2.5")
+    assert computed(bigger, "stage")["t"] == "T2" and bigger.state.case == first.state.case
+    stacked = turn(bigger.state, "what_if", "suppose also 2 nodes positive", node_count="2", nodes="positive")
+    assert (computed(stacked, "stage")["t"], computed(stacked, "stage")["n"]) == ("T2", "N1")
+    assert computed(stacked, "stage")["stage_group"] == "IIIB" and stacked.state.case == first.state.case
+    fresh = turn(bigger.state, "what_if", "what if 2 nodes were positive?", node_count="2", nodes="positive")
+    assert (computed(fresh, "stage")["t"], computed(fresh, "stage")["n"]) == ("T1", "N1")
+    back = turn(stacked.state, "ask_stage", "ok, the actual case: what stage?")
+    assert back.state.what_if_case is None and computed(back, "stage")["stage_group"] == "I"
