@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -62,8 +62,15 @@ def _load_kinds(root: Path) -> List[SafetyKind]:
 
 
 @lru_cache(maxsize=4)
-def _table(root: str) -> Tuple[Tuple[_Compiled, ...], frozenset]:
-    return tuple(_Compiled(spec) for spec in _load_kinds(Path(root))), _known_names(Path(root))
+def _table(root: str) -> Tuple[Tuple[_Compiled, ...], frozenset, Dict[str, frozenset]]:
+    return tuple(_Compiled(spec) for spec in _load_kinds(Path(root))), _known_names(Path(root)), _families(Path(root))
+
+
+def _families(root: Path) -> Dict[str, frozenset]:
+    """knowledge/known_names.yml `families`: a family name and the members it has (upper case)."""
+    data = yaml.safe_load((root / KNOWN_NAMES_FILE).read_text(encoding="utf-8")) or {}
+    return {str(name): frozenset(str(m).upper() for m in members)
+            for name, members in (data.get("families") or {}).items()}
 
 
 def _key(word: str) -> str:
@@ -91,8 +98,23 @@ def _known_names(root: Path) -> frozenset:
 _LETTERS_DIGITS = re.compile(r"(?<![\w-])(?:\d{1,3}[A-Za-z]{1,2}-)?[A-Za-z][A-Za-z]*-?\d+[A-Za-z0-9-]*(?![\w-])"
                              # a number before a capitalised abbreviation ("7-HIAA" beside the real 5-HIAA)
                              r"|(?<![\w-])\d{1,3}-[A-Z]{2,}[A-Z0-9]*(?![\w-])")
-# a grade beyond the WHO's three ("NET G4"): too short to be read as a name, never a real grade
-_NO_SUCH_GRADE = re.compile(r"(?<![\w-])G[4-9](?![\w-])")
+# A code beyond the last category its system defines ("NET G4", "AJCC T5", "M2"): too short to be read as a name,
+# never a real category. The highest category of each letter; T and M only beside a staging word (a spinal level
+# "T5" is real), G anywhere.
+HIGHEST_CATEGORY = {"G": 3, "T": 4, "M": 1}
+_CODE_BEYOND = re.compile(r"(?<![\w-])[cpy]?(?P<letter>[GTM])(?P<number>[0-9])(?![\w-])")
+_STAGING_WORDS = re.compile(r"\b(?:ajcc|uicc|tnm|stag\w*|categor\w*|coded?|classif\w*|pT|pM|cM)\b", re.IGNORECASE)
+
+
+def code_beyond_range(text: str) -> Optional[Tuple[int, str]]:
+    """(offset, code) of the first grading or staging code its system does not have, or None."""
+    for m in _CODE_BEYOND.finditer(text):
+        letter = m.group("letter")
+        if int(m.group("number")) <= HIGHEST_CATEGORY[letter]:
+            continue
+        if letter == "G" or _STAGING_WORDS.search(text):
+            return m.start(), m.group()
+    return None
 _CAPITALS = re.compile(r"(?<![\w-])[A-Z][A-Z]{3,}(?:-[A-Z0-9]+)*(?![\w-])")
 _DRUG_LIKE = re.compile(
     r"(?<![\w-])[a-z]{3,}(?:mab|nib|tinib|platin|otide|lutide|rolimus|limus|ciclib|parib|tecan|taxel|rubicin"
@@ -112,7 +134,8 @@ _KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody
 # generic kind words name a thing only after a capitalised name ("Brixworth NET Index"; not "stim test")
 _GENERIC_KIND_NOUNS = (r"index|protocol|regimen|test|assay|gene|mutation|pet|scan|sign|nomogram|panel|rule|algorithm|antigen"
                        r"|phenomenon|consensus|manoeuvre|maneuver|technique|procedure|operation|receptor|peptide|variant"
-                       r"|grade|grading|system|triad|ratio|method|pattern|guidance|guideline|approach|model|formula")
+                       r"|grade|grading|system|triad|ratio|method|pattern|guidance|guideline|approach|model|formula"
+                       r"|subcategory|subtype|subgroup|tier|class")
 # any word right before a kind word ("the tidemark trial", "Hartwell score", "neurix stain") is the thing's name
 _NAMED_BEFORE_KIND = re.compile(
     rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN|net|nen)\s+)?(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
@@ -136,8 +159,23 @@ _CODE = re.compile(r"^(?:[cpyra]{0,2}(?:T[0-4xX][a-dA-D]?(?:N[0-3xX][a-cA-C]?)?(
                    r"|D[1-4]|S[1-5]|C[1-7]|T(?:1[0-2]|[1-9])|L[1-5]|MEN[1-4]?|x\d+|q\d+w?|\d+[a-z]*|[A-Za-z]\d)$")
 
 
-def unknown_name(text: str, known: frozenset) -> Optional[Tuple[str, str]]:
+def family_members_unknown(text: str, families: Dict[str, frozenset]) -> List[Tuple[int, str]]:
+    """(offset, name) of each member of a known family that the family does not have ("chromogranin D",
+    "neurokinin-Z"): the family's name is real, so only its members tell a real marker from an invented one."""
+    found = []
+    for family, members in families.items():
+        # a letter or Roman member stands apart ("chromogranin D", "neurokinin-Z"; "ckd" is not CK-D), a number
+        # may touch the name ("SSTR7")
+        pattern = rf"(?<![\w-]){re.escape(family)}(?:[\s-]([A-Z]|[IVX]{{1,4}})|[\s-]?(\d{{1,2}}[A-Z]?))(?![\w-])"
+        for m in re.finditer(pattern, text, re.IGNORECASE):
+            if (m.group(1) or m.group(2)).upper() not in members:
+                found.append((m.start(), m.group()))
+    return found
+
+
+def unknown_name(text: str, known: frozenset, families: Optional[Dict[str, frozenset]] = None) -> Optional[Tuple[str, str]]:
     """(name, what kind of thing) for the first name-like word the knowledge base does not know."""
+    families = families or {}
     shouting = sum(c.isupper() for c in text) > 0.6 * max(1, sum(c.isalpha() for c in text))
     candidates: List[Tuple[int, str]] = []
     for regex in (_LETTERS_DIGITS, _DRUG_LIKE, *(() if shouting else (_CAPITALS,))):
@@ -146,22 +184,28 @@ def unknown_name(text: str, known: frozenset) -> Optional[Tuple[str, str]]:
     candidates += [(m.start(1), m.group(1)) for m in _CAPITALISED_BEFORE_GENERIC_KIND.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_AFTER_SAMPLE.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _ISOTOPE_NAME.finditer(text)]
-    candidates += [(m.start(1), m.group(1)) for m in _QUOTED_BEFORE_KIND.finditer(text)]
+    # a quoted name is one name: known words inside it do not make it known ("the WHO 'NET G1-high' subcategory")
+    quoted = [(m.start(1), m.group(1)) for m in _QUOTED_BEFORE_KIND.finditer(text)]
+    candidates += quoted
     candidates += [(m.start(), m.group()) for m in _HYPHENATED.finditer(text)
                    if _key(m.group(1)) not in known and _key(m.group(2)) not in known]
-    grade = _NO_SUCH_GRADE.search(text)
-    if grade:
-        candidates.append((grade.start(), grade.group()))
+    beyond = code_beyond_range(text)
+    if beyond:
+        candidates.append(beyond)
+    members = family_members_unknown(text, families)
+    candidates += members
     for start, name in sorted(candidates):
-        if _NO_SUCH_GRADE.fullmatch(name):
-            return name, "grade"
+        if beyond and (start, name) == beyond:
+            return name, "grade" if name.lstrip("cpy").startswith("G") else "staging category"
+        if (start, name) in members:
+            return name, _kind_of(text, start + len(name))
         bare = re.sub(r"^\d{1,3}m?[A-Za-z]{1,2}-", "", name)  # an isotope prefix: "68Ga-XYZ" -> "XYZ"
         if _CODE.match(name) or len(_key(bare)) < 3 or any(
                 key in known or (len(key) <= 6 and "".join(sorted(key)) in known) for key in (_key(name), _key(bare))):
             continue
         parts = [part for part in re.split(r"[- ]", bare) if part]
         # "NETTER-2", "Ga-68", "CA19-9": known words joined; not when a number replaces a known one ("7-HIAA")
-        if len(parts) > 1 and all(_key(part) in known for part in parts) \
+        if len(parts) > 1 and all(_key(part) in known for part in parts) and (start, name) not in quoted \
                 and not any(part.isdigit() and _key(bare) not in known for part in parts):
             continue
         return name, _kind_of(text, start + len(name))
@@ -208,12 +252,12 @@ def safety_check(text: str, root: Optional[Path] = None) -> Optional[SafetyCheck
     """The first safety kind the message is, in the table's order, or None for an ordinary message."""
     if not text or not text.strip():
         return None
-    kinds, known = _table(str(Path(root or DEFAULT_ROOT).resolve()))
+    kinds, known, families = _table(str(Path(root or DEFAULT_ROOT).resolve()))
     lowered = " ".join(text.lower().split())
     for compiled in kinds:
         spec = compiled.spec
         if spec.kind == "invented_item":
-            found = unknown_name(text, known)
+            found = unknown_name(text, known, families)
             if found:
                 name, what = found
                 return SafetyCheck(kind=spec.kind, reply=spec.reply.format(name=name, what=what),
