@@ -306,7 +306,7 @@ class _Composer(ComputedAnswers):
                 continue  # shown through the banner
             # a near-cut-off flag on the mitotic count is backed by the counting statement, not the Ki-67 one
             message = flag.message or ""
-            code = f"{flag.code}:mitoses" if message.lower().startswith("mitoses") else flag.code
+            code = f"{flag.code}:mitoses" if flag.values.get("index") == "mitoses" else flag.code
             backing = self.named(FLAG_STATEMENTS.get(code, ())) or self.flag_backing(flag.code, default_topic)
             lines.append(self.cite(message, backing))
         return lines

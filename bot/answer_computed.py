@@ -34,7 +34,6 @@ DECISIVE_GRADE_RULES = frozenset(
         "WHO2021-LUNG-NOT-GRADABLE",
     }
 )
-NOT_GRADABLE = "not gradable"
 
 # Stage outcomes whose rule lines read poorly as an answer: (headline, sentence) for the direct answer,
 # backed by the statements of every rule line; the rule lines stay in the trace.
@@ -58,7 +57,7 @@ class ComputedAnswers:
         result = grading.grade(case)
         self.context = CaseContext.from_case(case, result)
         rule_topics = {rid: info.topic for rid, info in getattr(grading, "GRADING_RULES", {}).items()}
-        thoracic = "thoracic" in result.system.lower()
+        thoracic = result.thoracic
         main_topic = "grading_lung" if thoracic else "grading_gep"
 
         def backing(rule_id: str) -> List[Optional[Statement]]:
@@ -68,7 +67,7 @@ class ComputedAnswers:
         decisive = [(rid, line) for rid, line in pairs if rid in DECISIVE_GRADE_RULES]
         headline = result.category + NEC_SUBTYPE_LABELS.get(result.nec_subtype or "", "") + (
             " (provisional)" if result.provisional else "")
-        label = "No grade yet" if result.category == NOT_GRADABLE else f"{headline}, {result.system}"
+        label = "No grade yet" if result.kind == "not_gradable" else f"{headline}, {result.system}"
         # the direct answer says the result in a sentence; every rule line stays in the trace below
         detail = grade_sentence(case, result) or "; ".join(line for _, line in decisive)
         direct = self.cite(f"{label}: {detail}" if detail else label, [s for rid, _ in decisive for s in backing(rid)])
@@ -106,7 +105,7 @@ class ComputedAnswers:
             result=result.model_dump(mode="json"),
         )
         self.set_needs(result.missing)
-        if result.category == NOT_GRADABLE:
+        if result.kind == "not_gradable":
             self.abstain(AbstainKind.missing_input, "I need more values before I can grade this tumour.")
 
         # the rule statements first, then the topics this result brings in
@@ -248,8 +247,8 @@ class ComputedAnswers:
             return self.cite_wording(text, [title, reason])
 
         grade_line = None
-        if grade_result.category != NOT_GRADABLE:
-            main_topic = "grading_lung" if "thoracic" in grade_result.system.lower() else "grading_gep"
+        if grade_result.kind != "not_gradable":
+            main_topic = "grading_lung" if grade_result.thoracic else "grading_gep"
             grade_rules = [rid for rid in grade_result.rule_ids if rid in DECISIVE_GRADE_RULES]
             grade_line = self.cite(
                 f"Grade used: {grade_result.category} ({grade_result.system})",
@@ -294,7 +293,7 @@ def grade_sentence(case: Case, result: GradeResult) -> str:
     (not gradable): the rule line is the answer then."""
     from bot import grading
 
-    if result.category == NOT_GRADABLE:
+    if result.kind == "not_gradable":
         return ""
     mitoses = grading.mitoses_per_2mm2(case.mitoses, case.mitoses_unit) if case.mitoses is not None else None
     converted = case.mitoses_unit != MitoticUnit.per_2mm2

@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Tuple
 from bot.models import (
     Case,
     Differentiation,
+    FieldValue,
     Flag,
     GradeResult,
     MitoticUnit,
@@ -321,9 +322,9 @@ class _Work:
         self.rule_ids.append(rule_id)
         self.trace.append(line)
 
-    def flag(self, code: str, message: str) -> None:
+    def flag(self, code: str, message: str, values: Optional[Dict[str, FieldValue]] = None) -> None:
         assert code in FLAG_SOURCES, code
-        self.flags.append(Flag(code=code, message=message))
+        self.flags.append(Flag(code=code, message=message, values=values or {}))
 
     def result(self, category: str, grade: Optional[str], thoracic: bool) -> GradeResult:
         return GradeResult(
@@ -331,6 +332,8 @@ class _Work:
             grade=grade,
             system=SYSTEM_THORACIC if thoracic else SYSTEM_GEP,
             edition=EDITION_THORACIC if thoracic else EDITION_GEP,
+            thoracic=thoracic,
+            kind=_kind_of_category(category, thoracic),
             rule_ids=self.rule_ids,
             trace=self.trace,
             flags=self.flags,
@@ -339,6 +342,17 @@ class _Work:
             # The WHO 2021 thoracic criteria being unchanged is FROM MEMORY (F2.1, S14).
             review_status=ReviewStatus.under_review if thoracic else ReviewStatus.source_checked,
         )
+
+
+def _kind_of_category(category: str, thoracic: bool) -> str:
+    """The kind of a category this module named (its own constants, never a user's words)."""
+    if category == NOT_GRADABLE:
+        return "not_gradable"
+    if category == G3_NEN_UNKNOWN_DIFFERENTIATION:
+        return "g3_nen"
+    if category in (NEC, HIGH_GRADE_THORACIC):
+        return "nec"
+    return "carcinoid" if thoracic else "net"
 
 
 def _grade(case: Case) -> GradeResult:
@@ -374,6 +388,8 @@ def _check_near(scale: ThreeBandScale, value: float, work: _Work) -> None:
             f"{scale.index} {_fmt(value)}{scale.unit} is within {_fmt(scale.near_margin)} of the cut-off "
             f"{_fmt(cutoff)}{scale.unit}; small counting differences change the result here: "
             f"{scale.recount_advice}.",
+            # which index is near its cut-off, as a code: the answer cites the counting statement for mitoses
+            values={"index": "ki67" if scale is KI67_SCALE else "mitoses"},
         )
 
 

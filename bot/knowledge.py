@@ -273,7 +273,7 @@ def grade_label(case: Optional[Case], grade_result: Optional[GradeResult] = None
     if grade_result is not None and grade_result.grade in ("G1", "G2", "G3"):
         # G3 with differentiation unknown stays G3: NET G3 vs NEC needs morphology
         return GradeLabel(grade_result.grade)
-    if grade_result is not None and grade_result.category == "NEC":
+    if grade_result is not None and grade_result.kind == "nec" and not grade_result.thoracic:
         return GradeLabel.NEC
     if case is not None and case.differentiation == Differentiation.poorly and case.site not in (Site.lung, Site.thymus):
         return GradeLabel.NEC

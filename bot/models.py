@@ -6,7 +6,7 @@ Every result carries the rule ids that fired, so that an answer can show *why*.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -213,6 +213,9 @@ class GradeResult(BaseModel):
     nec_subtype: Optional[str] = None  # "small_cell" | "large_cell" when a NEC's cell type was given
     system: str  # "WHO 2019 digestive" | "WHO 2021 thoracic"
     edition: str
+    # the same as codes, for every decision downstream (nothing reads the display strings above)
+    thoracic: bool = False  # graded with the WHO thoracic criteria
+    kind: Literal["net", "g3_nen", "nec", "carcinoid", "not_gradable"] = "net"
     rule_ids: List[str] = Field(default_factory=list)
     trace: List[str] = Field(default_factory=list)  # human-readable steps, same order as rule_ids
     flags: List[Flag] = Field(default_factory=list)

@@ -169,10 +169,9 @@ def _grade_label(g: Optional[GradeResult]) -> str:
         return ""
     if g.grade in ("G1", "G2", "G3"):
         return g.grade
-    category = g.category.upper()
-    if category.startswith("NEC") or "HIGH-GRADE NEC" in category or "SCLC" in category:
+    if g.kind == "nec":
         return "nec"
-    if "CARCINOID" in category:
+    if g.kind == "carcinoid":
         return "low"
     return ""
 

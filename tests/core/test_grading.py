@@ -670,3 +670,19 @@ def test_a_lung_carcinoma_named_on_morphology_is_high_grade_without_a_count():
     result = grade(Case(site=Site.lung, differentiation=Differentiation.poorly, nec_subtype=NecSubtype.small_cell))
     assert result.category == HIGH_GRADE_THORACIC and result.nec_subtype == "small_cell"
     assert "mitoses" not in result.missing
+
+
+@pytest.mark.parametrize("case, kind, thoracic", [
+    # what the result is, as codes: every decision downstream reads these, never the category's words
+    (gep(ki67_percent=2), "net", False),
+    (gep(ki67_percent=25), "net", False),
+    (gep(ki67_percent=25, differentiation=None), "g3_nen", False),
+    (gep(ki67_percent=60, differentiation=Differentiation.poorly), "nec", False),
+    (gep(), "not_gradable", False),
+    (lung(mitoses=1, necrosis=False), "carcinoid", True),
+    (lung(mitoses=5), "carcinoid", True),
+    (lung(mitoses=15), "nec", True),
+])
+def test_the_kind_of_a_result_is_a_code(case, kind, thoracic):
+    result = grade(case)
+    assert (result.kind, result.thoracic) == (kind, thoracic), result.category
