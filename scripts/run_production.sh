@@ -84,6 +84,10 @@ fi
 
 # ---- Redis (lock store) ----
 export NETGUIDE_REDIS_PORT="${NETGUIDE_REDIS_PORT:-6380}"
+# How long a replica's hold on a conversation lasts (Rasa's TICKET_LOCK_LIFETIME, default 60 s). A replica that
+# dies (SIGKILL, out of memory) keeps its conversations locked until this runs out, so it is short: a turn
+# takes well under a second here. A turn longer than this would no longer be exclusive.
+export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-5}"
 if [ -z "${NETGUIDE_REDIS_HOST:-}" ]; then
   step "Redis (local, ${PROD_DIR#$ROOT/}/redis)"
   export NETGUIDE_REDIS_HOST=127.0.0.1 NETGUIDE_REDIS_DIR="${NETGUIDE_REDIS_DIR:-$PROD_DIR/redis}"

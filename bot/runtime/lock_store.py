@@ -10,12 +10,23 @@ test `test_concurrent_messages_to_one_conversation_are_answered_in_order_once_ea
 
 Each read-modify-write now runs under a short Redis mutex (redis-py's `Lock`: SET NX PX with a token,
 released by a Lua compare-and-delete), one per conversation. The ticket protocol itself is Rasa's.
+
+A replica that dies (SIGKILL, out of memory) leaves its ticket behind; the others wait until it runs out, so
+the lifetime is short (TICKET_LOCK_LIFETIME, 5 s in the production profile). A live replica's ticket is
+renewed while it waits and while it works (`_keep_alive`), so a short lifetime never takes a ticket from a
+replica that is alive. Without the renewal Rasa's own protocol can wait forever: when a waiting ticket runs out
+in the same poll as the dead one ahead of it, no ticket is left, `now_serving` falls back to 0 and the waiter's
+number never comes up.
 """
 
 from __future__ import annotations
 
-from typing import Any, Text
+import asyncio
+import time
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Text
 
+from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
@@ -36,6 +47,37 @@ class AtomicRedisLockStore(RedisLockStore):
             "mutex:" + self.key_prefix + conversation_id,
             timeout=MUTEX_TIMEOUT_S, sleep=MUTEX_POLL_S, blocking_timeout=MUTEX_TIMEOUT_S,
         )
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's ticket lock, with this replica's ticket renewed for as long as it waits and works."""
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        keeper = asyncio.ensure_future(self._keep_alive(conversation_id, ticket, lock_lifetime))
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        finally:
+            keeper.cancel()
+            self.cleanup(conversation_id, ticket)
+
+    async def _keep_alive(self, conversation_id: Text, ticket: int, lifetime: float) -> None:
+        while True:
+            await asyncio.sleep(lifetime / 3)
+            self.renew_ticket(conversation_id, ticket, lifetime)
+
+    def renew_ticket(self, conversation_id: Text, ticket: int, lifetime: float) -> None:
+        """Push the expiry of a live ticket forward (a ticket that ran out meanwhile takes its place again)."""
+        with self._mutex(conversation_id):
+            lock = self.get_lock(conversation_id)
+            if lock is None:
+                return
+            own = next((t for t in lock.tickets if t.number == ticket), None)
+            if own is None:
+                lock.tickets.append(Ticket(ticket, time.time() + lifetime))
+                lock.tickets.sort(key=lambda t: t.number)
+            else:
+                own.expires = time.time() + lifetime
+            self.save_lock(lock)
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
         with self._mutex(conversation_id):
