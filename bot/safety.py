@@ -34,6 +34,9 @@ class SafetyKind(BaseModel):
     patterns: List[str]
     needs: List[str] = []
     unless: List[str] = []
+    # a match does not count when its own sentence matches one of these ("she fainted last year, is that
+    # related?"); another sentence of the message may still describe something happening now
+    unless_in_sentence: List[str] = []
 
 
 class SafetyCheck(BaseModel):
@@ -49,11 +52,32 @@ class _Compiled:
         self.patterns = [re.compile(p, re.IGNORECASE) for p in spec.patterns]
         self.needs = [re.compile(p, re.IGNORECASE) for p in spec.needs]
         self.unless = [re.compile(p, re.IGNORECASE) for p in spec.unless]
+        self.unless_in_sentence = [re.compile(p, re.IGNORECASE) for p in spec.unless_in_sentence]
 
     def matches(self, text: str) -> bool:
-        return (any(p.search(text) for p in self.patterns)
+        return (any(self._counts(p, text) for p in self.patterns)
                 and (not self.needs or any(p.search(text) for p in self.needs))
                 and not any(p.search(text) for p in self.unless))
+
+    def _counts(self, pattern: "re.Pattern[str]", text: str) -> bool:
+        for m in pattern.finditer(text):
+            sentence = text[_sentence_start(text, m.start()):_sentence_end(text, m.end())]
+            if not any(u.search(sentence) for u in self.unless_in_sentence):
+                return True
+        return False
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?\n]+(?:\s|$)")
+
+
+def _sentence_start(text: str, at: int) -> int:
+    starts = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, at)]
+    return starts[-1] if starts else 0
+
+
+def _sentence_end(text: str, at: int) -> int:
+    m = _SENTENCE_BREAK.search(text, at)
+    return m.start() if m else len(text)
 
 
 def _load_kinds(root: Path) -> List[SafetyKind]:
@@ -135,7 +159,7 @@ _KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody
 _GENERIC_KIND_NOUNS = (r"index|protocol|regimen|test|assay|gene|mutation|pet|scan|sign|nomogram|panel|rule|algorithm|antigen"
                        r"|phenomenon|consensus|manoeuvre|maneuver|technique|procedure|operation|receptor|peptide|variant"
                        r"|grade|grading|system|triad|ratio|method|pattern|guidance|guideline|approach|model|formula"
-                       r"|subcategory|subtype|subgroup|tier|class")
+                       r"|subcategory|subtype|subgroup|tier|class|pathway|centres?|centers?|programme|program|network")
 # any word right before a kind word ("the tidemark trial", "Hartwell score", "neurix stain") is the thing's name
 _NAMED_BEFORE_KIND = re.compile(
     rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN|net|nen)\s+)?(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
@@ -145,11 +169,21 @@ _CAPITALISED_BEFORE_GENERIC_KIND = re.compile(
 # a quoted name before a kind word ("the 'Red Card' guidance", "the “Halo” criteria")
 _QUOTED_BEFORE_KIND = re.compile(
     rf"['\"“‘]([A-Za-z][A-Za-z0-9 -]{{1,30}}?)['\"”’]\s+(?i:{_KIND_NOUNS}|{_GENERIC_KIND_NOUNS})s?\b")
+# a quoted name whose last word is its kind ("the ENETS 2025 'purple pathway'", "the 'Halo score'")
+_QUOTED_WITH_KIND = re.compile(
+    rf"['\"“‘]([A-Za-z][A-Za-z0-9 -]{{1,30}}?\s(?i:{_KIND_NOUNS}|{_GENERIC_KIND_NOUNS})s?)['\"”’]")
 # two unknown words joined by a hyphen read as one name ("kruger-hahn method", "Geneva-Vancouver algorithm")
 _HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 # a marker named after its sample ("serum neurovastin", "urinary hydroxytrelamine") or a tracer after its isotope
 # ("68Ga-Somaflexin", "18F-fluorovantide")
 _NAMED_AFTER_SAMPLE = re.compile(r"\b(?:serum|plasma|urinary|urine|blood|tissue|salivary)\s+([A-Za-z][A-Za-z]{4,}(?:-[A-Za-z0-9]+)?)", re.IGNORECASE)
+# a known name with a short code added ("octreotide-Z", "5-HIAA-2"): a variant the sources do not name
+_KNOWN_WITH_CODE = re.compile(r"(?<![\w-])([A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*?)-([A-Z]{1,2}|\d{1,2})(?![\w-])")
+# an unknown capitalised name asked about as a product ("is Lutacrin available in the UK?", "Somatrelix approved")
+_NAMED_AS_PRODUCT = re.compile(
+    r"(?<![\w-])([A-Z][a-z]{4,})\s+(?:is\s+|was\s+)?(?:available|approved|licensed|licenced|marketed|prescribed|"
+    r"better|safer|effective|funded)\b|\b(?:is|was|are)\s+([A-Z][a-z]{4,})\s+(?:available|approved|licensed|licenced|"
+    r"marketed|better|safer|effective|funded)\b")
 _ISOTOPE_NAME = re.compile(r"(?<![\w-])\d{1,3}m?[A-Z][a-z]?-([A-Za-z][A-Za-z]{3,}(?:-[A-Za-z0-9]+)?)")
 
 # grading and staging codes, sizes, counts and units are never names
@@ -184,9 +218,16 @@ def unknown_name(text: str, known: frozenset, families: Optional[Dict[str, froze
     candidates += [(m.start(1), m.group(1)) for m in _CAPITALISED_BEFORE_GENERIC_KIND.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_AFTER_SAMPLE.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _ISOTOPE_NAME.finditer(text)]
+    with_code = [(m.start(), m.group()) for m in _KNOWN_WITH_CODE.finditer(text)
+                 if _key(m.group(1)) in known and _key(m.group()) not in known and len(_key(m.group(1))) >= 4]
+    candidates += with_code
+    candidates += [(m.start(1) if m.group(1) else m.start(2), m.group(1) or m.group(2))
+                   for m in _NAMED_AS_PRODUCT.finditer(text)]
     # a quoted name is one name: known words inside it do not make it known ("the WHO 'NET G1-high' subcategory")
     quoted = [(m.start(1), m.group(1)) for m in _QUOTED_BEFORE_KIND.finditer(text)]
+    quoted += [(m.start(1), m.group(1)) for m in _QUOTED_WITH_KIND.finditer(text)]
     candidates += quoted
+    whole = set(quoted) | set(with_code)  # names read whole: their known parts do not make them known
     candidates += [(m.start(), m.group()) for m in _HYPHENATED.finditer(text)
                    if _key(m.group(1)) not in known and _key(m.group(2)) not in known]
     beyond = code_beyond_range(text)
@@ -205,7 +246,7 @@ def unknown_name(text: str, known: frozenset, families: Optional[Dict[str, froze
             continue
         parts = [part for part in re.split(r"[- ]", bare) if part]
         # "NETTER-2", "Ga-68", "CA19-9": known words joined; not when a number replaces a known one ("7-HIAA")
-        if len(parts) > 1 and all(_key(part) in known for part in parts) and (start, name) not in quoted \
+        if len(parts) > 1 and all(_key(part) in known for part in parts) and (start, name) not in whole \
                 and not any(part.isdigit() and _key(bare) not in known for part in parts):
             continue
         return name, _kind_of(text, start + len(name))
