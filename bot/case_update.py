@@ -179,7 +179,12 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
         count = data.get("positive_node_count")
         if count is not None and (count > 0) != (raw == "positive"):
             set_field("positive_node_count", None)  # "nodes positive" after "0/12": the old count no longer holds
-    for raw in _values(entities, "node_count")[-1:]:
+    counts = _values(entities, "node_count")
+    stations = [raw.split("/")[0] for raw in counts if "/" in raw]
+    if len(stations) > 1 and len(stations) == len(counts) and all(p.isdigit() for p in stations):
+        # "peripancreatic LN 1/12, splenic hilar 0/3": counts of several node stations add up (each value once)
+        counts = [str(sum(int(p) for p in stations))]
+    for raw in counts[-1:]:
         positive = raw.split("/")[0]
         if positive.isdigit():
             set_field("positive_node_count", int(positive))

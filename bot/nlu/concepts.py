@@ -62,8 +62,8 @@ _MET_PHRASES = _terms(V.METASTASIS_PHRASES)
 _MET_CONFIRMED = compile_terms(
     rf"(?P<sites>(?:{_MET_SITE_ANY})(?:{_JOIN}(?:{_MET_SITE_ANY}))*)\s+(?:{V.WEAK_METASTASIS_NOUNS})\s+(?:[a-z]+\s+){{0,2}}"
     rf"(?:{V.METASTASIS_CONFIRMING})"
-    rf"|(?P<sites2>(?:{_MET_SITE_ANY}))\s+(?:{V.METASTATIC_SPECIMEN})(?:\s*\([^()\n]{{1,30}}\))?\s*(?::|-|=|shows?|showed)\s*"
-    r"(?:positive\s+for\s+)?metastatic"
+    rf"|(?P<sites2>(?:{_MET_SITE_ANY}))\s+(?:{V.METASTATIC_SPECIMEN})(?:\s*\([^()\n]{{1,30}}\))?\s*(?::|-|=|shows?|showed|(?:was|were|is|came\s+back)\s+(?=positive)|(?=positive))\s*"
+    r"(?:positive\s+for\s+(?:metastatic|nets?\b|neuroendocrine|carcinoid|tumou?r)|metastatic)"
     # "the right ovary contains metastatic neuroendocrine tumour", "liver with metastatic NET"
     rf"|(?P<sites6>(?:{_MET_SITE_ANY}))\s+(?:contains?|contained|containing|harbou?rs?|shows?|showed)\s+(?:a\s+)?"
     r"(?:metastatic|metastases|metastasis|secondary|secondaries)"
@@ -178,9 +178,14 @@ _NODES_LOCATED_IN = re.compile(rf"(?:{V.NODE_WORD})\s+(?:in|from|within|of)\s+(?
 
 
 def find_invasion(text: str) -> Iterator[Candidate]:
+    # a synoptic line whose value says its finding is absent names no invasion in its label
+    absent_labels = [(line.start("label"), line.end("label")) for line in V.LABELLED_LINE.finditer(text)
+                     if V.NEGATIVE_LINE_VALUE.match(line.group("value"))]
     for regex, value in _INVASION:
         for m in regex.finditer(text):
             if _NODES_LOCATED_IN.search(text, max(0, m.start() - 30), m.start()):
+                continue
+            if any(start <= m.start() < end for start, end in absent_labels):
                 continue
             yield Candidate("invasion", value, m.start(), m.end(), P_INVASION, "INVASION", "drop")
 

@@ -201,6 +201,9 @@ class ClinicalEntityExtractor:
                 and (k.entity != BLOCKER or k.context_span[0] <= s and e <= k.context_span[1])
                 # "staging CT negative", "CT CAP clear": the test's outcome and the M0 it states are both read
                 and {cand.entity, k.entity} != {"test_result", "no_metastasis"}
+                # "confined to pancreas": the depth and the tumour's own organ are both read from the phrase
+                # ("invades duodenum" names another organ, not the site)
+                and not ({cand.entity, k.entity} == {"invasion", "site"} and "confined" in (cand.value, k.value))
                 for k in kept
             )
             if not clash:

@@ -325,6 +325,13 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
         about_tumour = [c for c in found if _sentence_is_about_the_tumour(text, c.start)]
         if len({c.value for c in about_tumour}) == 1:
             found = about_tumour
+    # "Multiple (5) polypoid lesions ..., the largest 1.4 cm removed": the size named as the largest is staged
+    if len({c.value for c in found}) > 1:
+        largest_named = [c for c in found if _LARGEST_BEFORE.search(text, max(0, c.start - 30), c.start)
+                         and not _NOT_PRIMARY_BEFORE.search(text, _sentence_start_of(text, c.start), c.start)]
+        if len({c.value for c in largest_named}) == 1:
+            yield largest_named[0]
+            return
     # Several tumours measured in one list ("three NETs, 4 mm, 7 mm and 13 mm", "two ileal NETs (1.2 and 2.1 cm)"):
     # T follows the largest (AJCC: multiple tumours are staged by the largest, with the suffix (m)).
     if len({c.value for c in found}) > 1 and _MULTIPLE_TUMOURS.search(text):
@@ -338,6 +345,11 @@ def find_tumour_size(text: str) -> Iterator[Candidate]:
         yield from found
 
 
+def _sentence_start_of(text: str, at: int) -> int:
+    return max(text.rfind(".", 0, at), text.rfind("\n\n", 0, at)) + 1
+
+
+_LARGEST_BEFORE = re.compile(r"\b(?:largest|biggest|dominant|index\s+(?:lesion|tumou?r))\b[^,;.\n\d]{0,15}$", re.IGNORECASE)
 # several primary tumours named: a number or word before a plural tumour noun, "multifocal", "x2"
 _MULTIPLE_TUMOURS = re.compile(
     rf"\b(?:multifocal|multiple|several|synchronous|(?:two|three|four|five|six|\d)\s+(?:[a-z-]+\s+){{0,3}}"
@@ -513,6 +525,10 @@ _MESENTERIC = (r"mesenteric\s+(?:(?:nodal|lymph[\s-]?node|soft[\s-]tissue|tumou?
 _MESENTERIC_SIZE_AFTER = compile_terms(
     rf"{_MESENTERIC}\s*(?:of|measuring|,|:|\(|-)?\s*(?P<size>\d+(?:\.\d+)?)\s*(?P<unit>cm|mm)\b")
 _MESENTERIC_SIZE_BEFORE = compile_terms(rf"(?P<size>\d+(?:\.\d+)?)\s*(?P<unit>cm|mm)\s+{_MESENTERIC}")
+# "a 3.2 cm spiculated soft-tissue mass in the small-bowel mesentery": the size, the mass, then where it is
+_MESENTERY_MASS_AFTER_SIZE = compile_terms(
+    r"(?P<size>\d+(?:\.\d+)?)\s*(?P<unit>cm|mm)\s+(?:[\w-]+\s+){0,3}(?:mass|deposit|conglomerate|lesion)\s+"
+    r"(?:in|within|at)\s+(?:the\s+)?(?:small[\s-]+bowel\s+|ileal\s+|jejunal\s+)?(?:mesentery|mesenteric\s+root)")
 _MESENTERIC_BULKY = compile_terms(rf"(?:bulky|large)\s+{_MESENTERIC}|bulky\s+mesenteric\s+(?:nodes|disease)")
 _NO_MESENTERIC = compile_terms(rf"(?:no|without|nil)\s+(?:bulky\s+|large\s+)?{_MESENTERIC}")
 
@@ -521,7 +537,7 @@ def find_mesenteric_mass(text: str) -> Iterator[Candidate]:
     negated = [(m.start(), m.end()) for m in _NO_MESENTERIC.finditer(text)]
     for start, end in negated:
         yield Candidate("bulky_mesenteric_mass", "no", start, end, PRIORITY)
-    for regex in (_MESENTERIC_SIZE_AFTER, _MESENTERIC_SIZE_BEFORE):
+    for regex in (_MESENTERIC_SIZE_AFTER, _MESENTERIC_SIZE_BEFORE, _MESENTERY_MASS_AFTER_SIZE):
         for m in regex.finditer(text):
             if any(s <= m.start() < e for s, e in negated):
                 continue
@@ -559,8 +575,26 @@ _TNM_T = re.compile(r"(?<![A-Za-z0-9])(?:[pcy]|yp)?T(?P<t>[0-4]|[xX])[a-d]?(?![A
 _CODES_WEIGHED = re.compile(r"\bT[0-4x][a-d]?\b.{0,20}\b(?:or|vs\.?|versus|and\s+not|not|rather\s+than)\s+(?:a\s+)?T[0-4x]", re.I)
 
 
+_CLAUSE_END = re.compile(r"[,;.\n?]")
+# words that ask whether a code holds ("thats T1 right?", "would that make it N1?", "is it still T2?"), unlike a
+# question that gives codes to work with ("what stage is T2 N1 M0?")
+_ASKS_WHETHER = re.compile(r"\b(?:right|correct|true|isn'?t\s+it|is\s+(?:it|this|that)|that'?s|thats|would|does\s+(?:it|that|this)"
+                           r"|make\s+(?:it|this|that)|still|really|or\s+not)\b", re.IGNORECASE)
+
+
+def in_question_clause(text: str, start: int, end: int) -> bool:
+    """Whether a code is asked about rather than stated: its clause is a question that asks whether it holds."""
+    after = _CLAUSE_END.search(text, end)
+    if after is None or after.group() != "?":
+        return False
+    before = max(text.rfind(c, 0, start) for c in ",;.\n?")
+    return bool(_ASKS_WHETHER.search(text, before + 1, after.start()))
+
+
 def find_stated_t(text: str) -> Iterator[Candidate]:
     for m in _TNM_T.finditer(text):
+        if in_question_clause(text, m.start(), m.end()):
+            continue
         clause_end = text.find("?", m.end())
         clause = text[max(0, text.rfind("\n", 0, m.start())): clause_end + 1 if clause_end >= 0 else m.start()]
         if clause_end >= 0 and "\n" not in text[m.end():clause_end] and _CODES_WEIGHED.search(clause):
@@ -570,6 +604,8 @@ def find_stated_t(text: str) -> Iterator[Candidate]:
 
 def find_tnm(text: str) -> Iterator[Candidate]:
     for m in _TNM_N.finditer(text):
+        if in_question_clause(text, m.start(), m.end()):
+            continue
         nodes = "negative" if m.group("n") == "0" else "positive"
         yield Candidate("nodes", nodes, m.start(), m.end(), PRIORITY)
         if m.group("n") != "0":  # "pN2": the category itself (jejunum/ileum N2 is not only "positive")

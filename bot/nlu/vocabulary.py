@@ -24,13 +24,15 @@ _LOBE = r"(?-i:RUL|RML|RLL|LUL|LLL|rul|rml|rll|lul|lll)|(?:right|left)\s+(?:uppe
 LOBE_PATTERN = _LOBE
 _IMAGED_FINDING = r"\s+(?:nodules?|lesions?|opacit(?:y|ies)|shadows?|densit(?:y|ies)|ggos?|spots?)\b"
 SITE_TERMS: tuple[tuple[str, str], ...] = (
-    (r"stomach|gastric|antr(?:um|al)|fund(?:us|ic)|cardia|oxyntic", "stomach"),
+    (r"stomach|gastric|antr(?:um|al)|fund(?:us|ic)|cardia|oxyntic"
+     # the gastric body named for its tumours: "corpus NETs x3 (type 1)"
+     r"|corpus(?=\s+(?:nets?|nens?|tumou?rs?|carcinoids?|polyps?|lesions?)\b)", "stomach"),
     # duodenal parts: "D1".."D4" (upper case only: "d2" is too often something else), bulb, second part
     (r"duoden(?:um|al)|(?-i:D[1-4])(?=\s|,|;|:|\)|/|$)", "duodenum"),
     (r"(?<![\w-])ampull(?:a|ary)(?:\s+of\s+vater)?|papill(?:a|ary)\s+of\s+vater|vaterian", "ampulla"),
     (
         r"terminal\s+ileum|small[\s-]+(?:bowel|intestine|intestinal)|si[\s-]?nets?|midgut"
-        r"|ile(?:um|al)|jejun(?:um|al)|ileo-?ca?ecal|"
+        r"|ile(?:um|al)|jejun(?:um|al)|ileo-?ca?ecal|jej(?=\s+(?:nets?|nens?|tumou?rs?|carcinoids?|lesions?|mass)\b)|"
         # "TI" (terminal ileum) and "SB" (small bowel): upper case only, next to a tumour or specimen word
         # ("TI/ICV NET": a second abbreviation of the same region may follow after a slash)
         r"(?-i:TI|SB)(?=(?:/[A-Za-z]{2,4})?\s+(?:net|nen|tumou?r|carcinoid|lesion|mass|polyp|nodule|resection|primary|biopsy|bx)\b)"
@@ -38,8 +40,10 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         "jejunum_ileum",
     ),
     (r"appendi(?:x|ceal)|appendi?cectomy|appendectomy|appy", "appendix"),
-    (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid|(?:hepatic|splenic)\s+flexure", "colon"),
-    (r"rect(?:um|al)|recto-?sigmoid", "rectum"),
+    (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid|(?:hep(?:atic)?|splenic)\.?\s+flexure"
+     # short forms next to a tumour word: "sig NET", "HF NET (hep flexure)"
+     r"|(?:sig|(?-i:HF|SF))(?=\s+(?:nets?|nens?|tumou?rs?|carcinoids?|polyps?|lesions?|mass)\b)", "colon"),
+    (r"rect(?:um|al)|recto-?sig(?:moid)?", "rectum"),
     (r"pancrea(?:s|tic|tc|ic)|nf-?pnets?|p(?:an)?nets?|p(?:an)?nens?|panc(?=\s+(?:head|tail|body|neck)\b)"
      # "HoP mass": head of pancreas, next to a tumour noun
      r"|(?-i:HoP|HOP)(?=\s+(?:nets?|nens?|tumou?rs?|mass|lesion|carcinoid)\b)"
@@ -107,6 +111,8 @@ METASTATIC_SITES: tuple[tuple[str, str, bool], ...] = (
     (r"ovarian|ovary|ovaries", "ovary", False),
     (r"brain|cerebral|intracranial", "brain", True),
     (r"(?:distant|non-?regional|extra-?regional)\s+(?:lymph\s+)?nod(?:es?|al)", "distant_nodes", True),
+    # nodes far from a digestive primary: "L supraclavicular node FNA positive for NET"
+    (r"(?:supraclavicular|virchow'?s?|axillary|inguinal|cervical)\s+(?:lymph\s+)?(?:nod(?:es?|al)|lns?)", "distant_nodes", True),
     (r"adrenal|pleural|breast|skin|cutaneous|splenic|spleen|cardiac|orbital|soft\s+tissue|subcutaneous", "other", False),
 )
 STRONG_METASTASIS_NOUNS = r"mets|metz|met|metastases|metastasis|metastatic\s+(?:deposits?|disease|lesions?|foci)|secondaries|deposits?"
@@ -149,8 +155,9 @@ NO_METASTASIS_PHRASES = (
     # "nil distant disease", "nil mets": "nil" is "no"
     r"|nil\s+(?:(?:other|distant|further|metastatic)\s+)?(?:disease|spread|mets|metastas[ie]s)"
     # "CT CAP clear", "CT chest/abdo/pelvis negative": a whole-body staging CT found nothing distant (M0)
-    r"|ct\s+(?:cap|c/?a/?p|tap|t/?a/?p|chest[\s,/+-]*(?:and\s+)?abdo(?:men)?(?:[\s,/+-]*(?:and\s+)?pelvis)?)"
-    r"\s*(?:was\s+|is\s+)?(?:clear|negative|neg|unremarkable|normal|nad)\b"
+    # "CT clear", "CT chest and liver clean" (not "CT chest clear" alone, nor "CT negative for a primary")
+    r"|ct\s+(?:cap|c/?a/?p|tap|t/?a/?p|chest[\s,/+-]*(?:and\s+)?(?:abdo(?:men)?|liver)(?:[\s,/+-]*(?:and\s+)?pelvis)?)?"
+    r"\s*(?:was\s+|is\s+)?(?:clear|clean|negative|neg|unremarkable|normal|nad)\b(?!\s+(?:for|of)\s+(?:an?\s+|the\s+)?primary)"
     r"|nothing\s+(?:else|elsewhere)(?:\s+(?:found|seen|identified|on\s+imaging))?"
     r"|(?:disease|tumou?r|nets?|nens?)\s+(?:is\s+|was\s+)?(?:confined|limited|restricted)\s+to\s+(?:the\s+|an?\s+|one\s+|a\s+single\s+)?"
     r"(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
@@ -168,7 +175,7 @@ METASTASIS_CONFIRMING = (
     r"(?:consistent\s+with|in\s+keeping\s+with|c/w|compatible\s+with|representing|confirmed\s+as|proven\s+to\s+be)\s+"
     r"(?:metastas[ie]s|metastatic\s+(?:disease|deposits?|nets?|tumou?r)|mets|secondaries|deposits)"
 )
-METASTATIC_SPECIMEN = r"wedge|biopsy|bx|core\s+biopsy|cores?|resection|segmentectomy|lesion"
+METASTATIC_SPECIMEN = r"wedge|biopsy|bx|core\s+biopsy|cores?|resection|segmentectomy|lesion|fna|aspirate"
 # a report's labelled distant-metastasis line ("Distant metastasis: Liver (biopsy, segment III)"): its sites
 DISTANT_METASTASIS_LABEL = re.compile(r"\b(?:distant\s+)?metasta(?:sis|ses|tic\s+sites?)\b|\bpM\b", re.I)
 # a weak noun said to be a metastasis: "if those liver lesions were mets", "the lung nodule turns out to be a met"
@@ -224,7 +231,7 @@ INVASION_ORDER: tuple[str, ...] = (
     "serosa_or_adjacent_organs",
 )
 _INVADES = (
-    r"(?:invad\w*|infiltrat\w*|involv\w*|extend\w*\s+(?:in)?to|extension\s+(?:in)?to|invasion\s+(?:of|into)"
+    r"(?:(?:invad\w*|infiltrat\w*)(?:\s+(?:in)?to)?|involv\w*|extend\w*\s+(?:in)?to|extension\s+(?:in)?to|invasion\s+(?:of|into)"
     r"|into|grow\w*\s+into|penetrat\w*)\s+(?:the\s+)?"
 )
 _INVASION_NOUNS = r"\s+(?:invasion|involvement|infiltration|extension)"
@@ -234,6 +241,8 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
     (
         r"(?:confined|limited|restricted)\s+(?:to|within)\s+(?:the\s+)?(?:mucosa|submucosa|lamina\s+propria"
         r"|pancreas|sphincter(?:\s+of\s+oddi)?)|not\s+beyond\s+(?:the\s+)?submucosa|submucosa[l]?|intramucosal"
+        # "SM only", "all in SM", "(largest 0.9cm, SM)": the submucosa's short form, as a depth
+        r"|(?-i:SM|sm)(?=\s*(?:only|invasion|involvement|,|;|\)|\.|$))|(?:in|into|within|confined\s+to|limited\s+to)\s+(?:the\s+)?(?-i:SM|sm)\b"
         r"|lamina\s+propria",
         "confined",
     ),
@@ -304,6 +313,8 @@ NODES_CONCEPT = (
     r"(?:(?:regional|mesenteric|peri-?pancreatic|locoregional)\s+)?(?:" + _NODE + r")\s+"
     r"(?:mets?|metastas[ie]s|involvement|disease|dz|deposits?)(?![a-z])"
     r"|(?:lns?|(?:lymph\s+)?nod(?:es?|al))[\s-]+only(?:\s+(?:disease|dz|net|nen))?"
+    # imaging: "no mesorectal or pelvic sidewall lymphadenopathy", "mesenteric adenopathy"
+    r"|(?:lymphadenopathy|adenopathy)"
 )
 # A NET found in a node, negatable like NODES_CONCEPT ("no tumour in the lymph nodes" -> negative):
 # "NET in a lymph node", "NET found in a node", "disease confined to the nodes", "single node with NET",
@@ -733,6 +744,10 @@ TYPO_MIN_SIMILARITY_SHORT = 88.0  # 4-5 letters: one inserted or dropped letter 
 # ----------------------------------------------------------------------------- synoptic report lines
 # "Label: value" lines of a pasted report: the labels that name the tumour's site (extractor._one_tumour_site)
 # and size (numbers.find_tumour_size). The label is at most 60 characters at the start of a line.
-LABELLED_LINE = re.compile(r"(?m)^[ \t]*(?P<label>[A-Za-z][A-Za-z /()\-]{1,60}?)[ \t]*:[ \t]*(?P<value>[^\n]+)")
+# "Tumor site: ileum", "+ Subserosal / mesoappendiceal involvement: Not identified" (a bullet may lead)
+LABELLED_LINE = re.compile(r"(?m)^[ \t]*(?:[-+*•>][ \t]*)?(?P<label>[A-Za-z][A-Za-z /()\-]{1,60}?)[ \t]*:[ \t]*(?P<value>[^\n]+)")
+# a labelled line whose value says the label's finding is absent: "... involvement: Not identified"
+NEGATIVE_LINE_VALUE = re.compile(
+    r"^\s*(?:not\s+(?:identified|present|seen|detected|involved)|absent|none|negative|no\b|nil\b|uninvolved|free\b)", re.I)
 SITE_LABEL = re.compile(r"\b(?:tumou?r\s+)?(?:site|location|primary\s+site|site\s+of\s+(?:the\s+)?tumou?r|organ)\b", re.I)
 SIZE_LABEL = re.compile(r"\b(?:tumou?r\s+)?(?:size|greatest\s+dimension|dimensions?|maximum\s+diameter)\b|\blargest(?:\s+tumou?r)?\b", re.I)

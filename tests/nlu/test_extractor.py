@@ -35,6 +35,25 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ("TI/ICV NET 2.8cm", E({("site", "jejunum_ileum"), ("tumour_size", "2.8")})),
     ("HoP mass 5.2cm", E({("site", "pancreas"), ("tumour_size", "5.2")})),
     ("Ki-67 +ve in approx 70 of 1400 tumour cells", E({("ki67", "5"), ("cells_counted", "1400")})),
+    # --- dev set cases_r6 mechanisms: a negative synoptic line, imaging nodes, station counts, a specimen positive
+    # for NET, distant nodes, site short forms, "confined to pancreas", "SM", a code asked about, the largest size
+    ("+ Subserosal / mesoappendiceal involvement: Not identified", E(set())),
+    ("No mesorectal or pelvic sidewall lymphadenopathy.", E({("nodes", "negative")})),
+    ("gastric NET, the liver wedge was positive for metastatic NET", E({("site", "stomach"), ("metastasis", "liver")})),
+    ("L supraclavicular node FNA positive for NET", E({("metastasis", "distant_nodes")})),
+    ("jej NET 1.1cm", E({("site", "jejunum_ileum"), ("tumour_size", "1.1")})),
+    ("HF NET (hep flexure) 2.8cm", E({("site", "colon"), ("tumour_size", "2.8")})),
+    ("corpus NETs x3, all in SM", E({("site", "stomach"), ("invasion", "confined")})),
+    ("rectosig NET 2.2cm SM only, CT clear", E({("site", "rectum"), ("tumour_size", "2.2"), ("invasion", "confined"),
+                                               ("no_metastasis", "any"), ("test_result", "ct:negative")})),
+    ("insulinoma 1.2 cm, confined to pancreas", E({("syndrome", "insulinoma"), ("tumour_size", "1.2"), ("invasion", "confined"),
+                                                   ("site", "pancreas")})),
+    ("duodenal NET 1.2cm. thats T1 right?", E({("site", "duodenum"), ("tumour_size", "1.2")})),
+    ("what stage is T2 N1 M0?", E({("stated_t", "T2"), ("nodes", "positive"), ("stated_n", "N1"), ("no_metastasis", "any")})),
+    ("Multiple (5) polyps in the corpus, the largest 1.4 cm removed. Smaller ones 2-5 mm",
+     E({("tumour_size", "1.4")})),
+    ("a 3.2 cm spiculated mass in the small-bowel mesentery", E({("bulky_mesenteric_mass", "yes")})),
+    ("CT negative for a primary", E({("test_result", "ct:negative")})),  # not M0: about the primary
     # --- the cell type from any poorly differentiated phrase; two different ones contradict each other
     ("poorly diff large cell NEC", E({("differentiation", "poorly"), ("nec_subtype", "large_cell")})),
     ("small cell and large cell NEC", E({("differentiation", "poorly")})),
