@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer_tables import COMPUTED_TOPICS
-from bot.case_update import CaseUpdate, apply_entities, reply_entities
+from bot.case_update import NUMBER_ENTITIES, CaseUpdate, apply_entities, reply_entities
 from bot.knowledge import CaseContext
 from bot.models import Case, Differentiation, Site
 from bot.ranking import ROUTE_SCORE, STRONG_SCORE, about_case, best_topic, rank_statements, statement_index
@@ -68,9 +68,15 @@ def ask_order(topic: str, case: Optional[Case] = None) -> Tuple[str, ...]:
 HYPOTHETICAL = re.compile(
     # a message that opens with "if" ("and if there are bone mets too?") asks about a case that is not recorded
     r"^\W*(?:(?:and|but|ok|okay|so|now)\W+)?if\b|"
-    r"\bwhat if\b|\bwhat about if\b|\bsuppos(e|ing)\b|\bhypothetical|\bimagine\b|"
+    r"\bwhat if\b|\bwhat about if\b|\bsuppos(e|ing)\b|\bhypothetical|\bimagine\b|\blet'?s say\b|\bpretend\b|"
+    r"\bhow about (if|with)\b|\bassuming\b|\bsay (it|the \w+|that|there)\b.{0,30}\b(was|were|is|had)\b|"
     r"\bif\b.{0,50}\b(were|had been|would be|came back|turned out|turns out)\b|\bwould (it|that|the \w+) (change|be)\b.{0,40}\bif\b",
     re.IGNORECASE)
+# A what-if that gives only a number ("what if it were 1.9?", "and at 25%?"): the words around it, then the number
+BARE_NUMBER_WORDS = re.compile(
+    r"\b(what|and|but|so|ok|okay|if|it|its|it's|were|was|is|had|been|be|instead|at|of|with|the|value|say|about|how|then"
+    r"|measured|would|that|change|anything|hypothetically|suppose|supposing)\b|[?!,]|\.(?!\d)", re.IGNORECASE)
+BARE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*%?")
 # A what-if that adds to the one before it rather than replacing it
 ADDS_TO_WHAT_IF = re.compile(r"\b(also|too|as well|on top of (that|this|it)|in addition|additionally|plus|both|as well as"
                              r"|at the same time|and also)\b", re.IGNORECASE)
@@ -541,6 +547,12 @@ class _Reading:
         # "suppose also 2 nodes positive", "and if on top of that ...": added to the last what-if's copy
         stacked = self.state.what_if_case if ADDS_TO_WHAT_IF.search(self.text) else None
         fields = self.updated(base, hypothetical=True, on=stacked)
+        bare = BARE_NUMBER.fullmatch(BARE_NUMBER_WORDS.sub(" ", self.text).strip()) if not fields["changed"] else None
+        field = self.bare_number_field() if bare else None
+        if field:
+            # "what if it were 1.9?" after a stage: the number is the value the last answer turned on
+            value = bare.group(1) if field != "mitoses" else f"{bare.group(1)}/2mm2"
+            fields = self.updated(base, [{"entity": NUMBER_ENTITIES[field], "value": value}], hypothetical=True, on=stacked)
         topics = affected_topics(fields["changed"], self.state.last_topic) or [self.state.last_topic or "grade"]
         return Request(act=Act.what_if, asks=[Ask(topic=t) for t in topics] if fields["changed"] else [], **fields)
 
@@ -661,6 +673,16 @@ class _Reading:
         information_named = any(t not in COMPUTED_TOPICS for t in topics + also)
         also += [t for t in self.unnamed_asks(case, information_named) if t not in topics + also]
         return topics + also
+
+    def bare_number_field(self) -> Optional[str]:
+        """The Case field a bare number in a what-if stands for: the one the last computed answer turned on
+        (the size for a stage, the Ki-67 - or the mitotic count when only that was given - for a grade)."""
+        case, topic = self.state.case, self.state.last_topic
+        if topic == "stage" and case.tumour_size_cm is not None:
+            return "tumour_size_cm"
+        if topic == "grade":
+            return "mitoses" if case.ki67_percent is None and case.mitoses is not None else "ki67_percent"
+        return None
 
     def give_values(self, base: Dict[str, Any], reply: List[Dict[str, Any]], said_unknown: bool) -> Request:
         """Values given (or a short reply to the pending question) without a question intent."""

@@ -635,3 +635,18 @@ def test_a_what_if_that_adds_to_the_last_one_builds_on_its_copy() -> None:
     assert (computed(fresh, "stage")["t"], computed(fresh, "stage")["n"]) == ("T1", "N1")
     back = turn(stacked.state, "ask_stage", "ok, the actual case: what stage?")
     assert back.state.what_if_case is None and computed(back, "stage")["stage_group"] == "I"
+
+
+@pytest.mark.parametrize("first_intent, first_values, what_if, topic, field, expected", [
+    # a what-if that gives only a number: the value the last answer turned on
+    ("ask_stage", dict(site="pancreas", tumour_size="2.0", invasion="confined", node_count="0/9", nodes="negative",
+                       no_metastasis="any"), "what if it were 1.9?", "stage", "t", "T1"),
+    ("ask_grade", dict(site="jejunum_ileum", ki67="8"), "and if it was 25%?", "grade", "grade", "G3"),
+    ("ask_grade", dict(site="jejunum_ileum", mitoses="3/2mm2"), "what if it were 25?", "grade", "grade", "G3"),
+])
+def test_a_bare_number_in_a_what_if_is_the_value_the_last_answer_turned_on(first_intent, first_values, what_if,
+                                                                         topic, field, expected) -> None:
+    first = turn(ConversationState(), first_intent, "", **first_values)
+    result = turn(first.state, "what_if", what_if)
+    assert computed(result, topic)[field] == expected
+    assert result.state.case == first.state.case
