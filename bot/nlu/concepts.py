@@ -71,7 +71,7 @@ _MET_CONFIRMED = compile_terms(
     rf"|(?P<sites4>(?:{_MET_SITE_ANY}))\s+(?:{V.WEAK_METASTASIS_NOUNS})\s+(?:{V.METASTASIS_BECOMING})"
     rf"(?:{V.STRONG_METASTASIS_NOUNS})\b"
     # "MRI liver now shows 1 met in seg 7": the test, the organ it imaged, then what it found
-    rf"|(?:{V.IMAGING_BEFORE_ORGAN})\s+(?P<sites5>(?:{_MET_SITE_ANY}))\s+(?:now\s+|also\s+)?"
+    rf"|(?:{V.IMAGING_BEFORE_ORGAN})\s+(?P<sites5>(?:{_MET_SITE_ANY}))\s*(?:now\s+|also\s+)?"
     rf"(?::|shows?|showed|demonstrat\w*|reveal\w*|with|has|had)\s+(?:(?!no\b|nil\b|not\b|without\b)[a-z0-9-]+\s+){{0,2}}"
     rf"(?:{V.STRONG_METASTASIS_NOUNS})\b"
     # "liver MRI shows 3 mets", "liver US: multiple metastases": the organ imaged, then what the scan found

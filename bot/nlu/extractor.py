@@ -127,6 +127,9 @@ _COLON_BEFORE_NEGATED_FINDING = re.compile(
     rf":(?=\s*(?:no|nil)\s+(?:(?:evidence\s+of|other|distant|definite)\s+)*{V.NEGATABLE_FINDING_START})", re.IGNORECASE)
 
 
+_LIST_COMMA = re.compile(r",(?=\s*[\w/-]+(?:\s+[\w/-]+)?\s+(?:or|nor)\s)")
+
+
 class ClinicalEntityExtractor:
     """Turns a clinician's free text into normalised clinical entities (see module doc)."""
 
@@ -211,7 +214,9 @@ class ClinicalEntityExtractor:
         return kept
 
     def _apply_context(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
-        doc = self.nlp.make_doc(text)
+        # "no invasion of duodenum, CBD or adjacent organs": a comma inside a short list closed by "or" joins the
+        # list, so a negation before it reaches every item (same length, offsets unchanged)
+        doc = self.nlp.make_doc(_LIST_COMMA.sub(" ", text))
         for name, proc in self.nlp.pipeline:
             if name == "medspacy_context":
                 break

@@ -150,6 +150,8 @@ _MITOSES_NAME_FIRST = compile_terms(
 _MITOSES_BARE_COUNT = compile_terms(rf"{_COUNT}\s*(?:{V.MITOSIS_NAMES})(?!\s*(?:/|per\b|in\b))")
 _NO_MITOSES = compile_terms(
     rf"no\s+(?:{V.MITOSIS_NAMES})(?:\s+(?:seen|identified|present))?|(?:{V.MITOSIS_NAMES})\s*[:=-]?\s*(?:absent|none|nil)"
+    # "Mitotic figures are not identified in the 10 mm2 examined"
+    rf"|(?:{V.MITOSIS_NAMES})\s+(?:are\s+|were\s+|is\s+)?not\s+(?:identified|seen|found|present)"
     r"|mitotically\s+inactive"
 )
 # Counting areas we can convert exactly: per 1, 2 or 10 mm2 -> per 2 mm2; 10 or 50 HPF kept.
@@ -253,7 +255,7 @@ _SIZE = compile_terms(
     r"\s*(?P<unit>cm|mm|centimet(?:er|re)s?|millimet(?:er|re)s?)(?![A-Za-z0-9^])"
 )
 # A size belongs to the primary unless its clause is about metastases, nodes or margins.
-_CLAUSE_BREAK = re.compile(r"[,;.()\n]|\s-\s|\band\b|\bwith\b|\bplus\b|\bno\b|\bwithout\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[,;.()\n|]|\s-\s|\band\b|\bwith\b|\bplus\b|\bno\b|\bwithout\b", re.IGNORECASE)
 _NOT_PRIMARY = (
     r"mets?|metasta\w*|liver|hepatic|lesions|nod(?:e|es|al)|lns?|lymph|mesenter\w*|margins?|clearance|depth|distance"
     r"|away|from|deposits?|bone|lungs?|peritone\w*|ovar\w*|brain|above|below|verge"
@@ -403,7 +405,8 @@ _NODE_COUNT_STATE_BETWEEN = compile_terms(
     r"(?![\d%]|[./]\d)"
 )
 _NODE_COUNT_POSITIVE_ONLY = compile_terms(
-    rf"(?P<pos>\d+)\s*(?:positive|involved|\+ve|metastatic)\s+(?:{V.NODE_WORD})"
+    # "2 positive perigastric nodes": a station's name may stand between
+    rf"(?P<pos>\d+)\s*(?:positive|involved|\+ve|metastatic)\s+(?:[a-z]+-?[a-z]*(?:al|ic|ar)\s+)?(?:{V.NODE_WORD})"
     # "5 LN+", "3 nodes +ve" (a total after it is read by the patterns above: "5 LN+ of 20")
     rf"|(?P<pos2>\d+)\s*(?:{V.NODE_WORD})\s*(?:(?:were|are|was|is|had\s+been|have\s+been|came\s+back)\s+)?"
     r"(?:positive|involved|\+ve|\+(?!\s*(?:of|/|out)\b|\s*/))"
@@ -418,6 +421,11 @@ _NODE_COUNT_STATE_FIRST = compile_terms(
     rf"(?P<pos>{_NODE_NUM})\s+(?:positive|involved|metastatic|\+ve)\s+(?:{V.NODE_WORD})\s*(?:/|of|out\s+of)\s*(?:the\s+)?"
     rf"(?P<total>\d+|{_NUMBER_WORD})(?![\d%]|[./]\d)"
 )
+# "Seven lymph nodes are identified, two of which contain metastatic tumour": the total, then the positives
+_NODE_COUNT_OF_WHICH = compile_terms(
+    rf"(?P<total>\d+|{_NUMBER_WORD})\s+(?:[a-z]+\s+)?(?:{V.NODE_WORD})\s+(?:are|were)\s+(?:identified|examined|found|retrieved|"
+    rf"present|submitted)\s*[,;]?\s*(?P<pos>{_NODE_NUM})\s+of\s+which\s+(?:contain|contains|show|shows|are|were|is|harbou?r)"
+    r"\s+(?:metastatic|tumou?r|positive|involved|metastas[ie]s)")
 # "nodal mets (6/19)", "nodal disease 3/12", "LN mets 2/14": a count after nodal metastases
 _NODE_COUNT_AFTER_METASTASES = compile_terms(
     rf"(?:nodal|(?:{V.NODE_WORD}))\s+(?:mets?|metastas[ie]s|disease|involvement|deposits?)\s*[(:]?\s*"
@@ -491,7 +499,7 @@ def _report_node_counts(text: str) -> Iterator[Candidate]:
 def find_node_counts(text: str) -> Iterator[Candidate]:
     yield from _report_node_counts(text)
     for regex in (_NODE_COUNT_RATIO, _NODE_COUNT_NAME_FIRST, _NODE_COUNT_STATE_BETWEEN, _NODE_COUNT_STATE_FIRST,
-                  _NODE_COUNT_AFTER_METASTASES, _NODE_COUNT_TOTAL_FIRST):
+                  _NODE_COUNT_AFTER_METASTASES, _NODE_COUNT_TOTAL_FIRST, _NODE_COUNT_OF_WHICH):
         for m in regex.finditer(text):
             pos = _node_number(m.group("pos"))
             total = _count_number(m.group("total"))
@@ -573,6 +581,8 @@ _TNM_T = re.compile(r"(?<![A-Za-z0-9])(?:[pcy]|yp)?T(?P<t>[0-4]|[xX])[a-d]?(?![A
 
 # "is 2.0 really T2 and not T1?", "T2 or T3?": codes weighed against each other in a question are not stated
 _CODES_WEIGHED = re.compile(r"\bT[0-4x][a-d]?\b.{0,20}\b(?:or|vs\.?|versus|and\s+not|not|rather\s+than)\s+(?:a\s+)?T[0-4x]", re.I)
+# "N1 or N2?": N codes weighed against each other in a question are not stated
+_N_CODES_WEIGHED = re.compile(r"\bp?N[0-2x]\b\s*(?:or|vs\.?|versus|/)\s*p?N[0-2x]\b\s*\??", re.I)
 
 
 _CLAUSE_END = re.compile(r"[,;.\n?]")
@@ -603,8 +613,9 @@ def find_stated_t(text: str) -> Iterator[Candidate]:
 
 
 def find_tnm(text: str) -> Iterator[Candidate]:
+    weighed = [(w.start(), w.end()) for w in _N_CODES_WEIGHED.finditer(text)]
     for m in _TNM_N.finditer(text):
-        if in_question_clause(text, m.start(), m.end()):
+        if in_question_clause(text, m.start(), m.end()) or any(s <= m.start() < e for s, e in weighed):
             continue
         nodes = "negative" if m.group("n") == "0" else "positive"
         yield Candidate("nodes", nodes, m.start(), m.end(), PRIORITY)

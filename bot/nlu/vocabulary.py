@@ -39,7 +39,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         r"|(?<=\bin\s)(?:the\s+)?(?-i:TI)\b",
         "jejunum_ileum",
     ),
-    (r"appendi(?:x|ceal)|appendi?cectomy|appendectomy|appy", "appendix"),
+    (r"appendi(?:x|ceal)|appendi?cectomy|appendectomy|appy|appx(?=\s+(?:base|tip|nets?|nens?|tumou?rs?|carcinoids?)\b)", "appendix"),
     (r"colon(?:ic)?|large\s+bowel|ca?ecum|ca?ecal|sigmoid|(?:hep(?:atic)?|splenic)\.?\s+flexure"
      # short forms next to a tumour word: "sig NET", "HF NET (hep flexure)"
      r"|(?:sig|(?-i:HF|SF))(?=\s+(?:nets?|nens?|tumou?rs?|carcinoids?|polyps?|lesions?|mass)\b)", "colon"),
@@ -122,6 +122,8 @@ METASTASIS_LEADS = r"mets|metastases|metastasis|metastatic|spread|metastasi[sz]e
 METASTASIS_LEAD_LINKS = r"to|in|within|involving|into|throughout"
 # Phrases that name a metastatic site by themselves.
 METASTASIS_PHRASES: tuple[tuple[str, str], ...] = (
+    # "WD NET in the liver", "NET in liver and bone": a NET found in the liver or a bone has spread there
+    (r"(?:nets?|nens?|neuroendocrine\s+tumou?rs?|carcinoids?)\s+(?:found\s+|seen\s+)?(?:in|within|involving)\s+(?:the\s+)?(?:liver|hepatic)", "liver"),
     (r"(?:peritoneal\s+)?carcinomatosis", "peritoneum"),
     (r"liver[\s-]+(?:only|dominant|predominant)(?:\s+disease)?", "liver"),
     (r"(?:bones?|bony|osseous|skeletal)[\s-]+(?:only|predominant)(?:\s+disease)?", "bone"),
@@ -152,6 +154,9 @@ NO_METASTASIS_PHRASES = (
     r"\s*(?:was\s+|is\s+|were\s+|are\s+)?(?:clear|negative|neg|unremarkable|normal|nad)\b"
     r"(?:\s+(?:found|seen|identified|elsewhere|on\s+imaging))?"
     r"|no\s+(?:evidence\s+of\s+)?(?:disease|lesions?|spread)\s+elsewhere|no\s+evidence\s+of\s+(?:other|distant)\s+disease"
+    # "nil distant", "no dist dz", "CT: no distant", "Distant: none on imaging", "mets: none"
+    r"|(?:no|nil)\s+dist(?:ant|\.)?(?:\s+(?:dz|disease|mets?|metastas[ie]s|spread))?(?![\w-])"
+    r"|(?:distant(?:\s+metastas[ie]s)?|mets)\s*[:=-]\s*(?:none|nil|no|negative|not\s+(?:seen|identified))\b"
     # "nil distant disease", "nil mets": "nil" is "no"
     r"|nil\s+(?:(?:other|distant|further|metastatic)\s+)?(?:disease|spread|mets|metastas[ie]s)"
     # "CT CAP clear", "CT chest/abdo/pelvis negative": a whole-body staging CT found nothing distant (M0)
@@ -193,11 +198,13 @@ NEGATABLE_FINDING_START = (
 
 # ----------------------------------------------------------------------------- differentiation
 DIFFERENTIATION_TERMS: tuple[tuple[str, str], ...] = (
-    (r"well[\s-]*(?:differentiated|diff(?:erentiated|\.)?)|wdnets?|wd[\s-]nets?", "well"),
+    (r"well[\s-]*(?:differentiated|diff(?:erentiated|\.)?)|wdnets?|wd[\s-]nets?"
+     # a labelled line with a bare value: "Differentiation: well"
+     r"|(?<=differentiation: )well|(?<=differentiation:\t)well", "well"),
     (
         r"poorly[\s-]*(?:differentiated|diff(?:erentiated|\.)?)|pdnecs?|pd[\s-]necs?|necs?|scnec|lcnec|sclc"
         r"|(?<!non-)(?<!non\s)(?:small|large)[\s-]cell(?:\s+(?:neuroendocrine\s+)?(?:carcinoma|nec|type|variant))?"
-        r"|neuroendocrine\s+carcinomas?",
+        r"|neuroendocrine\s+carcinomas?|(?<=differentiation: )poor(?:ly)?",
         "poorly",
     ),
 )
@@ -239,7 +246,7 @@ _INVASION_NOUNS = r"\s+(?:invasion|involvement|infiltration|extension)"
 _SIDE_OR_WALL = r"(?:(?:left|right|lt|rt|l|r)\s+)?(?:(?:the\s+)?wall\s+of\s+(?:the\s+)?)?"
 INVASION_TERMS: tuple[tuple[str, str], ...] = (
     (
-        r"(?:confined|limited|restricted)\s+(?:to|within)\s+(?:the\s+)?(?:mucosa|submucosa|lamina\s+propria"
+        r"(?:confined|limited|restricted|stays|remains|lies)\s+(?:to|within)\s+(?:the\s+)?(?:mucosa|submucosa|lamina\s+propria"
         r"|pancreas|sphincter(?:\s+of\s+oddi)?)|not\s+beyond\s+(?:the\s+)?submucosa|submucosa[l]?|intramucosal"
         # "SM only", "all in SM", "(largest 0.9cm, SM)": the submucosa's short form, as a depth
         r"|(?-i:SM|sm)(?=\s*(?:only|invasion|involvement|,|;|\)|\.|$))|(?:in|into|within|confined\s+to|limited\s+to)\s+(?:the\s+)?(?-i:SM|sm)\b"
@@ -248,11 +255,14 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
     ),
     # "MP" alone is ambiguous; only after an invasion verb or before an invasion noun ("into the MP", "MP invasion")
     (r"muscularis\s+propria|muscularis|musc\.?\s+prop\w*|muscular\s+(?:layer|wall)|" + _INVADES + r"mp\b|mp" + _INVASION_NOUNS
+     + r"|(?:confined|limited|restricted)\s+to\s+(?:the\s+)?mp\b"
      # ampulla: "through the sphincter of Oddi" (into the duodenal submucosa or muscularis propria, AJCC 8 T2)
      + r"|(?:through|thru|beyond|past)\s+(?:the\s+)?sphincter(?:\s+of\s+oddi)?",
      "muscularis_propria"),
     # colon/rectum T3: through the muscularis propria into the pericolic or perirectal tissues
     (r"sub-?serosa[l]?|mesoappendi(?:x|ceal)|peri-?(?:rectal|colic)\s+(?:fat|tissues?|adipose(?:\s+tissue)?|soft\s+tissues?)"
+     # short forms: "into SS", "SS invasion", "meso + SS free", "no subserosal or meso involvement"
+     r"|(?-i:SS)(?![\w-])|meso(?=\s*(?:\+|and|or|invaded|invasion|involvement|involved|clear|free|negative)\b)"
      r"|mesorectal\s+fat", "subserosa"),
     (
         _INVADES + r"(?:pancreas|pancreatic\s+(?:parenchyma|head|body|tail|neck|tissue)|peri-?pancreatic\s+(?:fat|tissue|adipose"
@@ -270,6 +280,7 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
         r"(?<!sub)(?<!sub-)serosa[l]?|visceral\s+peritoneum|adjacent\s+(?:organs?|structures)"
         # "perforates the peritoneum": through the serosa (T4)
         r"|perforat\w*\s+(?:through\s+)?(?:the\s+)?(?:visceral\s+)?(?:peritoneum|serosa)"
+        r"|(?:through|thru)\s+(?:to\s+)?(?:the\s+)?(?:visceral\s+peritoneum|serosal?\s+surface)"
         r"|" + _INVADES + _SIDE_OR_WALL + r"(?:spleen|splenic\s+(?:parenchyma|hilum|tissue)|adrenal|kidney|abdominal\s+wall|abdo\s+wall"
         # pelvic organs a rectal NET may reach (T4)
         r"|prostate|(?:urinary\s+)?bladder|vagina|uterus|cervix|sacrum|seminal\s+vesicles?|ureters?|pelvic\s+(?:side\s*)?wall"
@@ -301,7 +312,9 @@ NODES_NOT_ASSESSED_PHRASES = (
     rf"no\s+(?:lymph\s+)?(?:nodes?|lns?)\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:{_PROCURED}"
     r"|available|assessed|present|identified|in\s+(?:the\s+|this\s+)?(?:specimen|resection))"
     rf"|(?:lymph\s+)?(?:nodes?|lns?)\s*[:=-]?\s*(?:were\s+|are\s+)?(?:not\s+(?:{_PROCURED}"
-    r"|assessed|available)|none\s+(?:received|submitted|sampled|identified|present|found|examined)|n/a|nx\b)"
+    r"|assessed|available|applicable)|none\s+(?:received|submitted|sampled|identified|present|found|examined|retrieved)"
+    r"|n/a|nx\b|0\s*/\s*0\b|none\s*$|none(?=\s*[|;\n]))"
+    r"|no\s+(?:lymph\s+)?(?:nodes?|lns?)\s+in\s+(?:the\s+)?(?:\w+\s+)?specimen"
     r"|(?-i:(?:[pcy]|yp)?N[xX])"
 )
 NODES_POSITIVE_PHRASES = (

@@ -54,6 +54,26 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
      E({("tumour_size", "1.4")})),
     ("a 3.2 cm spiculated mass in the small-bowel mesentery", E({("bulky_mesenteric_mass", "yes")})),
     ("CT negative for a primary", E({("test_result", "ct:negative")})),  # not M0: about the primary
+    # --- spent blind round 4 mechanisms: a negation reaches every item of a short "or" list; appx, SS, meso;
+    # every form of "no nodes to assess"; every form of "no distant"; counts in narrative reports
+    ("pNET 4.5 cm, no invasion of duodenum, CBD or adjacent organs", E({("site", "pancreas"), ("tumour_size", "4.5")})),
+    ("appx NET 1.7 cm, confined to MP (meso + SS free)", E({("site", "appendix"), ("tumour_size", "1.7"),
+                                                           ("invasion", "muscularis_propria")})),
+    ("TI NET 2.4cm thru MP into SS", E({("site", "jejunum_ileum"), ("tumour_size", "2.4"), ("invasion", "subserosa")})),
+    ("0.7cm NET, stays within the sphincter of Oddi", E({("tumour_size", "0.7"), ("invasion", "confined")})),
+    ("duodenal NET, LN 0/0", E({("site", "duodenum"), ("not_assessed", "nodes")})),
+    ("LN: not applicable (EMR)", E({("not_assessed", "nodes")})),
+    ("CT TAP: nil distant.", E({("no_metastasis", "any")})),
+    ("distant: none on imaging", E({("no_metastasis", "any")})),
+    ("Site: rectum | Size 1.3 cm | Depth: submucosa | LN: none", E({("site", "rectum"), ("tumour_size", "1.3"),
+                                                                   ("invasion", "confined"), ("not_assessed", "nodes")})),
+    ("Mitotic figures are not identified in the 10 mm2 examined", E({("mitoses", "0/2mm2")})),
+    ("2 positive perigastric nodes", E({("node_count", "2"), ("nodes", "positive")})),
+    ("Seven lymph nodes are identified, two of which contain metastatic tumour.", E({("node_count", "2/7"), ("nodes", "positive")})),
+    ("MRI liver: 2 mets", E({("metastasis", "liver")})),
+    ("11/30 LN positive. N1 or N2?", E({("node_count", "11/30"), ("nodes", "positive")})),
+    ("WD NET in the liver, primary unknown", E({("differentiation", "well"), ("metastasis", "liver"), ("site", "unknown")})),
+    ("Differentiation: well", E({("differentiation", "well")})),
     # --- the cell type from any poorly differentiated phrase; two different ones contradict each other
     ("poorly diff large cell NEC", E({("differentiation", "poorly"), ("nec_subtype", "large_cell")})),
     ("small cell and large cell NEC", E({("differentiation", "poorly")})),
