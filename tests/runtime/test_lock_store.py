@@ -45,6 +45,15 @@ def store():
         process.wait(timeout=10)
 
 
+def run(coroutine):
+    """Run a coroutine on its own loop, leaving the thread's event loop as it was (other runtime tests use it)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
 async def hold(store: AtomicRedisLockStore, conversation: str, seconds: float = 0.0) -> float:
     """Seconds until this replica holds the conversation's lock (held `seconds` longer)."""
     started = time.monotonic()
@@ -56,7 +65,7 @@ async def hold(store: AtomicRedisLockStore, conversation: str, seconds: float = 
 
 def test_a_dead_replicas_ticket_holds_the_conversation_no_longer_than_its_lifetime(store) -> None:
     store.issue_ticket("dead-holder", LIFETIME_S)  # a replica killed mid-turn: its ticket is never cleaned up
-    waited = asyncio.run(hold(store, "dead-holder"))
+    waited = run(hold(store, "dead-holder"))
     assert LIFETIME_S - 0.3 <= waited <= LIFETIME_S + 1.0, waited
 
 
@@ -68,11 +77,11 @@ def test_a_live_replicas_ticket_is_renewed_while_it_works(store) -> None:
         await hold(store, "busy")  # the second turn waits for the first, however long it takes
         return await long_turn, time.monotonic() - started
 
-    first_wait, second_wait = asyncio.run(both())
+    first_wait, second_wait = run(both())
     assert first_wait < 0.5
     assert second_wait >= 3 * LIFETIME_S - 0.5, "the second turn did not take the lock from a live first turn"
 
 
 def test_a_finished_turn_leaves_no_lock_behind(store) -> None:
-    asyncio.run(hold(store, "tidy"))
+    run(hold(store, "tidy"))
     assert store.get_lock("tidy") is None
