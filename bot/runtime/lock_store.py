@@ -30,7 +30,10 @@ from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-MUTEX_TIMEOUT_S = 10  # a crashed replica's mutex expires after this; the operations take milliseconds
+# A replica killed inside a ticket operation leaves its mutex behind until it expires: short, so a dead replica
+# delays the others by at most this (the operations take milliseconds); waiting for a live one may take longer.
+MUTEX_EXPIRY_S = 2
+MUTEX_WAIT_S = 10
 MUTEX_POLL_S = 0.005
 
 
@@ -45,7 +48,7 @@ class AtomicRedisLockStore(RedisLockStore):
     def _mutex(self, conversation_id: Text):
         return self.red.lock(
             "mutex:" + self.key_prefix + conversation_id,
-            timeout=MUTEX_TIMEOUT_S, sleep=MUTEX_POLL_S, blocking_timeout=MUTEX_TIMEOUT_S,
+            timeout=MUTEX_EXPIRY_S, sleep=MUTEX_POLL_S, blocking_timeout=MUTEX_WAIT_S,
         )
 
     @asynccontextmanager
