@@ -119,7 +119,7 @@ def _known_names(root: Path) -> frozenset:
 # ------------------------------------------------------------------------------------------- invented names
 # A word looks like a name when it mixes letters and digits ("NEURO-7", "CDX7"), is written in capitals
 # ("TIDEMARK"), has a drug-like ending ("lutaplatin"), or stands right before a kind word ("Hartwell stain").
-_LETTERS_DIGITS = re.compile(r"(?<![\w-])(?:\d{1,3}[A-Za-z]{1,2}-)?[A-Za-z][A-Za-z]*-?\d+[A-Za-z0-9-]*(?![\w-])"
+_LETTERS_DIGITS = re.compile(r"(?<![\w-])(?:\d{1,3}[A-Za-z]{1,2}-)?[A-Za-z][A-Za-z]*(?:-[A-Za-z]+)?-?\d+[A-Za-z0-9-]*(?![\w-])"
                              # a number before a capitalised abbreviation ("7-HIAA" beside the real 5-HIAA)
                              r"|(?<![\w-])\d{1,3}-[A-Z]{2,}[A-Z0-9]*(?![\w-])")
 # A code beyond the last category its system defines ("NET G4", "AJCC T5", "M2"): too short to be read as a name,
@@ -159,13 +159,21 @@ _KIND_NOUNS = r"trial|study|stain|staining|immunostain|marker|biomarker|antibody
 _GENERIC_KIND_NOUNS = (r"index|protocol|regimen|test|assay|gene|mutation|pet|scan|sign|nomogram|panel|rule|algorithm|antigen"
                        r"|phenomenon|consensus|manoeuvre|maneuver|technique|procedure|operation|receptor|peptide|variant"
                        r"|grade|grading|system|triad|ratio|method|pattern|guidance|guideline|approach|model|formula"
-                       r"|subcategory|subtype|subgroup|tier|class|pathway|centres?|centers?|programme|program|network")
+                       r"|subcategory|subtype|subgroup|tier|class|pathway|centres?|centers?|programme|program|network|stage")
 # any word right before a kind word ("the tidemark trial", "Hartwell score", "neurix stain") is the thing's name
 _NAMED_BEFORE_KIND = re.compile(
     rf"(?<![\w-])([A-Za-z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:(?:NET|NEN|net|nen)\s+)?(?:{_KIND_NOUNS})s?\b", re.IGNORECASE)
 _CAPITALISED_BEFORE_GENERIC_KIND = re.compile(
-    # one plain word may stand between ("the Brannigan flush pattern", "Kruger hotspot method")
-    rf"(?<![\w-])([A-Z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+(?:[a-z]{{3,}}\s+)?(?i:(?:net|nen)\s+)?(?i:{_GENERIC_KIND_NOUNS})s?\b")
+    # up to two words may stand between ("the Brannigan flush pattern", "Uppsala 5-HIAA/CgA ratio", "Harrow NET-CUP
+    # Localisation Index")
+    # (words of a name, not of a sentence: "Liverpool are ENETS centres" names nothing)
+    rf"(?<![\w-])([A-Z][A-Za-z]{{3,}}(?:-[A-Za-z0-9]+)?)\s+"
+    rf"(?:(?!(?i:are|is|was|were|the|an?|of|in|for|and|or|to|with|at|on|has|have|had)\b)[\w/-]{{2,20}}\s+){{0,2}}"
+    rf"(?i:(?:net|nen)\s+)?(?i:{_GENERIC_KIND_NOUNS})s?\b")
+# "ambesostatin, the new once weekly oral SSA": a name set beside the new thing it is said to be
+_NAMED_AS_NEW = re.compile(
+    r"(?<![\w-])([A-Za-z][a-z]{5,}(?:-[A-Za-z0-9]+)?),?\s+(?:the|a)\s+(?:new|newer|novel|latest|recent)\s+(?:[\w-]+\s+){0,3}"
+    r"(?:ssa|ssas|drug|tki|analogue|analog|inhibitor|tracer|stain|marker|trial|test|agent|tablet|injection)s?\b", re.IGNORECASE)
 # a quoted name before a kind word ("the 'Red Card' guidance", "the “Halo” criteria")
 _QUOTED_BEFORE_KIND = re.compile(
     rf"['\"“‘]([A-Za-z][A-Za-z0-9 -]{{1,30}}?)['\"”’]\s+(?i:{_KIND_NOUNS}|{_GENERIC_KIND_NOUNS})s?\b")
@@ -200,9 +208,11 @@ def family_members_unknown(text: str, families: Dict[str, frozenset]) -> List[Tu
     for family, members in families.items():
         # a letter or Roman member stands apart ("chromogranin D", "neurokinin-Z"; "ckd" is not CK-D), a number
         # may touch the name ("SSTR7")
-        pattern = rf"(?<![\w-]){re.escape(family)}(?:[\s-]([A-Z]|[IVX]{{1,4}})|[\s-]?(\d{{1,2}}[A-Z]?))(?![\w-])"
+        pattern = (rf"(?<![\w-]){re.escape(family)}(?:[\s-]([A-Z]|[IVX]{{1,4}})|[\s-]?(?:type\s+)?(\d{{1,2}}[A-Z]?))(?![\w-])"
+                   # "type 6 gastric NET": the member named before the family
+                   rf"|(?<![\w-])type\s+(\d{{1,2}}[A-Z]?)\s+{re.escape(family)}(?![\w-])")
         for m in re.finditer(pattern, text, re.IGNORECASE):
-            if (m.group(1) or m.group(2)).upper() not in members:
+            if (m.group(1) or m.group(2) or m.group(3)).upper() not in members:
                 found.append((m.start(), m.group()))
     return found
 
@@ -223,6 +233,7 @@ def unknown_name(text: str, known: frozenset, families: Optional[Dict[str, froze
     candidates += with_code
     candidates += [(m.start(1) if m.group(1) else m.start(2), m.group(1) or m.group(2))
                    for m in _NAMED_AS_PRODUCT.finditer(text)]
+    candidates += [(m.start(1), m.group(1)) for m in _NAMED_AS_NEW.finditer(text)]
     # a quoted name is one name: known words inside it do not make it known ("the WHO 'NET G1-high' subcategory")
     quoted = [(m.start(1), m.group(1)) for m in _QUOTED_BEFORE_KIND.finditer(text)]
     quoted += [(m.start(1), m.group(1)) for m in _QUOTED_WITH_KIND.finditer(text)]
