@@ -28,9 +28,8 @@ FAILURE_MESSAGE = (
 
 def state_from_slots(tracker: Tracker) -> ConversationState:
     """Rebuild the conversation state; a corrupted slot falls back to an empty case, never an error."""
-    try:
-        case = Case.model_validate(tracker.get_slot("case") or {})
-    except ValidationError:
+    case = _stored_case(tracker.get_slot("case") or {})
+    if case is None:
         logger.warning("stored case could not be read; starting from an empty case")
         case = Case()
     audience = tracker.get_slot("audience")
@@ -41,12 +40,12 @@ def state_from_slots(tracker: Tracker) -> ConversationState:
         last_topic=tracker.get_slot("last_topic") or None,
         pending=tracker.get_slot("pending_question") or None,
         unknown_fields=[str(f) for f in unknown] if isinstance(unknown, list) else [],
-        what_if_case=_what_if_case(tracker.get_slot("what_if_case")),
+        what_if_case=_stored_case(tracker.get_slot("what_if_case")),  # the last what-if's copy, if any
     )
 
 
-def _what_if_case(stored: Any) -> Optional[Case]:
-    """The last what-if's copy, if the slot holds a readable one (a corrupted one is dropped, never an error)."""
+def _stored_case(stored: Any) -> Optional[Case]:
+    """A case kept in a slot, or None when the slot holds none or one that cannot be read (never an error)."""
     if not isinstance(stored, dict):
         return None
     try:

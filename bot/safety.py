@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -86,15 +86,24 @@ def _load_kinds(root: Path) -> List[SafetyKind]:
 
 
 @lru_cache(maxsize=4)
-def _table(root: str) -> Tuple[Tuple[_Compiled, ...], frozenset, Dict[str, frozenset]]:
+def _table(root: str) -> Tuple[Tuple[_Compiled, ...], frozenset, Tuple[Tuple["re.Pattern[str]", frozenset], ...]]:
     return tuple(_Compiled(spec) for spec in _load_kinds(Path(root))), _known_names(Path(root)), _families(Path(root))
 
 
-def _families(root: Path) -> Dict[str, frozenset]:
-    """knowledge/known_names.yml `families`: a family name and the members it has (upper case)."""
+def _families(root: Path) -> Tuple[Tuple["re.Pattern[str]", frozenset], ...]:
+    """knowledge/known_names.yml `families`: each family's pattern (compiled once, with the table) and the members
+    it has (upper case)."""
     data = yaml.safe_load((root / KNOWN_NAMES_FILE).read_text(encoding="utf-8")) or {}
-    return {str(name): frozenset(str(m).upper() for m in members)
-            for name, members in (data.get("families") or {}).items()}
+    return tuple((_family_pattern(str(name)), frozenset(str(m).upper() for m in members))
+                 for name, members in (data.get("families") or {}).items())
+
+
+def _family_pattern(family: str) -> "re.Pattern[str]":
+    # a letter or Roman member stands apart ("chromogranin D", "neurokinin-Z"; "ckd" is not CK-D), a number may
+    # touch the name ("SSTR7"); "type 6 gastric NET": the member may be named before the family
+    name = re.escape(family)
+    return re.compile(rf"(?<![\w-]){name}(?:[\s-]([A-Z]|[IVX]{{1,4}})|[\s-]?(?:type\s+)?(\d{{1,2}}[A-Z]?))(?![\w-])"
+                      rf"|(?<![\w-])type\s+(\d{{1,2}}[A-Z]?)\s+{name}(?![\w-])", re.IGNORECASE)
 
 
 def _key(word: str) -> str:
@@ -201,25 +210,20 @@ _CODE = re.compile(r"^(?:[cpyra]{0,2}(?:T[0-4xX][a-dA-D]?(?:N[0-3xX][a-cA-C]?)?(
                    r"|D[1-4]|S[1-5]|C[1-7]|T(?:1[0-2]|[1-9])|L[1-5]|MEN[1-4]?|x\d+|q\d+w?|\d+[a-z]*|[A-Za-z]\d)$")
 
 
-def family_members_unknown(text: str, families: Dict[str, frozenset]) -> List[Tuple[int, str]]:
+def family_members_unknown(text: str, families: Sequence[Tuple["re.Pattern[str]", frozenset]]) -> List[Tuple[int, str]]:
     """(offset, name) of each member of a known family that the family does not have ("chromogranin D",
     "neurokinin-Z"): the family's name is real, so only its members tell a real marker from an invented one."""
     found = []
-    for family, members in families.items():
-        # a letter or Roman member stands apart ("chromogranin D", "neurokinin-Z"; "ckd" is not CK-D), a number
-        # may touch the name ("SSTR7")
-        pattern = (rf"(?<![\w-]){re.escape(family)}(?:[\s-]([A-Z]|[IVX]{{1,4}})|[\s-]?(?:type\s+)?(\d{{1,2}}[A-Z]?))(?![\w-])"
-                   # "type 6 gastric NET": the member named before the family
-                   rf"|(?<![\w-])type\s+(\d{{1,2}}[A-Z]?)\s+{re.escape(family)}(?![\w-])")
-        for m in re.finditer(pattern, text, re.IGNORECASE):
+    for pattern, members in families:
+        for m in pattern.finditer(text):
             if (m.group(1) or m.group(2) or m.group(3)).upper() not in members:
                 found.append((m.start(), m.group()))
     return found
 
 
-def unknown_name(text: str, known: frozenset, families: Optional[Dict[str, frozenset]] = None) -> Optional[Tuple[str, str]]:
+def unknown_name(text: str, known: frozenset,
+                 families: Sequence[Tuple["re.Pattern[str]", frozenset]] = ()) -> Optional[Tuple[str, str]]:
     """(name, what kind of thing) for the first name-like word the knowledge base does not know."""
-    families = families or {}
     shouting = sum(c.isupper() for c in text) > 0.6 * max(1, sum(c.isalpha() for c in text))
     candidates: List[Tuple[int, str]] = []
     for regex in (_LETTERS_DIGITS, _DRUG_LIKE, *(() if shouting else (_CAPITALS,))):

@@ -400,7 +400,7 @@ class _Reading:
             text = text[:start] + " " + text[end:]
         return text
 
-    def unnamed_asks(self, case: Case, information_named: bool = False) -> List[str]:
+    def unnamed_asks(self, case: Case, information_named: bool) -> List[str]:
         """The topics that answer a question clause no ask word names ("lobectomy or sublobar?", "grade/stage
         + does she need a right hemi?", "can we just watch it?", "does CLARINET apply?"): each such clause is
         ranked, with the site or syndrome named, against the statements that apply to the case. A topic written
@@ -418,7 +418,6 @@ class _Reading:
             clauses = [" ".join(clauses)] if clauses else []  # nothing named: the question is read whole
         topics: List[str] = []
         naming = [bool(asked_topics(clause, case)) for clause in clauses]
-        information_named = information_named or any(t not in COMPUTED_TOPICS for t in self.asked(case))
         for at, clause in enumerate(clauses):
             words = strip_computed_asks(clause) if self.asked(case) else clause
             if asked_topics(words, case) or len(clauses) > 1 and CONTINUES_PREVIOUS_ASK.search(clause):
@@ -670,6 +669,7 @@ class _Reading:
         sublobar?")."""
         also = [t for t in self.information_asks(self.asked(case), case)
                 if t not in topics and (t not in ("grade", "stage") or has_inputs(case, t))]
+        # an information ask the words or the intent name (every one the words name is in `also` by now)
         information_named = any(t not in COMPUTED_TOPICS for t in topics + also)
         also += [t for t in self.unnamed_asks(case, information_named) if t not in topics + also]
         return topics + also
