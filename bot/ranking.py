@@ -209,9 +209,11 @@ def best_topic(question: str, routed: str, kb: Optional[KnowledgeBase] = None,
     if best_score >= STRONG_SCORE and best_score >= HIJACK_MARGIN * routed_score:
         return index.topics[best_id][0]
     if in_routed and index.topics[in_routed[0][0]][0] == home != routed and best_score >= STRONG_SCORE \
-            and best_id in index.named(question):
-        # a question naming a trial, routed by a word ("grade 3/4 toxicity in NETTER-1?") to a topic that holds
-        # only a borrowed statement on it: the trial's own topic answers
+            and (best_id in index.named(question) or home in index.site_topics):
+        # the routed topic answers only with a statement it borrows from the topic that holds the best answer,
+        # a topic written for the trial the question names ("grade 3/4 toxicity in NETTER-1?" routed to a
+        # treatment topic) or for a site ("type 1 vs type 3 gastric carcinoid?" routed to grading by a word):
+        # that topic, written for the question, answers
         return home
     # a topic written for this case's site or syndrome (small pNETs, gastric NET types) whose statements answer
     # the words at least as well as the routed topic takes the question: a general keyword topic does not keep it

@@ -451,6 +451,10 @@ class _Reading:
         also_computed = any(t in COMPUTED_TOPICS for t in self.asked(case))
         ask = self.ask_text(without_computed_asks=also_computed and information[0] not in COMPUTATION_OF_RULES_TOPIC)
         context = case_context(case)
+        if not rank_statements(ask, context=context, limit=1):
+            # the question clause alone matches nothing ("incidental 1.2 cm pNET, ok to observe?"): the words
+            # describing the case say what it is about
+            ask = self.text_without_values()
         chosen = [t if t in COMPUTED_TOPICS else best_topic(ask, t, context=context) for t in topics]
         return list(dict.fromkeys(chosen))
 
