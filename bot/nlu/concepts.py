@@ -84,7 +84,26 @@ _ONLY_SITE = compile_terms(
     rf"|(?:{V.METASTASIS_LEADS}|disease)\s+(?:(?:confined|limited|restricted)\s+)?(?:{V.METASTASIS_LEAD_LINKS})\s+"
     rf"(?:the\s+)?(?P<site2>{_MET_SITE_ANY})\s+only"
 )
-_ORGAN_CLEAR = compile_terms(rf"(?P<site>{_MET_SITE_ANY})\s+{V.ORGAN_CLEAR}")
+_ORGAN_CLEAR = compile_terms(rf"(?P<site>{_MET_SITE_ANY})(?:\s*:\s*|\s+)(?:{V.ORGAN_CLEAR})")
+_CHEST_CLEAR = compile_terms(V.CHEST_CLEAR)
+# Words that leave a finding unproven: an organ's line that hedges its metastases names none
+_HEDGE_WORDS = r"suspicious|suspected|possible|possibly|probable|probably|likely|indeterminate|equivocal|\?|query|questionable|cannot|can't|may|might|favou?r"
+# a report's organ line with what was found there: "liver: 2 biopsy-proven mets", "Liver: multiple metastases"
+_ORGAN_LINE_METASTASES = compile_terms(
+    rf"(?P<sites2>)(?P<sites>(?:{_MET_SITE_ANY}))\s*:\s*(?:(?!(?:no|nil|not|without|{_HEDGE_WORDS})\b)[a-z0-9-]+\s+){{0,3}}"
+    rf"(?:{V.STRONG_METASTASIS_NOUNS})\b")
+# lesions named before their organ: "2 lesions in the right lobe of the liver", "nodules within the liver"
+_LESIONS_IN_ORGAN = compile_terms(
+    rf"(?:{V.WEAK_METASTASIS_NOUNS})\s+(?:in|within|throughout|involving)\s+(?:the\s+|both\s+)?"
+    rf"(?:(?:right|left|caudate)\s+(?:and\s+(?:right|left)\s+)?lobes?\s+of\s+the\s+)?(?P<sites>liver|hepatic\s+parenchyma)"
+    # "2 lesions in the right lobe + 1 in the left lobe of the liver"
+    rf"|(?:{V.WEAK_METASTASIS_NOUNS})\s+in\s+(?:the\s+)?(?:right|left|caudate)\s+lobe\b[^.;\n]{{0,40}}?\blobes?\s+of\s+the\s+(?P<sites2>liver)")
+# a lung nodule sampled and found metastatic: "12mm RLL nodule, bx: metastatic well-differentiated NET",
+# "pulmonary nodules ..., one biopsied = metastatic NET", "2 lung nodules, both biopsy proven as the same tumour"
+_LUNG_NODULE_PROVEN = compile_terms(
+    rf"(?P<sites>lungs?|pulmonary|{V.LOBE_PATTERN})\s+(?:nodules?|lesions?|masses|mass)\b"
+    rf"(?P<gap>[^.;\n]{{0,50}}?)\b(?:bx|biops(?:y|ied)|fna|core|sampled)\b\s*(?:[:=-]|shows?|showed|confirmed|proven)?\s*"
+    r"(?:(?:metastatic|secondary)\b|as\s+(?:the\s+)?same\s+tumou?r|proven\s+(?:as\s+)?(?:the\s+)?same|(?:proven\s+)?metasta)")
 _NO_MET_EXTRAHEPATIC = compile_terms(V.NO_EXTRAHEPATIC_METASTASIS)
 _MET_UNSPECIFIED = compile_terms(V.UNSPECIFIED_METASTASIS)
 _NO_MET_ANY = compile_terms(V.NO_METASTASIS_PHRASES)
@@ -118,11 +137,19 @@ _HEDGED_LESION = re.compile(
     r"|questionable|\?)\s*$", re.IGNORECASE)
 
 
+# what a lesion is called when it is not a metastasis
+_BENIGN_LESION = re.compile(
+    r"ha?emangioma|cysts?\b|cystic|benign|granuloma|physiolog|\bfnh\b|focal\s+nodular|adenoma|steatosis|fatty|"
+    r"not\s+(?:a\s+)?(?:met|metasta)", re.IGNORECASE)
+
+
 def find_metastases(text: str) -> Iterator[Candidate]:
     for m in _MET_BEFORE_NOUN.finditer(text):
         strong = m.group("strong") is not None
         if not strong and _HEDGED_LESION.search(text, max(0, m.start() - 20), m.start()):
             continue
+        if not strong and _BENIGN_LESION.search(text[m.end():m.end() + 60].split("\n")[0].split(".")[0]):
+            continue  # "liver lesion, favour haemangioma": a lesion named as something benign is not a metastasis
         yield from _metastases(text, m.start(), m.end(), _site_parts(text, m.start("sites"), m.end("sites"), strong))
     for m in _MET_AFTER_LEAD.finditer(text):
         # "metastatic pNET to the liver": the word in the middle stays free for the site finder
@@ -158,6 +185,16 @@ def find_metastases(text: str) -> Iterator[Candidate]:
     for m in _ORGAN_CLEAR.finditer(text):
         for value, _, _ in _site_parts(text, m.start("site"), m.end("site"), True):
             yield Candidate("no_metastasis", value, m.start(), m.end(), P_METASTASIS)
+    for m in _CHEST_CLEAR.finditer(text):
+        yield Candidate("no_metastasis", "lung", m.start(), m.end(), P_METASTASIS)
+    for regex in (_ORGAN_LINE_METASTASES, _LESIONS_IN_ORGAN):
+        for m in regex.finditer(text):
+            group = "sites" if m.group("sites") else "sites2"
+            yield from _metastases(text, m.start(), m.end(), _site_parts(text, m.start(group), m.end(group), True))
+    for m in _LUNG_NODULE_PROVEN.finditer(text):
+        if re.search(rf"\b(?:{_HEDGE_WORDS})", m.group("gap"), re.IGNORECASE):
+            continue
+        yield from _metastases(text, m.start(), m.end(), iter([("lung", m.start("sites"), m.end("sites"))]))
     for m in _NO_MET_ANY.finditer(text):
         yield Candidate("no_metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_METASTASIS)
     for m in _NO_MET_EXTRAHEPATIC.finditer(text):

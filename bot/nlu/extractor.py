@@ -96,7 +96,10 @@ def build_nlp() -> Any:
     # a line break ends a sentence too: a pasted report's "Necrosis: Present" must not reach the next line
     from spacy.pipeline.sentencizer import Sentencizer
 
-    nlp.add_pipe("sentencizer", config={"punct_chars": list(Sentencizer.default_punct_chars) + ["\n"]})
+    # (a blank line is one whitespace token, "\n\n": "staging CT had no mets\n\nSPECIMEN: Distal pancreatectomy" is
+    # two sentences, so the "no" does not reach the specimen)
+    line_breaks = ["\n" * k + pad for k in range(1, 5) for pad in ("", " ", "  ", "\t")]
+    nlp.add_pipe("sentencizer", config={"punct_chars": list(Sentencizer.default_punct_chars) + line_breaks})
     context = nlp.add_pipe(
         "medspacy_context",
         config={
@@ -305,6 +308,13 @@ class ClinicalEntityExtractor:
             c for c in out
             if not (c.entity == "no_metastasis" and (c.value in affirmed or (affirmed and c.value == V.NO_METASTASIS_ANY)))
         ]
+        cleared = [c for c in out if c.entity == "no_metastasis"]
+        if not affirmed and V.ORGANS_CLEARED_FOR_M0 <= {c.value for c in cleared} \
+                and V.NO_METASTASIS_ANY not in {c.value for c in cleared}:
+            # a staging report that clears the liver and the lungs organ by organ ("Liver: normal. Chest: no
+            # pulmonary nodules.") and names no involved organ found no distant metastasis
+            first, last = min(c.start for c in cleared), max(c.end for c in cleared)
+            out.append(Candidate("no_metastasis", V.NO_METASTASIS_ANY, first, last, cleared[0].priority))
         return sorted(out, key=lambda c: (c.start, c.entity))
 
     @staticmethod

@@ -51,6 +51,8 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
      r"|uncinate(?:\s+process)?(?=\s+(?:nets?|nens?|tumou?rs?|mass|lesion|carcinoid|neuroendocrine)\b)",
      "pancreas"),
     (r"thym(?:us|ic)", "thymus"),
+    # a resection named by its organ: "Distal pancreatectomy and splenectomy", "partial gastrectomy specimen"
+    (r"pancreatectomy", "pancreas"), (r"gastrectomy", "stomach"),
     # "lung" alone is too often a metastatic site or "lungs clear": it needs a tumour noun.
     (
         r"(?:lung|pulmonary|bronch(?:ial|us|o-?pulmonary))\s+(?:carcinoids?|nets?|nens?|primary"
@@ -76,7 +78,7 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         r"|search(?:es)?\s+(?:was\s+|were\s+|is\s+)?(?:negative|unrevealing|unsuccessful|fruitless)\s+for\s+(?:a\s+|the\s+|any\s+)?primary"
         r"|primary\s+(?:site\s+|tumou?r\s+)?(?:is\s+|was\s+|remains\s+|still\s+)?(?:unknown|unk(?![a-z])|occult|unidentified"
         r"|not\s+(?:yet\s+)?(?:found|identified|seen|located|known|detected)|never\s+found)"
-        r"|(?:no|w/o|without)\s+(?:an?\s+)?(?:obvious\s+|clear\s+|identifiable\s+|definite\s+|known\s+|other\s+)?primary"
+        r"|(?:no|w/o|without)\s+(?:an?\s+)?(?:(?:obvious|clear|identifiable|definite|known|other|avid|discernible|visible|convincing)\s+){0,2}primary"
         r"(?:\s+(?:site|tumou?r|lesion))?(?:\s+(?:was\s+|has\s+been\s+)?(?:found|identified|seen|located|detected))?",
         "unknown",
     ),
@@ -135,10 +137,19 @@ METASTASIS_PHRASES: tuple[tuple[str, str], ...] = (
 # other site is free (liver only -> no extrahepatic site: M1a; any other site only -> liver free: M1b)
 ONLY_SITE_NOUNS = r"mets?|metastas[ie]s|metastatic\s+disease|disease|spread|deposits?|involvement|lesions?|nodules?"
 # "liver clear on MRI", "lungs free", "bones negative on PET": an organ said free of disease
-ORGAN_CLEAR = r"(?:is\s+|was\s+|are\s+|were\s+)?(?:clear|free|negative|unremarkable|normal|nad)(?!\s+(?:margins?|of\s+the\s+margin))"
+ORGAN_CLEAR = (r"(?:is\s+|was\s+|are\s+|were\s+)?(?:clear|free|negative|unremarkable|normal|nad)(?!\s+(?:margins?|of\s+the\s+margin))"
+               # a report's organ line: "Liver: no lesions.", "Bones: no suspicious lesion"
+               r"|no\s+(?:focal\s+|suspicious\s+|new\s+|avid\s+|definite\s+)?(?:lesions?|abnormalit(?:y|ies)|masses|mass|nodules?"
+               r"|mets|metastas[ie]s)\b")
+# the chest named for the lungs in a staging report: "Chest: no pulmonary nodules", "CT chest: clear"
+CHEST_CLEAR = (r"(?:chest|thorax|lungs?)\s*:?\s*(?:is\s+|was\s+)?(?:clear|normal|unremarkable|nad"
+               r"|no\s+(?:suspicious\s+|pulmonary\s+|lung\s+)*(?:nodules?|lesions?|mets|metastas[ie]s|masses))\b"
+               r"|no\s+(?:suspicious\s+)?(?:pulmonary|lung)\s+(?:nodules?|lesions?|masses|mets|metastas[ie]s)\b")
 # Short forms clinicians type, read as the word (spelling.correct_typos): "no distant dz"
 ABBREVIATIONS = {"dz": "disease"}
 # Metastases with no site: only their negation is used ("no distant metastases" -> "any").
+# The organs a staging report must clear, organ by organ, to say no distant metastasis was found (M0)
+ORGANS_CLEARED_FOR_M0 = frozenset({"liver", "lung"})
 UNSPECIFIED_METASTASIS = r"(?:distant\s+)?(?:mets|metastases|metastasis|metastatic\s+(?:disease|spread)|spread)"
 # Phrases meaning "no distant metastasis at all" -> no_metastasis "any" (not a MetastaticSite
 # value: the consumer maps it to an empty list of metastatic sites).
@@ -302,6 +313,13 @@ NODES_NEGATIVE_PHRASES = (
     r"(?:lymph\s+)?node[\s-]?neg(?:ative)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|all\s+|came\s+back\s+)*(?:neg(?:ative)?|-ve"
     r"|clear|free|uninvolved|not\s+involved|benign)|lns?\s*(?:(?:were|are|all|came\s+back)\s+)*(?:neg(?:ative)?|-ve|clear|-(?![\w-]))"
     r"|negative\s+(?:lymph\s+)?nodes|node[\s-]negative"
+    # imaging: "no pathologically enlarged mesorectal, pelvic or retroperitoneal nodes", "no avid lymph nodes",
+    # "perigastric nodes not enlarged", "nodes are unremarkable", "two 4 mm mesorectal nodes ... not suspicious"
+    r"|no\s+(?:(?:pathologically|significantly|radiologically)\s+)?(?:enlarged|suspicious|avid|abnormal|pathological)"
+    r"\s+(?:[a-z-]+(?:,\s*|\s+or\s+|\s+and\s+|\s+)){0,4}?(?:lymph\s+)?nodes?\b"
+    r"|(?:lymph\s+)?nodes?\s+(?:(?:is|are|were|was|appear|appeared|look|looked)\s+)?(?:not\s+(?:enlarged|suspicious|avid"
+    r"|pathologically\s+enlarged)|unremarkable|normal\s+in\s+size|of\s+normal\s+size|within\s+normal\s+limits)"
+    r"|(?:lymph\s+)?nodes?\b[^.;\n]{0,60}?,\s*not\s+suspicious\b"
     r"|no\s+(?:positive\s+|involved\s+)?(?:lymph\s+)?nodes?(?:\s+(?:involved|positive))?(?![\w-])"
     # "no lymph nodes are present in this specimen": none examined (NX), not node-negative
     rf"(?!\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:{_PROCURED}|available|assessed|seen"
