@@ -132,7 +132,10 @@ def _shipped_cited() -> List[Dict[str, Any]]:
     for sid in cited:
         real = shipped[sid]
         applies = {k: v for k, v in (real.get("applies_to") or {}).items() if v}
-        out.append(statement(sid, real["text"], ["T6"], tier="research", topics=[real["topics"][0]],
+        # the shipped tier, except that a statement about poorly differentiated tumours is a research one here, so
+        # the small base keeps its own case-specific guideline statements within the caps
+        tier = "research" if "differentiation" in applies else real["tier"]
+        out.append(statement(sid, real["text"], ["T6"], tier=tier, topics=[real["topics"][0]],
                              applies_to=applies))
     return out
 
