@@ -16,9 +16,6 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from bot.answer_tables import (
     ANSWERABLE_TOPICS,
     COMPUTED_TOPICS,
-    FLAG_LINKS,
-    FLAG_STATEMENTS,
-    RULE_STATEMENTS,
     FOLLOW_UP_QUESTION,
     FOLLOW_UP_QUESTION_KNOWN_PRIMARY,
     QUESTION_OF_TOPIC_KNOWN_PRIMARY,
@@ -30,11 +27,9 @@ from bot.answer_tables import (
     REVIEW_FLAGS,
     REVIEW_WORDS,
     TOPIC_LABELS,
-    RuleLink,
     need_question,
     not_covered_question,
     question_statement_ids,
-    rule_link,
 )
 from bot.knowledge import (
     STATUS_ORDER,
@@ -53,6 +48,7 @@ from bot.models import (
     Flag,
     ReviewStatus,
     Site,
+    TraceLine,
 )
 from bot.answer_computed import ComputedAnswers
 from bot.answer_model import sentence as _sentence
@@ -71,7 +67,9 @@ from bot.answer_model import (  # noqa: F401 - the Answer model, re-exported for
     Reference,
     ReviewSummary,
 )
-from bot.workup_wording import Rendered, flag_words, wording_template
+from bot.computed_wording import EngineWording, Rendered
+from bot.result_wording import flag_words, rule_words, trace_words
+from bot.workup_wording import flag_words as workup_flag_words
 
 AUDIENCES = ("clinician", "patient")
 DISCLAIMERS = {
@@ -187,21 +185,6 @@ class _Composer(ComputedAnswers):
 
     # --- statement picking ---
 
-    def pick(self, topics: Sequence[str], words: Sequence[str] = ()) -> Optional[Statement]:
-        """The statement that backs a rule: in the first topic that has one, the first (most case-specific)
-        statement containing all `words`, else its first guideline statement, else its first statement."""
-        for topic in topics:
-            candidates = self.kb.statements_for(topic, self.context)
-            if not candidates:
-                continue
-            for statement in candidates:
-                lowered = statement.text.lower()
-                if words and all(word in lowered for word in words):
-                    return statement
-            guideline = [s for s in candidates if s.tier == Tier.guideline]
-            return (guideline or candidates)[0]
-        return None
-
     def cite(self, text: str, statements: Sequence[Optional[Statement]]) -> Optional[CitedSentence]:
         """A sentence backed by statements; None (and the text recorded as omitted) if there are none."""
         backing = list({s.id: s for s in statements if s is not None}.values())
@@ -214,30 +197,63 @@ class _Composer(ComputedAnswers):
             status=_least_reviewed(s.effective_status for s in backing),
         )
 
-    def cite_wording(self, text: str, parts: Sequence[Rendered]) -> Optional[CitedSentence]:
-        """A sentence filled from knowledge/computed/workup.yml, cited with the statements its templates name
-        (the explicit table, never a topic or a word search). Its status is the least reviewed of those
-        statements and of the templates themselves; a template not checked is named in the banner."""
-        wording = self.kb.workup_wording
-        if wording is None or not parts:
+    def cite_wording(self, text: str, parts: Sequence[Optional[Rendered]], fit_case: bool = False) -> Optional[CitedSentence]:
+        """A sentence filled from knowledge/computed/*.yml, cited with the statements its templates name (the
+        explicit table, never a topic or a word search); with `fit_case`, only those that apply to the case
+        (a pancreatic study is not cited for an ileal NET). Its status is the least reviewed of those statements
+        and of the templates themselves; a template not checked is named in the banner. None (the text recorded
+        as omitted) when a template is missing or no statement is left."""
+        if not parts or any(part is None for part in parts):
             self.omitted.append(text)
             return None
-        statement_ids = _unique(sid for part in parts for sid in part.statement_ids)
+        rendered = [part for part in parts if part is not None]
+        statement_ids = _unique(sid for part in rendered for sid in part.statement_ids)
         backing = [self.kb.statement(sid) for sid in statement_ids if sid in self.kb.statement_files]
-        backing = [s for s in backing if not s.is_rejected]
+        backing = [s for s in backing if not s.is_rejected and (not fit_case or self.context.matches(s.applies_to))]
         if not backing:
             self.omitted.append(text)
             return None
-        templates = _unique(key for part in parts for key in part.templates)
-        template_statuses = [wording_template(wording, key).effective_status for key in templates]
-        for key, status in zip(templates, template_statuses):
-            if status not in CHECKED_STATUSES and key not in self.pending_wording:
-                self.pending_wording.append(key)
+        template_statuses = []
+        for part in rendered:
+            for key, status in zip(part.templates, part.statuses):
+                template_statuses.append(status)
+                if status not in CHECKED_STATUSES and key not in self.pending_wording:
+                    self.pending_wording.append(key)
         return CitedSentence(
             text=_sentence(text),
             statement_ids=[s.id for s in backing],
             status=_least_reviewed([s.effective_status for s in backing] + template_statuses),
         )
+
+    def result_lines(self, spec: EngineWording, lines: Iterable[TraceLine],
+                     chapter: Optional[str] = None) -> List[Optional[CitedSentence]]:
+        """The rule trace of a grade or stage, each line in its template's words with its statements."""
+        out = []
+        for line in lines:
+            words = trace_words(spec, self.kb.wording(spec.name), line, chapter)
+            if words is None:
+                self.omitted.append(f"{line.rule_id}: {line.line}: no template")
+                out.append(None)
+                continue
+            out.append(self.cite_wording(words.text, [words], fit_case=True))
+        return out
+
+    def result_flag_lines(self, spec: EngineWording, flags: Iterable[Flag],
+                          chapter: Optional[str] = None) -> List[Optional[CitedSentence]]:
+        lines = []
+        for flag in flags:
+            if flag.code in REVIEW_FLAGS:
+                continue  # shown through the banner
+            words = flag_words(spec, self.kb.wording(spec.name), flag, chapter)
+            if words is None:
+                self.omitted.append(f"flag {flag.template_id}: no template")
+                continue
+            lines.append(self.cite_wording(words.text, [words], fit_case=True))
+        return lines
+
+    def rule_part(self, spec: EngineWording, rule_id: str, chapter: Optional[str] = None) -> Optional[Rendered]:
+        """The statements that back a rule itself (its template under `rules`)."""
+        return rule_words(spec, self.kb.wording(spec.name), rule_id, chapter)
 
     def statement_sentence(self, statement: Statement) -> CitedSentence:
         return CitedSentence(
@@ -269,47 +285,9 @@ class _Composer(ComputedAnswers):
             if s.topics[0] == topic or s.effective_status in CHECKED_STATUSES
         ]
 
-    def linked(self, link: Optional[RuleLink], default_topic: Optional[str]) -> Optional[Statement]:
-        topic, words = link if link else (None, ())
-        topic = topic or default_topic
-        if topic is None:
-            return None
-        topics = [topic]
-        if topic == "staging" and self.context.site == Site.unknown:
-            topics.insert(0, "staging_unknown_primary")
-        return self.pick(topics, words)
-
-    def named(self, ids: Sequence[str]) -> List[Statement]:
-        """Named statements that exist and fit the case."""
-        chosen = []
-        for sid in ids:
-            if sid in self.kb.statement_files:
-                statement = self.kb.statement(sid)
-                if self.context.matches(statement.applies_to) and not statement.is_rejected:
-                    chosen.append(statement)
-        return chosen
-
-    def rule_backing(self, rule_id: str, default_topic: Optional[str]) -> List[Optional[Statement]]:
-        return self.named(RULE_STATEMENTS.get(rule_id, ())) or [self.linked(rule_link(rule_id), default_topic)]
-
-    def flag_backing(self, code: str, default_topic: str) -> List[Optional[Statement]]:
-        return self.named(FLAG_STATEMENTS.get(code, ())) or [self.linked(FLAG_LINKS.get(code), default_topic)]
-
     def section(self, kind: str, lines: Iterable[Optional[CitedSentence]]) -> Optional[ComputedSection]:
         kept = [line for line in lines if line is not None]
         return ComputedSection(kind=kind, lines=kept) if kept else None
-
-    def flag_lines(self, flags: Iterable[Any], default_topic: str) -> List[Optional[CitedSentence]]:
-        lines = []
-        for flag in flags:
-            if flag.code in REVIEW_FLAGS:
-                continue  # shown through the banner
-            # a near-cut-off flag on the mitotic count is backed by the counting statement, not the Ki-67 one
-            message = flag.message or ""
-            code = f"{flag.code}:mitoses" if flag.values.get("index") == "mitoses" else flag.code
-            backing = self.named(FLAG_STATEMENTS.get(code, ())) or self.flag_backing(flag.code, default_topic)
-            lines.append(self.cite(message, backing))
-        return lines
 
     def workup_flag_lines(self, flags: Iterable[Flag]) -> List[Optional[CitedSentence]]:
         lines = []
@@ -317,7 +295,7 @@ class _Composer(ComputedAnswers):
         for flag in flags:
             if flag.code in REVIEW_FLAGS:
                 continue  # shown through the banner
-            words = flag_words(flag, wording) if wording else None
+            words = workup_flag_words(flag, wording) if wording else None
             if words is None:
                 self.omitted.append(f"flag {flag.code}: no template")
                 continue

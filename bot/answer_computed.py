@@ -9,8 +9,9 @@ from typing import List, Optional
 from bot.answer_model import AbstainKind, CitedSentence, Computed
 from bot.answer_model import capitalise as _capitalise
 from bot.answer_model import unique as _unique
-from bot.knowledge import CaseContext, GradeLabel, Statement
-from bot.models import Case, Differentiation, GradeResult, MitoticUnit, Site, Syndrome, WorkupStep
+from bot.knowledge import CaseContext, GradeLabel
+from bot.models import Case, Differentiation, GradeResult, Site, Syndrome, WorkupStep
+from bot.result_wording import GRADING, STAGING, grade_sentence, stage_sentence, trace_words
 from bot.workup_wording import step_reason, step_title
 
 NEC_SUBTYPE_LABELS = {"small_cell": ", small cell type", "large_cell": ", large cell type"}  # labels of a code
@@ -35,18 +36,6 @@ DECISIVE_GRADE_RULES = frozenset(
     }
 )
 
-# Stage outcomes whose rule lines read poorly as an answer: (headline, sentence) for the direct answer,
-# backed by the statements of every rule line; the rule lines stay in the trace.
-STAGE_SENTENCE = {
-    "AJCC8-CUP-M0-NO-GROUP": (
-        "No AJCC stage group can be assigned",
-        "the primary is unknown, so T is TX (primary tumour cannot be assessed), and there are no distant "
-        "metastases (M0). The N categories and stage groups belong to the site-specific AJCC 8 chapters, so "
-        "nodal-only disease without a known primary cannot be given a stage group",
-    ),
-}
-
-
 class ComputedAnswers:
     """The grade, stage and workup parts of the composer."""
 
@@ -56,36 +45,34 @@ class ComputedAnswers:
         case = case or Case()
         result = grading.grade(case)
         self.context = CaseContext.from_case(case, result)
-        rule_topics = {rid: info.topic for rid, info in getattr(grading, "GRADING_RULES", {}).items()}
         thoracic = result.thoracic
         main_topic = "grading_lung" if thoracic else "grading_gep"
+        wording = self.kb.wording(GRADING.name)
 
-        def backing(rule_id: str) -> List[Optional[Statement]]:
-            return self.rule_backing(rule_id, rule_topics.get(rule_id, main_topic))
-
-        pairs = list(zip(result.rule_ids, result.trace))
-        decisive = [(rid, line) for rid, line in pairs if rid in DECISIVE_GRADE_RULES]
+        decisive = [line for line in result.trace if line.rule_id in DECISIVE_GRADE_RULES]
         headline = result.category + NEC_SUBTYPE_LABELS.get(result.nec_subtype or "", "") + (
             " (provisional)" if result.provisional else "")
         label = "No grade yet" if result.kind == "not_gradable" else f"{headline}, {result.system}"
         # the direct answer says the result in a sentence; every rule line stays in the trace below
-        detail = grade_sentence(case, result) or "; ".join(line for _, line in decisive)
-        direct = self.cite(f"{label}: {detail}" if detail else label, [s for rid, _ in decisive for s in backing(rid)])
+        sentence = grade_sentence(case, result, wording)  # type: ignore[arg-type]
+        parts = [sentence] if sentence else [trace_words(GRADING, wording, line) for line in decisive]
+        detail = "; ".join(p.text for p in parts if p)
+        direct = self.cite_wording(f"{label}: {detail}" if detail else label, parts, fit_case=True)
         if direct:
             self.direct.append(direct)
 
         what_if_lines = []
         for what_if in result.what_ifs:
-            change = what_if.change.lower()
-            if "differentiated" in change:
-                statements = backing("WHO2019-G3-MORPHOLOGY")
+            if what_if.about == "differentiation":
+                rule_id = "WHO2019-G3-MORPHOLOGY"
             elif thoracic:
-                statements = backing("WHO2021-LUNG-AC")
-            elif "ki-67" in change:
-                statements = backing("WHO2019-GEP-KI67")
+                rule_id = "WHO2021-LUNG-AC"
+            elif what_if.about == "ki67":
+                rule_id = "WHO2019-GEP-KI67"
             else:
-                statements = backing("WHO2019-GEP-MITOSES")
-            what_if_lines.append(self.cite(f"{_capitalise(what_if.change)}: {what_if.result}", statements))
+                rule_id = "WHO2019-GEP-MITOSES"
+            what_if_lines.append(self.cite_wording(f"{_capitalise(what_if.change)}: {what_if.result}",
+                                                   [self.rule_part(GRADING, rule_id)], fit_case=True))
 
         self.computed = Computed(
             kind="grade",
@@ -96,13 +83,14 @@ class ComputedAnswers:
             sections=[
                 s
                 for s in (
-                    self.section("trace", (self.cite(line, backing(rid)) for rid, line in pairs)),
-                    self.section("caveats", self.flag_lines(result.flags, main_topic)),
+                    self.section("trace", self.result_lines(GRADING, result.trace)),
+                    self.section("caveats", self.result_flag_lines(GRADING, result.flags)),
                     self.section("what_ifs", what_if_lines),
                 )
                 if s
             ],
             result=result.model_dump(mode="json"),
+            pending_wording=list(self.pending_wording),
         )
         self.set_needs(result.missing)
         if result.kind == "not_gradable":
@@ -149,9 +137,8 @@ class ComputedAnswers:
         case = case or Case()
         result = staging.stage(case)
         self.context = CaseContext.from_case(case)
-
-        def backing(rule_id: str) -> List[Optional[Statement]]:
-            return self.rule_backing(rule_id, "staging")
+        wording = self.kb.wording(STAGING.name)
+        chapter = staging.chapter_key(result.chapter)
 
         tnm = " ".join(v for v in (result.t, result.n, result.m) if v)
         if result.stage_group:
@@ -161,25 +148,29 @@ class ComputedAnswers:
         else:
             headline = "Stage group not assigned yet"
         where = result.chapter or result.edition
-        label = f"{headline} ({where}{', ' + tnm if tnm else ''})"
-        pairs = list(zip(result.rule_ids, result.trace))
-        decisive = pairs[-1:]
-        sentence = STAGE_SENTENCE.get(decisive[0][0]) if decisive else None
+        lines = list(result.trace)
+        decisive = lines[-1:]
+        sentence = stage_sentence(decisive[0].rule_id, wording) if decisive else None  # type: ignore[arg-type]
         if sentence:
             # the sentence sums up every rule line, which all stay in the trace
-            headline, detail, pairs_shown, summed_up = sentence[0], sentence[1], pairs, pairs
-            label = f"{headline} ({where}{', ' + tnm if tnm else ''})"
+            headline_words, words = sentence
+            headline = headline_words.text
+            parts, shown = [headline_words, words], lines
+            detail = words.text
         else:
-            detail, pairs_shown, summed_up = (decisive[0][1] if decisive else ""), pairs[:-1], decisive
-        direct = self.cite(
-            f"{label}: {detail}" if detail else label, [s for rid, _ in summed_up for s in backing(rid)]
-        )
+            parts = [trace_words(STAGING, wording, line, chapter) for line in decisive]
+            detail = parts[0].text if parts and parts[0] else ""
+            shown = lines[:-1]
+        label = f"{headline} ({where}{', ' + tnm if tnm else ''})"
+        direct = self.cite_wording(f"{label}: {detail}" if detail else label, parts, fit_case=True)
         if direct:
             self.direct.append(direct)
-        what_if_lines = [
-            self.cite(f"{_capitalise(w.change)}: {w.result}", backing("AJCC8-M1-STAGE-IV" if "metasta" in w.change else "AJCC8"))
-            for w in result.what_ifs
-        ]
+        what_if_lines = []
+        for what_if in result.what_ifs:
+            rule_id = staging.M1_STAGE_IV_RULE if what_if.about == "metastases" or chapter is None \
+                else staging.CHAPTERS[result.chapter].group_rule_id  # type: ignore[index]
+            what_if_lines.append(self.cite_wording(f"{_capitalise(what_if.change)}: {what_if.result}",
+                                                   [self.rule_part(STAGING, rule_id, chapter)], fit_case=True))
         self.computed = Computed(
             kind="stage",
             headline=headline,
@@ -189,13 +180,14 @@ class ComputedAnswers:
             sections=[
                 s
                 for s in (
-                    self.section("trace", (self.cite(line, backing(rid)) for rid, line in pairs_shown)),
-                    self.section("caveats", self.flag_lines(result.flags, "staging")),
+                    self.section("trace", self.result_lines(STAGING, shown, chapter)),
+                    self.section("caveats", self.result_flag_lines(STAGING, result.flags, chapter)),
                     self.section("what_ifs", what_if_lines),
                 )
                 if s
             ],
             result=result.model_dump(mode="json"),
+            pending_wording=list(self.pending_wording),
         )
         self.set_needs(result.missing)
         if result.staged and result.stage_group is None and not any((result.t, result.n, result.m)):
@@ -250,9 +242,9 @@ class ComputedAnswers:
         if grade_result.kind != "not_gradable":
             main_topic = "grading_lung" if grade_result.thoracic else "grading_gep"
             grade_rules = [rid for rid in grade_result.rule_ids if rid in DECISIVE_GRADE_RULES]
-            grade_line = self.cite(
+            grade_line = self.cite_wording(
                 f"Grade used: {grade_result.category} ({grade_result.system})",
-                [s for rid in grade_rules for s in self.rule_backing(rid, main_topic)],
+                [self.rule_part(GRADING, rid) for rid in _unique(grade_rules)], fit_case=True,
             )
         steps = [step_line(s) for s in result.steps]
         treatment = [step_line(s) for s in result.treatment_direction]
@@ -286,60 +278,3 @@ class ComputedAnswers:
         label = self.context.grade
         self.follow_up_key = "workup:" + ("nec" if label == GradeLabel.NEC else "g3" if label == GradeLabel.G3 else "well")
 
-
-def grade_sentence(case: Case, result: GradeResult) -> str:
-    """The grade in words, from the same scales the grading rules use: each index with its band and
-    grade, how they combine, and what differentiation adds. Empty when there is nothing to combine
-    (not gradable): the rule line is the answer then."""
-    from bot import grading
-
-    if result.kind == "not_gradable":
-        return ""
-    mitoses = grading.mitoses_per_2mm2(case.mitoses, case.mitoses_unit) if case.mitoses is not None else None
-    converted = case.mitoses_unit != MitoticUnit.per_2mm2
-
-    def index_text(scale: "grading.ThreeBandScale", value: float, label: str, approx: bool = False) -> str:
-        where = scale.where(value)  # "Mitoses 1 per 2 mm² is below 2 per 2 mm²"
-        if approx:
-            where = where.replace(f"{scale.index} ", f"{scale.index} about ", 1)
-        if scale.index == "Mitoses":
-            where = "m" + where[1:]
-        return f"{where} ({label})"
-
-    if result.system == grading.SYSTEM_THORACIC:
-        if mitoses is None:
-            return ""
-        where = index_text(grading.THORACIC_MITOSES_SCALE, mitoses, "mitotic band", converted).rsplit(" (", 1)[0]
-        where = _capitalise(where)
-        if case.necrosis is None and grading.THORACIC_MITOSES_SCALE.band(mitoses) == 0:
-            return (f"{where} and necrosis is not stated: typical carcinoid if there is no necrosis, "
-                    "atypical carcinoid if necrosis is present")
-        necrosis = {True: "with necrosis", False: "without necrosis", None: "(necrosis not stated)"}[case.necrosis]
-        words = grading.THORACIC_GRADE_WORDS.get(result.category, "")
-        shown = f" ({words})" if words and words not in result.category.replace("-", " ") else ""
-        return f"{where} {necrosis}, which makes it {result.category}{shown}"
-
-    if result.category == grading.NEC:
-        return ("poorly differentiated morphology makes it a neuroendocrine carcinoma (small or large cell type); "
-                "NECs are high grade by definition and are not given G1-G3")
-
-    ki67_grade = grading.grade_from_ki67(case.ki67_percent) if case.ki67_percent is not None else None
-    mitotic_grade = grading.grade_from_mitoses(mitoses) if mitoses is not None else None
-    parts = []
-    if ki67_grade:
-        parts.append(index_text(grading.KI67_SCALE, case.ki67_percent, ki67_grade))
-    if mitotic_grade:
-        parts.append(index_text(grading.GEP_MITOSES_SCALE, mitoses, mitotic_grade, converted))
-    text = " and ".join(parts)
-    if ki67_grade and mitotic_grade:
-        text += "; the higher grade applies" if ki67_grade != mitotic_grade else f"; both give {result.grade}"
-    elif result.grade != grading.GRADES[-1]:
-        absent = "mitotic count" if ki67_grade else "Ki-67 index"
-        text += f"; the {absent} was not given and could only raise the grade"
-    text += "."
-    if result.grade == grading.GRADES[-1] and case.differentiation != Differentiation.well:
-        text += " Morphology is needed to tell a well-differentiated NET G3 from a poorly differentiated NEC"
-    elif case.differentiation != Differentiation.well:
-        text += (" Differentiation was not stated: this reads it as a well-differentiated NET "
-                 "(a poorly differentiated tumour would be NEC whatever its index)")
-    return text

@@ -86,109 +86,12 @@ def need_question(field: str, site: Optional[str] = None) -> str:
     return NEED_QUESTION.get(field, f"Can you give the {field.replace('_', ' ')}?")
 
 
-# Which statement backs a computed rule: the topic to look in and words the statement must
-# contain. Matched by rule-id prefix, longest prefix first. The topic None means "use the topic
-# the computing module names" (grading.GRADING_RULES).
-RuleLink = Tuple[Optional[str], Tuple[str, ...]]
-RULE_LINKS: Dict[str, RuleLink] = {
-    # grading (topics come from bot.grading.GRADING_RULES)
-    "WHO2019-UNITS": (None, ("hpf",)),
-    "WHO2019-GEP-SCOPE": (None, ("ki-67", "mito")),
-    "WHO2019-GEP-KI67": (None, ("ki-67", "20")),
-    "WHO2019-GEP-MITOSES": (None, ("mito", "2 mm")),
-    "WHO2019-GEP-HIGHER-WINS": (None, ("higher",)),
-    "WHO2019-GEP-NET": (None, ("ki-67", "mito")),
-    "WHO2019-NOT-GRADABLE": (None, ("ki-67", "mito")),
-    "WHO2019-G3-MORPHOLOGY": (None, ("net g3",)),
-    "WHO2019-NEC-NOT-GRADED": (None, ("nec", "grade")),
-    "WHO2021-LUNG-KI67-NOT-USED": (None, ("ki-67",)),
-    "WHO2021-LUNG-TC": (None, ("typical",)),
-    "WHO2021-LUNG-AC": (None, ("atypical",)),
-    "WHO2021-LUNG-HIGH-GRADE": (None, ("10",)),
-    "WHO2021-LUNG": (None, ("mito", "necrosis")),
-    # staging
-    "AJCC8-NEC-NOT-STAGED": ("staging", ("well-differentiated",)),
-    "LUNG-TNM": ("staging", ("lung",)),
-    "THYMUS-NOT-GEP": ("staging", ()),
-    "AJCC8-SITE-NEEDED": ("staging", ()),
-    "AJCC8-CUP-M0": ("staging_unknown_primary", ("m0",)),
-    "AJCC8-CUP": ("staging_unknown_primary", ("tx",)),
-    "AJCC8-M": ("staging", ("m1",)),
-    "AJCC8": ("staging", ()),
-}
-
-# Flags of grading and staging: the topic and words of the statement that backs the caveat. The workup's
-# flags are cited from knowledge/computed/workup.yml instead (bot/workup_wording.py).
-FLAG_LINKS: Dict[str, RuleLink] = {
-    "discordant_indices": ("grading_gep", ("higher",)),
-    "near_cutoff": ("grading_gep", ("review",)),
-    "few_cells": ("grading_gep", ("500",)),
-    "single_index": ("grading_gep", ("higher",)),
-    "hpf_units": ("grading_gep", ("hpf",)),
-    "lung_ki67_ignored": ("grading_lung", ("ki-67",)),
-    "nec_discordant": ("definitions", ("ki-67",)),
-    "lung_boundary_10": ("grading_lung", ("10",)),
-    "site_unknown_m1": ("staging_unknown_primary", ("m1",)),
-    "differentiation_not_given": ("staging", ("well-differentiated",)),
-}
 # Flags that only restate review status: shown through the banner, not as caveats.
 REVIEW_FLAGS = frozenset({"under_review"})
 
 
-def rule_link(rule_id: str) -> Optional[RuleLink]:
-    for prefix in sorted(RULE_LINKS, key=len, reverse=True):
-        if rule_id.startswith(prefix):
-            return RULE_LINKS[prefix]
-    return None
-
-
-# Statements named explicitly for a rule id or flag code: every one that exists and fits the case
-# is cited; when none does, the RULE_LINKS / FLAG_LINKS search above is used instead.
-RULE_STATEMENTS: Dict[str, Tuple[str, ...]] = {
-    "WHO2019-GEP-SCOPE": ("grading_gep.who2019_table",),
-    "WHO2019-GEP-KI67": ("grading_gep.who2019_table",),
-    "WHO2019-GEP-MITOSES": ("grading_gep.who2019_table",),
-    "WHO2019-GEP-HIGHER-WINS": ("grading_gep.higher_grade_wins",),
-    "WHO2019-GEP-NET": ("grading_gep.who2019_table",),
-    "WHO2019-NOT-GRADABLE": ("grading_gep.who2019_table",),
-    "WHO2019-UNITS-10HPF": ("grading_gep.mitoses_per_2mm2",),
-    "WHO2019-UNITS-50HPF": ("grading_gep.mitoses_per_2mm2",),
-    "WHO2019-G3-MORPHOLOGY": ("definitions.differentiation_decides_net_g3_vs_nec",),
-    "WHO2019-NEC-NOT-GRADED": ("definitions.nec_not_graded",),
-    "WHO2021-LUNG-SCOPE": ("grading_lung.who_criteria", "grading_lung.who2021_unchanged"),
-    "WHO2021-LUNG-KI67-NOT-USED": ("grading_lung.ki67_not_used",),
-    "WHO2021-LUNG-TC": ("grading_lung.who_criteria",),
-    "WHO2021-LUNG-AC": ("grading_lung.who_criteria",),
-    "WHO2021-LUNG-HIGH-GRADE": ("grading_lung.who_criteria",),
-    "WHO2021-LUNG-NECROSIS-UNKNOWN": ("grading_lung.who_criteria",),
-    "WHO2021-LUNG-NOT-GRADABLE": ("grading_lung.who_criteria",),
-    "AJCC8-NEC-NOT-STAGED": ("staging.scope_well_differentiated_only",),
-    "LUNG-TNM": ("staging.lung_uses_lung_tnm",),
-    "AJCC8-CUP-TX": ("staging_unknown_primary.tx_t0",),
-    "AJCC8-CUP-M0-NO-GROUP": ("staging_unknown_primary.m0_nodal_only_no_group",),
-    "AJCC8-NX": ("staging.nx_nodes_not_assessed",),
-    "AJCC8-M0": ("staging.m_categories",),
-    "AJCC8-M1A": ("staging.m_categories",),
-    "AJCC8-M1B": ("staging.m_categories",),
-    "AJCC8-M1C": ("staging.m_categories",),
-    "AJCC8-M-UNKNOWN": ("staging.m_categories",),
-    "AJCC8-M1-STAGE-IV": ("staging_unknown_primary.any_m1_is_stage_iv",),
-    "AJCC8-SITE-NEEDED": ("staging.scope_well_differentiated_only",),
-}
-FLAG_STATEMENTS: Dict[str, Tuple[str, ...]] = {
-    "discordant_indices": ("grading_gep.higher_grade_wins",),
-    "single_index": ("grading_gep.higher_grade_wins",),
-    "near_cutoff": ("grading_gep.ki67_500_cells_hotspot", "grading_gep.reproducibility_near_cutoffs"),
-    "near_cutoff:mitoses": ("grading_gep.mitoses_per_2mm2", "grading_gep.reproducibility_near_cutoffs"),
-    "few_cells": ("grading_gep.ki67_500_cells_hotspot",),
-    "hpf_units": ("grading_gep.mitoses_per_2mm2", "grading_gep.hpf_size_varies"),
-    "lung_ki67_ignored": ("grading_lung.ki67_not_used",),
-    "nec_discordant": ("definitions.differentiation_decides_net_g3_vs_nec", "grading_gep.poorly_differentiated_low_ki67_rule"),
-    "lung_boundary_10": ("grading_lung.boundary_at_10_mitoses",),
-    "site_unknown_m1": ("staging_unknown_primary.any_m1_is_stage_iv",),
-    "n1_assumes_no_mesenteric_mass": ("staging.jejunum_ileum",),
-    "differentiation_not_given": ("staging.scope_well_differentiated_only",),
-}
+# Grading and staging rules, flags and trace lines are cited from knowledge/computed/grading.yml and staging.yml
+# (one explicit table per code, checked by `kb check`; bot/result_wording.py), the workup from workup.yml.
 
 
 # Words of the question -> the statements that answer it, most direct first. Within the topic being

@@ -292,14 +292,23 @@ def _wrap(text: str, indent: str, hanging: str = "") -> List[str]:
     return textwrap.wrap(text, WRAP, initial_indent=indent, subsequent_indent=indent + hanging) or [indent]
 
 
-def _common_tail(result: Any) -> List[str]:
-    """Rule trace, flags, what-ifs, missing inputs and review status: shared by grade and stage."""
+def _common_tail(result: Any, engine: str, chapter: Optional[str] = None) -> List[str]:
+    """Rule trace, flags, what-ifs, missing inputs and review status: shared by grade and stage. The words come
+    from knowledge/computed/<engine>.yml (a line without a template shows its id)."""
+    from bot.knowledge import load_knowledge
+    from bot.result_wording import WORDING_SPECS, flag_words, trace_words
+
+    spec = next(s for s in WORDING_SPECS if s.name == engine)
+    wording = load_knowledge().wording(engine)
     lines = ["", "Rule trace:"]
-    traces = list(getattr(result, "trace", []))
-    for i, rule_id in enumerate(result.rule_ids):
-        line = traces[i] if i < len(traces) else ""
-        lines += _wrap(f"{i + 1}. [{rule_id}] {line}".rstrip(), "  ", "   ")
-    for title, items in (("Flags:", [f"{f.code}: {f.message}" for f in result.flags]),
+    for i, line in enumerate(result.trace):
+        words = trace_words(spec, wording, line, chapter)
+        lines += _wrap(f"{i + 1}. [{line.rule_id}] {words.text if words else line.line}".rstrip(), "  ", "   ")
+    flag_texts = []
+    for flag in result.flags:
+        words = flag_words(spec, wording, flag, chapter)
+        flag_texts.append(f"{flag.code}: {words.text if words else flag.template_id}")
+    for title, items in (("Flags:", flag_texts),
                          ("What if:", [f"{w.change}: {w.result}" for w in getattr(result, "what_ifs", [])])):
         if items:
             lines += ["", title] + [ln for item in items for ln in _wrap(f"- {item}", "  ", "  ")]
@@ -314,7 +323,7 @@ def format_grade(result: GradeResult) -> str:
              f"System: {result.system} - {result.edition}"]
     if result.provisional:
         lines.append("Provisional: yes")
-    return "\n".join(lines + _common_tail(result))
+    return "\n".join(lines + _common_tail(result, "grading"))
 
 
 def format_stage(result: StageResult) -> str:
@@ -326,7 +335,9 @@ def format_stage(result: StageResult) -> str:
     ]
     if not result.staged:
         lines.append("Not staged with the NET chapters")
-    return "\n".join(lines + _common_tail(result))
+    from bot.staging import chapter_key
+
+    return "\n".join(lines + _common_tail(result, "staging", chapter_key(result.chapter)))
 
 
 def _step_lines(steps: List[WorkupStep], wording: Optional["WorkupWording"]) -> List[str]:

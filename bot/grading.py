@@ -7,13 +7,14 @@ Three paths, chosen in this order:
      each index graded separately and the higher grade wins (F1.1, F1.4, F1.5)
 
 All cut-offs, margins and unit conversions live in the tables below and nowhere else.
-Every step that fires records a stable rule id and a plain-English trace line with the numbers.
+Every step that fires records a stable rule id and a trace line as codes (a template id and its values); the
+words are templates in knowledge/computed/grading.yml (bot/result_wording.py). No sentence is written here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from bot.models import (
     Case,
@@ -24,6 +25,7 @@ from bot.models import (
     MitoticUnit,
     ReviewStatus,
     Site,
+    TraceLine,
     WhatIf,
 )
 
@@ -65,13 +67,13 @@ class ThreeBandScale:
     `near_margin` is how close to a cut-off a value must be to get the near_cutoff flag.
     """
 
-    index: str  # "Ki-67" or "Mitoses"
-    unit: str  # appended to numbers: "%" or " per 2 mm²"
+    index: str  # "Ki-67" or "Mitoses": what-if labels
+    unit: str  # appended to numbers in what-if labels: "%" or " per 2 mm²"
     low: float
     high: float
     labels: Tuple[str, str, str]
     near_margin: float
-    recount_advice: str
+    code: str  # "ki67" | "mitoses": the variant of the near_cutoff flag
 
     def band(self, value: float) -> int:
         if value < self.low:
@@ -94,28 +96,13 @@ class ThreeBandScale:
         """A value inside a band, used to compute what-ifs."""
         return (self.low / 2, (self.low + self.high) / 2, self.high + (self.high - self.low) / 2)[band]
 
-    def where(self, value: float) -> str:
-        """'Ki-67 12% is within 3-20%'."""
-        band = self.band(value)
-        word = "is within" if band == 1 else "is"
-        return f"{self.index} {_fmt(value)}{self.unit} {word} {self.band_text(band)}"
-
     def near_cutoffs(self, value: float) -> List[float]:
         return [c for c in (self.low, self.high) if abs(value - c) <= self.near_margin]
 
 
-_KI67_ADVICE = (
-    "count at least 500 cells in the hot spots (manually on a captured image near a cut-off) "
-    "and consider expert pathology review"
-)
-_MITOSES_ADVICE = (
-    "recount over at least 10 mm² in the most mitotically active area "
-    "and consider expert pathology review"
-)
-
 # WHO 2019 digestive (F1.1, F1.5): 3 and 20 both fall in G2; mitoses 2 and 20 both in G2.
-KI67_SCALE = ThreeBandScale("Ki-67", "%", 3, 20, GRADES, 1.0, _KI67_ADVICE)
-GEP_MITOSES_SCALE = ThreeBandScale("Mitoses", " per 2 mm²", 2, 20, GRADES, 1.0, _MITOSES_ADVICE)
+KI67_SCALE = ThreeBandScale("Ki-67", "%", 3, 20, GRADES, 1.0, "ki67")
+GEP_MITOSES_SCALE = ThreeBandScale("Mitoses", " per 2 mm²", 2, 20, GRADES, 1.0, "mitoses")
 # WHO thoracic (F2.1, F2.3): < 2 typical (if no necrosis), 2-10 atypical, > 10 high grade.
 THORACIC_MITOSES_SCALE = ThreeBandScale(
     "Mitoses",
@@ -124,106 +111,51 @@ THORACIC_MITOSES_SCALE = ThreeBandScale(
     10,
     (TYPICAL_CARCINOID, ATYPICAL_CARCINOID, HIGH_GRADE_THORACIC),
     1.0,
-    _MITOSES_ADVICE,
+    "mitoses",
 )
 
 @dataclass(frozen=True)
 class UnitRule:
     divisor: float  # count / divisor = mitoses per 2 mm²
-    caveat: Optional[str]  # None: no flag
+    approximate: bool  # an HPF count: the hpf_units flag (variant: the unit) says the grade is approximate
 
 
 # F1.2: 50 fields of 0.2 mm² = 10 mm², so a 50 HPF count / 5 is per 2 mm²; 10 HPF is only
 # approximately 2 mm² because HPF areas differ between microscopes.
 MITOTIC_UNITS: Dict[MitoticUnit, UnitRule] = {
-    MitoticUnit.per_2mm2: UnitRule(1, None),
-    MitoticUnit.per_10hpf: UnitRule(
-        1,
-        "Mitoses were given per 10 HPF and graded on that number. WHO counts per 2 mm²; 10 HPF "
-        "equal 2 mm² only with a field diameter of about 0.5 mm, and HPF areas differ between "
-        "microscopes, so the grade is approximate. A count per mm² or per 2 mm² is preferred.",
-    ),
-    MitoticUnit.per_50hpf: UnitRule(
-        5,
-        "Mitoses were given per 50 HPF. 50 HPF are about 10 mm², so the count was divided by 5 to "
-        "give mitoses per 2 mm². HPF areas differ between microscopes, so this is approximate.",
-    ),
+    MitoticUnit.per_2mm2: UnitRule(1, False),
+    MitoticUnit.per_10hpf: UnitRule(1, True),
+    MitoticUnit.per_50hpf: UnitRule(5, True),
 }
 
 
 @dataclass(frozen=True)
 class RuleInfo:
-    summary: str
     facts: Tuple[str, ...]  # ids in clinical_facts.md
-    topic: str  # knowledge topic that backs the rule
     review_status: ReviewStatus = ReviewStatus.source_checked
 
 
-# Every rule id that grade() can emit, so the answer layer can describe and cite them.
+# Every rule id that grade() can emit. Its summary and the statements that back it are under `rules` in
+# knowledge/computed/grading.yml (`kb check` fails on a rule id without one).
+_UNDER_REVIEW = ReviewStatus.under_review  # the WHO 2021 thoracic criteria being unchanged is FROM MEMORY (F2.1, S14)
 GRADING_RULES: Dict[str, RuleInfo] = {
-    "WHO2019-UNITS-10HPF": RuleInfo("A count per 10 HPF is graded as given, with a caveat.", ("F1.2",), "grading_gep"),
-    "WHO2019-UNITS-50HPF": RuleInfo("A count per 50 HPF (about 10 mm²) is divided by 5.", ("F1.2",), "grading_gep"),
-    "WHO2019-GEP-SCOPE": RuleInfo(
-        "Non-thoracic or unknown primary sites are graded with the WHO 2019 digestive criteria.",
-        ("F1.1",),
-        "grading_gep",
-    ),
-    "WHO2019-GEP-KI67": RuleInfo("Ki-67: < 3% G1, 3-20% G2, > 20% G3.", ("F1.1", "F1.5"), "grading_gep"),
-    "WHO2019-GEP-MITOSES": RuleInfo(
-        "Mitoses per 2 mm²: < 2 G1, 2-20 G2, > 20 G3.", ("F1.1", "F1.5"), "grading_gep"
-    ),
-    "WHO2019-GEP-HIGHER-WINS": RuleInfo(
-        "The final grade is the higher of the Ki-67 and mitotic grades.", ("F1.4",), "grading_gep"
-    ),
-    "WHO2019-GEP-NET": RuleInfo(
-        "A well-differentiated tumour is reported as NET G1, G2 or G3.", ("F1.1", "F1.6"), "grading_gep"
-    ),
-    "WHO2019-G3-MORPHOLOGY": RuleInfo(
-        "G3 with differentiation not stated: morphology must separate NET G3 from NEC.", ("F1.6",), "definitions"
-    ),
-    "WHO2019-NEC-NOT-GRADED": RuleInfo(
-        "Poorly differentiated tumours are NEC, high grade by definition, not graded G1-G3.",
-        ("F1.1", "F1.6"),
-        "definitions",
-    ),
-    "WHO2019-NOT-GRADABLE": RuleInfo("No Ki-67 and no mitotic count: no grade.", ("F1.1",), "grading_gep"),
-    "WHO2021-LUNG-SCOPE": RuleInfo(
-        "Lung and thymus NENs are classified by mitoses per 2 mm² and necrosis; the WHO 2021 "
-        "criteria being unchanged is not yet confirmed.",
-        ("F2.1", "F2.2"),
-        "grading_lung",
-        ReviewStatus.under_review,
-    ),
-    "WHO2021-LUNG-KI67-NOT-USED": RuleInfo(
-        "Ki-67 plays no role in lung/thymus classification.", ("F2.2",), "grading_lung", ReviewStatus.under_review
-    ),
-    "WHO2021-LUNG-TC": RuleInfo(
-        "< 2 mitoses per 2 mm² and no necrosis: typical carcinoid.", ("F2.1",), "grading_lung", ReviewStatus.under_review
-    ),
-    "WHO2021-LUNG-AC": RuleInfo(
-        "2-10 mitoses per 2 mm² and/or necrosis: atypical carcinoid.",
-        ("F2.1", "F2.3"),
-        "grading_lung",
-        ReviewStatus.under_review,
-    ),
-    "WHO2021-LUNG-HIGH-GRADE": RuleInfo(
-        "> 10 mitoses per 2 mm²: LCNEC or SCLC, separated by cytology.",
-        ("F2.1", "F2.3"),
-        "grading_lung",
-        ReviewStatus.under_review,
-    ),
-    "WHO2021-LUNG-NECROSIS-UNKNOWN": RuleInfo(
-        "< 2 mitoses per 2 mm² with necrosis not stated: typical or atypical depends on necrosis.",
-        ("F2.1",),
-        "grading_lung",
-        ReviewStatus.under_review,
-    ),
-    "WHO2021-LUNG-NOT-GRADABLE": RuleInfo(
-        "No mitotic count: a lung/thymus NEN cannot be classified.",
-        ("F2.1", "F2.2"),
-        "grading_lung",
-        ReviewStatus.under_review,
-    ),
+    "WHO2019-UNITS-10HPF": RuleInfo(("F1.2",)),
+    "WHO2019-UNITS-50HPF": RuleInfo(("F1.2",)),
+    "WHO2019-GEP-SCOPE": RuleInfo(("F1.1",)),
+    "WHO2019-GEP-KI67": RuleInfo(("F1.1", "F1.5")),
+    "WHO2019-GEP-MITOSES": RuleInfo(("F1.1", "F1.5")),
+    "WHO2019-GEP-HIGHER-WINS": RuleInfo(("F1.4",)),
+    "WHO2019-GEP-NET": RuleInfo(("F1.1", "F1.6")),
+    "WHO2019-G3-MORPHOLOGY": RuleInfo(("F1.6",)),
+    "WHO2019-NEC-NOT-GRADED": RuleInfo(("F1.1", "F1.6")),
+    "WHO2019-NOT-GRADABLE": RuleInfo(("F1.1",)),
+    "WHO2021-LUNG-SCOPE": RuleInfo(("F2.1", "F2.2"), _UNDER_REVIEW),
+    "WHO2021-LUNG-KI67-NOT-USED": RuleInfo(("F2.2",), _UNDER_REVIEW),
+    "WHO2021-LUNG-TC": RuleInfo(("F2.1",), _UNDER_REVIEW),
+    "WHO2021-LUNG-AC": RuleInfo(("F2.1", "F2.3"), _UNDER_REVIEW),
+    "WHO2021-LUNG-HIGH-GRADE": RuleInfo(("F2.1", "F2.3"), _UNDER_REVIEW),
+    "WHO2021-LUNG-NECROSIS-UNKNOWN": RuleInfo(("F2.1",), _UNDER_REVIEW),
+    "WHO2021-LUNG-NOT-GRADABLE": RuleInfo(("F2.1", "F2.2"), _UNDER_REVIEW),
 }
 
 THORACIC_CATEGORY_RULES = {
@@ -232,16 +164,74 @@ THORACIC_CATEGORY_RULES = {
     HIGH_GRADE_THORACIC: "WHO2021-LUNG-HIGH-GRADE",
 }
 
-# Flag codes are stable: the answer layer maps them to knowledge statements.
-FLAG_SOURCES: Dict[str, Tuple[Tuple[str, ...], str]] = {
-    "discordant_indices": (("F1.4",), "grading_gep"),
-    "near_cutoff": (("F1.3", "F1.9"), "grading_gep"),
-    "few_cells": (("F1.3",), "grading_gep"),
-    "single_index": (("F1.4",), "grading_gep"),
-    "hpf_units": (("F1.2",), "grading_gep"),
-    "lung_ki67_ignored": (("F2.2",), "grading_lung"),
-    "nec_discordant": (("F1.6",), "definitions"),
-    "lung_boundary_10": (("F2.3",), "grading_lung"),
+# Flag codes are stable (clinical_facts.md ids beside them); their words are under `flags` in
+# knowledge/computed/grading.yml, one template per code or code.variant (FLAG_TEMPLATES).
+FLAG_SOURCES: Dict[str, Tuple[str, ...]] = {
+    "discordant_indices": ("F1.4",),
+    "near_cutoff": ("F1.3", "F1.9"),
+    "few_cells": ("F1.3",),
+    "single_index": ("F1.4",),
+    "hpf_units": ("F1.2",),
+    "lung_ki67_ignored": ("F2.2",),
+    "nec_discordant": ("F1.6",),
+    "lung_boundary_10": ("F2.3",),
+}
+
+# What grade() can emit, with the fields it fills: knowledge/computed/grading.yml has a template for each
+# (`kb check` fails otherwise). Trace line ids (under `trace`) and flag template ids (under `flags`).
+_NONE: FrozenSet[str] = frozenset()
+TRACE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "units.per_10hpf": frozenset({"count", "per_2mm2"}),
+    "units.per_50hpf": frozenset({"count", "per_2mm2"}),
+    "gep.scope.site_not_given": _NONE,
+    "gep.scope.unknown_primary": _NONE,
+    "gep.scope.site": frozenset({"site"}),
+    **{f"gep.ki67.{g}": frozenset({"ki67"}) for g in GRADES},
+    **{f"gep.mitoses.{g}": frozenset({"mitoses"}) for g in GRADES},
+    "gep.not_gradable": _NONE,
+    "gep.both_indices_agree": frozenset({"grade"}),
+    "gep.higher_of_two": frozenset({"ki67_grade", "mitotic_grade", "grade"}),
+    "gep.only_ki67": frozenset({"grade"}),
+    "gep.only_mitoses": frozenset({"grade"}),
+    "gep.g3_morphology_needed": _NONE,
+    "gep.net.well": frozenset({"grade"}),
+    "gep.net.differentiation_not_stated": frozenset({"grade"}),
+    "nec.not_graded": _NONE,
+    "thoracic.scope": frozenset({"site"}),
+    "thoracic.ki67_not_used": frozenset({"ki67"}),
+    "thoracic.high_grade_on_morphology": _NONE,
+    "thoracic.not_gradable": _NONE,
+    "thoracic.not_gradable.necrosis_present": _NONE,
+    "thoracic.necrosis_not_stated": frozenset({"mitoses"}),
+    "thoracic.typical": frozenset({"mitoses", "necrosis"}),
+    "thoracic.atypical.necrosis": frozenset({"mitoses", "necrosis"}),
+    "thoracic.atypical": frozenset({"mitoses", "necrosis"}),
+    "thoracic.high_grade": frozenset({"mitoses", "necrosis"}),
+}
+_NEAR = frozenset({"value", "cutoff", "margin"})
+FLAG_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "hpf_units.per_10hpf": _NONE,
+    "hpf_units.per_50hpf": _NONE,
+    "near_cutoff.ki67": _NEAR,
+    "near_cutoff.mitoses": _NEAR,
+    "few_cells": frozenset({"cells"}),
+    "discordant_indices": frozenset({"ki67_grade", "mitotic_grade", "grade"}),
+    "single_index.only_ki67": frozenset({"grade"}),
+    "single_index.only_mitoses": frozenset({"grade"}),
+    "nec_discordant.ki67": frozenset({"ki67"}),
+    "nec_discordant.mitoses": frozenset({"mitoses"}),
+    "nec_discordant.ki67_and_mitoses": frozenset({"ki67", "mitoses"}),
+    "nec_discordant.thoracic": frozenset({"mitoses"}),
+    "lung_ki67_ignored": frozenset({"ki67"}),
+    "lung_boundary_10": _NONE,
+}
+# Under `rules`: each rule id's summary, and the statements that back the rule wherever the answer cites the
+# rule itself (the direct answer, what-ifs, the grade line of the workup).
+RULE_TEMPLATES: Dict[str, FrozenSet[str]] = {rule_id: _NONE for rule_id in GRADING_RULES}
+THORACIC_LINE = {  # the trace line of a thoracic category
+    TYPICAL_CARCINOID: "thoracic.typical",
+    ATYPICAL_CARCINOID: "thoracic.atypical",
+    HIGH_GRADE_THORACIC: "thoracic.high_grade",
 }
 
 # Order in which missing inputs are listed.
@@ -312,19 +302,22 @@ class _Work:
     """Collects what the rules fire while one case is graded."""
 
     rule_ids: List[str] = field(default_factory=list)
-    trace: List[str] = field(default_factory=list)
+    trace: List[TraceLine] = field(default_factory=list)
     flags: List[Flag] = field(default_factory=list)
     missing: set = field(default_factory=set)
     provisional: bool = False
 
-    def fire(self, rule_id: str, line: str) -> None:
+    def fire(self, rule_id: str, line: str, **values: FieldValue) -> None:
         assert rule_id in GRADING_RULES, rule_id
+        assert TRACE_TEMPLATES[line] == set(values), (line, values)
         self.rule_ids.append(rule_id)
-        self.trace.append(line)
+        self.trace.append(TraceLine(rule_id=rule_id, line=line, values=values))
 
-    def flag(self, code: str, message: str, values: Optional[Dict[str, FieldValue]] = None) -> None:
+    def flag(self, code: str, variant: Optional[str] = None, **values: FieldValue) -> None:
         assert code in FLAG_SOURCES, code
-        self.flags.append(Flag(code=code, message=message, values=values or {}))
+        flag = Flag(code=code, variant=variant, values=values)
+        assert FLAG_TEMPLATES[flag.template_id] == set(values), (flag.template_id, values)
+        self.flags.append(flag)
 
     def result(self, category: str, grade: Optional[str], thoracic: bool) -> GradeResult:
         return GradeResult(
@@ -363,46 +356,37 @@ def _grade(case: Case) -> GradeResult:
     return _grade_gep(case)
 
 
+_UNIT_RULES = {MitoticUnit.per_10hpf: "WHO2019-UNITS-10HPF", MitoticUnit.per_50hpf: "WHO2019-UNITS-50HPF"}
+
+
 def _mitoses(case: Case, work: _Work) -> Optional[float]:
     """Mitoses per 2 mm², converting HPF units and flagging the approximation."""
     if case.mitoses is None:
         return None
-    unit = MITOTIC_UNITS[case.mitoses_unit]
     value = mitoses_per_2mm2(case.mitoses, case.mitoses_unit)
-    if case.mitoses_unit == MitoticUnit.per_10hpf:
-        work.fire("WHO2019-UNITS-10HPF", f"Mitoses {_fmt(case.mitoses)} per 10 HPF used as about {_fmt(value)} per 2 mm²")
-    elif case.mitoses_unit == MitoticUnit.per_50hpf:
-        work.fire(
-            "WHO2019-UNITS-50HPF",
-            f"Mitoses {_fmt(case.mitoses)} per 50 HPF (about 10 mm²) / 5 = about {_fmt(value)} per 2 mm²",
-        )
-    if unit.caveat:
-        work.flag("hpf_units", unit.caveat)
+    if case.mitoses_unit in _UNIT_RULES:
+        work.fire(_UNIT_RULES[case.mitoses_unit], f"units.{case.mitoses_unit.value}", count=case.mitoses,
+                  per_2mm2=value)
+    if MITOTIC_UNITS[case.mitoses_unit].approximate:
+        work.flag("hpf_units", case.mitoses_unit.value)
     return value
 
 
 def _check_near(scale: ThreeBandScale, value: float, work: _Work) -> None:
     for cutoff in scale.near_cutoffs(value):
-        work.flag(
-            "near_cutoff",
-            f"{scale.index} {_fmt(value)}{scale.unit} is within {_fmt(scale.near_margin)} of the cut-off "
-            f"{_fmt(cutoff)}{scale.unit}; small counting differences change the result here: "
-            f"{scale.recount_advice}.",
-            # which index is near its cut-off, as a code: the answer cites the counting statement for mitoses
-            values={"index": "ki67" if scale is KI67_SCALE else "mitoses"},
-        )
+        # the variant names the index: the answer cites the counting statement of that index
+        work.flag("near_cutoff", scale.code, value=value, cutoff=cutoff, margin=scale.near_margin)
 
 
 def _grade_gep(case: Case) -> GradeResult:
     work = _Work()
     if case.site is None:
         work.missing.add("site")
-        scope = "Site not given: graded with the WHO 2019 digestive criteria (lung or thymus would use different criteria)"
+        work.fire("WHO2019-GEP-SCOPE", "gep.scope.site_not_given")
     elif case.site == Site.unknown:
-        scope = "Primary site unknown: graded with the WHO 2019 digestive criteria (a lung or thymus primary would use different criteria)"
+        work.fire("WHO2019-GEP-SCOPE", "gep.scope.unknown_primary")
     else:
-        scope = f"Site {case.site.value}: graded with the WHO 2019 digestive criteria"
-    work.fire("WHO2019-GEP-SCOPE", scope)
+        work.fire("WHO2019-GEP-SCOPE", "gep.scope.site", site=case.site.value)
 
     ki67 = case.ki67_percent
     mitoses = _mitoses(case, work)
@@ -410,131 +394,88 @@ def _grade_gep(case: Case) -> GradeResult:
 
     if ki67 is not None:
         ki67_grade = grade_from_ki67(ki67)
-        work.fire("WHO2019-GEP-KI67", f"{KI67_SCALE.where(ki67)} -> {ki67_grade}")
+        work.fire("WHO2019-GEP-KI67", f"gep.ki67.{ki67_grade}", ki67=ki67)
         _check_near(KI67_SCALE, ki67, work)
         if case.cells_counted is not None and case.cells_counted < MIN_KI67_CELLS:
             work.provisional = True
-            work.flag(
-                "few_cells",
-                f"Ki-67 was counted on {case.cells_counted} cells, fewer than the {MIN_KI67_CELLS} "
-                "recommended in the hot spots; the Ki-67 grade is provisional.",
-            )
+            work.flag("few_cells", cells=float(case.cells_counted))
     if mitoses is not None:
         mitotic_grade = grade_from_mitoses(mitoses)
-        work.fire("WHO2019-GEP-MITOSES", f"{GEP_MITOSES_SCALE.where(mitoses)} -> {mitotic_grade}")
+        work.fire("WHO2019-GEP-MITOSES", f"gep.mitoses.{mitotic_grade}", mitoses=mitoses)
         _check_near(GEP_MITOSES_SCALE, mitoses, work)
 
     final = higher_grade(ki67_grade, mitotic_grade)
     if final is None:
         work.missing.update({"ki67_percent", "mitoses"})
-        work.fire("WHO2019-NOT-GRADABLE", "Neither Ki-67 nor a mitotic count was given, so no grade can be assigned")
+        work.fire("WHO2019-NOT-GRADABLE", "gep.not_gradable")
         return work.result(NOT_GRADABLE, None, thoracic=False)
 
     if ki67_grade and mitotic_grade:
         if ki67_grade == mitotic_grade:
-            work.fire("WHO2019-GEP-HIGHER-WINS", f"Ki-67 and mitoses both give {final} -> {final}")
+            work.fire("WHO2019-GEP-HIGHER-WINS", "gep.both_indices_agree", grade=final)
         else:
-            work.fire(
-                "WHO2019-GEP-HIGHER-WINS",
-                f"Higher of {ki67_grade} (Ki-67) and {mitotic_grade} (mitoses) -> {final}",
-            )
-            work.flag(
-                "discordant_indices",
-                f"Ki-67 gives {ki67_grade} but mitoses give {mitotic_grade}; WHO uses the higher grade ({final}).",
-            )
+            work.fire("WHO2019-GEP-HIGHER-WINS", "gep.higher_of_two", ki67_grade=ki67_grade,
+                      mitotic_grade=mitotic_grade, grade=final)
+            work.flag("discordant_indices", ki67_grade=ki67_grade, mitotic_grade=mitotic_grade, grade=final)
     elif final != GRADES[-1]:
         # The missing index can only raise the grade, never lower it (F1.4).
-        absent, absent_name = ("mitoses", "mitotic count") if ki67_grade else ("ki67_percent", "Ki-67 index")
+        absent = "mitoses" if ki67_grade else "ki67_percent"
+        given = "only_ki67" if ki67_grade else "only_mitoses"
         work.missing.add(absent)
         work.provisional = True
-        work.fire(
-            "WHO2019-GEP-HIGHER-WINS",
-            f"Only one index given -> {final} for now; the {absent_name} could only raise it",
-        )
-        work.flag(
-            "single_index",
-            f"Only one proliferation index was given; the {absent_name} could raise the grade above "
-            f"{final}, so {final} is provisional.",
-        )
+        work.fire("WHO2019-GEP-HIGHER-WINS", f"gep.{given}", grade=final)
+        work.flag("single_index", given, grade=final)
 
     well = case.differentiation == Differentiation.well
     if final == "G3" and not well:
         work.missing.add("differentiation")
-        work.fire(
-            "WHO2019-G3-MORPHOLOGY",
-            "G3 with differentiation not stated -> G3 NEN; morphology is needed to separate "
-            "well-differentiated NET G3 from poorly differentiated NEC (Ki-67 alone cannot)",
-        )
+        work.fire("WHO2019-G3-MORPHOLOGY", "gep.g3_morphology_needed")
         return work.result(G3_NEN_UNKNOWN_DIFFERENTIATION, final, thoracic=False)
 
     if well:
-        work.fire("WHO2019-GEP-NET", f"Well differentiated with grade {final} -> NET {final}")
+        work.fire("WHO2019-GEP-NET", "gep.net.well", grade=final)
     else:
         work.missing.add("differentiation")
-        work.fire(
-            "WHO2019-GEP-NET",
-            f"Differentiation not stated; grade {final} fits a well-differentiated NET -> NET {final} "
-            "(a poorly differentiated tumour would be NEC whatever its index)",
-        )
+        work.fire("WHO2019-GEP-NET", "gep.net.differentiation_not_stated", grade=final)
     return work.result(f"NET {final}", final, thoracic=False)
 
 
 def _grade_nec(case: Case) -> GradeResult:
     work = _Work()
-    work.fire(
-        "WHO2019-NEC-NOT-GRADED",
-        "Poorly differentiated -> NEC (small or large cell type); NECs are high grade by definition "
-        "and are not given G1-G3",
-    )
+    work.fire("WHO2019-NEC-NOT-GRADED", "nec.not_graded")
     mitoses = _mitoses(case, work)
     # F1.6: a NEC is expected above 20 on both indices; a lower value is discordant.
-    low_values = []
+    low: Dict[str, FieldValue] = {}
     if case.ki67_percent is not None and grade_from_ki67(case.ki67_percent) != "G3":
-        low_values.append(f"Ki-67 {_fmt(case.ki67_percent)}%")
+        low["ki67"] = case.ki67_percent
     if mitoses is not None and grade_from_mitoses(mitoses) != "G3":
-        low_values.append(f"mitoses {_fmt(mitoses)} per 2 mm²")
-    if low_values:
-        work.flag(
-            "nec_discordant",
-            f"Poorly differentiated morphology but {' and '.join(low_values)} (20 or less): this is "
-            "discordant. It does not turn the tumour into a NET; check sampling and hot-spot selection "
-            "and consider expert pathology review.",
-        )
+        low["mitoses"] = mitoses
+    if low:
+        work.flag("nec_discordant", "_and_".join(low), **low)
     return work.result(NEC, None, thoracic=False)
+
+
+def _necrosis_code(necrosis: Optional[bool]) -> str:
+    return {True: "present", False: "absent", None: "not_stated"}[necrosis]
 
 
 def _grade_thoracic(case: Case) -> GradeResult:
     work = _Work()
-    work.fire(
-        "WHO2021-LUNG-SCOPE",
-        f"Site {case.site.value}: classified by mitoses per 2 mm² and necrosis (WHO thoracic criteria). That "
-        "WHO 2021 left these criteria unchanged is not yet confirmed, so this result is under review",
-    )
+    work.fire("WHO2021-LUNG-SCOPE", "thoracic.scope", site=case.site.value)
     if case.ki67_percent is not None:
-        work.fire(
-            "WHO2021-LUNG-KI67-NOT-USED",
-            f"Ki-67 {_fmt(case.ki67_percent)}% noted but not used for the category",
-        )
-        work.flag(
-            "lung_ki67_ignored",
-            f"Ki-67 ({_fmt(case.ki67_percent)}%) is not used to classify lung or thymus NENs; WHO uses "
-            "mitoses and necrosis. Ki-67 helps in crushed biopsies to avoid calling a carcinoid small "
-            "cell carcinoma.",
-        )
+        work.fire("WHO2021-LUNG-KI67-NOT-USED", "thoracic.ki67_not_used", ki67=case.ki67_percent)
+        work.flag("lung_ki67_ignored", ki67=case.ki67_percent)
 
     mitoses = _mitoses(case, work)
     if mitoses is None and case.differentiation == Differentiation.poorly:
         # a carcinoma named on morphology (LCNEC, small cell): high grade by definition, count or not
-        work.fire(THORACIC_CATEGORY_RULES[HIGH_GRADE_THORACIC],
-                  f"Poorly differentiated on morphology -> {HIGH_GRADE_THORACIC} (no mitotic count needed)")
+        work.fire(THORACIC_CATEGORY_RULES[HIGH_GRADE_THORACIC], "thoracic.high_grade_on_morphology")
         return work.result(HIGH_GRADE_THORACIC, None, thoracic=True)
     if mitoses is None:
         work.missing.add("mitoses")
         if case.necrosis is None:
             work.missing.add("necrosis")
-        line = "No mitotic count per 2 mm², so the tumour cannot be classified"
-        if case.necrosis:
-            line += " (necrosis present already rules out typical carcinoid)"
+        line = "thoracic.not_gradable.necrosis_present" if case.necrosis else "thoracic.not_gradable"
         work.fire("WHO2021-LUNG-NOT-GRADABLE", line)
         return work.result(NOT_GRADABLE, None, thoracic=True)
 
@@ -543,39 +484,29 @@ def _grade_thoracic(case: Case) -> GradeResult:
         work.missing.add("necrosis")
         work.provisional = True
         category = f"{TYPICAL_CARCINOID} if no necrosis; {ATYPICAL_CARCINOID} if necrosis present"
-        work.fire(
-            "WHO2021-LUNG-NECROSIS-UNKNOWN",
-            f"{scale.where(mitoses)} and necrosis not stated -> {category}",
-        )
+        work.fire("WHO2021-LUNG-NECROSIS-UNKNOWN", "thoracic.necrosis_not_stated", mitoses=mitoses)
     else:
         category = lung_category(mitoses, bool(case.necrosis))
-        necrosis_text = {True: "necrosis present", False: "no necrosis", None: "necrosis not stated"}[case.necrosis]
-        work.fire(
-            THORACIC_CATEGORY_RULES[category],
-            f"{scale.where(mitoses)}, {necrosis_text} -> {category} ({THORACIC_GRADE_WORDS[category]})",
-        )
+        # below 2 mitoses with necrosis: atypical by the necrosis, not by the count
+        line = "thoracic.atypical.necrosis" if category == ATYPICAL_CARCINOID and scale.band(mitoses) == 0 \
+            else THORACIC_LINE[category]
+        work.fire(THORACIC_CATEGORY_RULES[category], line, mitoses=mitoses, necrosis=_necrosis_code(case.necrosis))
 
     _check_near(scale, mitoses, work)
     if mitoses == scale.high:
-        work.flag(
-            "lung_boundary_10",
-            f"Exactly {_fmt(scale.high)} mitoses per 2 mm² is atypical carcinoid under the current "
-            f"wording (2-{_fmt(scale.high)}; high grade above {_fmt(scale.high)}), but the 1999 WHO "
-            f"table put large cell NEC at {_fmt(scale.high)} or more.",
-        )
+        work.flag("lung_boundary_10")
     if case.differentiation == Differentiation.poorly and category != HIGH_GRADE_THORACIC:
         work.provisional = True
-        work.flag(
-            "nec_discordant",
-            f"Poorly differentiated morphology but only {_fmt(mitoses)} mitoses per 2 mm² (high-grade "
-            f"lung NEC needs more than {_fmt(scale.high)}): discordant; consider expert pathology review.",
-        )
+        work.flag("nec_discordant", "thoracic", mitoses=mitoses)
     return work.result(category, None, thoracic=True)
 
 
 # --------------------------------------------------------------------------------------------
 # What-ifs: one-step counterfactuals, computed by grading a changed case
 # --------------------------------------------------------------------------------------------
+
+
+_WHAT_IF_ABOUT = {"ki67_percent": "ki67"}  # the Case field a what-if changes, as the code it is about
 
 
 def _what_ifs(case: Case, base: GradeResult) -> List[WhatIf]:
@@ -615,7 +546,8 @@ def _what_ifs(case: Case, base: GradeResult) -> List[WhatIf]:
             break
         other = _grade(Case.model_validate({**case.model_dump(), **update}))
         if other.category not in (base.category, NOT_GRADABLE):
-            what_ifs.append(WhatIf(change=change, result=other.category))
+            about = next(iter(update))
+            what_ifs.append(WhatIf(change=change, result=other.category, about=_WHAT_IF_ABOUT.get(about, about)))
     return what_ifs
 
 

@@ -26,7 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.content_hash import content_hash
 from bot.topic_registry import load_registry
 from bot.models import CHECKED_STATUSES, Case, Differentiation, GradeResult, ReviewStatus, Site, Syndrome
-from bot.workup_wording import WORDING_FILE, StatementFacts, WorkupWording, check_wording
+from bot.computed_wording import EngineWording, StatementFacts, WordingFile, check_wording
+from bot.result_wording import WORDING_SPECS
+from bot.workup_wording import WorkupWording
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "knowledge"
 APPROVALS_FILE = "approvals.yml"  # the approved copies, under the knowledge root
@@ -295,8 +297,16 @@ class KnowledgeBase(BaseModel):
     version: str
     last_updated: Optional[dt.date] = None
     approvals: Dict[str, Approval] = Field(default_factory=dict)  # statement id -> approved copy
-    # the workup's words (knowledge/computed/workup.yml); None when the file is absent (small test bases)
-    workup_wording: Optional[WorkupWording] = None
+    # the words of the computed results (knowledge/computed/*.yml), by engine name ("workup", "grading", ...);
+    # an engine whose file is absent (small test bases) has none
+    wordings: Dict[str, WordingFile] = Field(default_factory=dict)
+
+    @property
+    def workup_wording(self) -> Optional[WorkupWording]:
+        return self.wordings.get("workup")  # type: ignore[return-value]
+
+    def wording(self, engine: str) -> Optional[WordingFile]:
+        return self.wordings.get(engine)
 
     # --- lookup ---
 
@@ -549,27 +559,10 @@ class _Loader:
             approvals[str(statement_id)] = approval
         return approvals
 
-    def load_workup_wording(
-        self, statements: List[Statement], sources: Dict[str, Source]
-    ) -> Optional[WorkupWording]:
-        """knowledge/computed/workup.yml (optional): the workup's templates, checked against the engine's codes
-        and fields and against the statements they cite (bot/workup_wording.py check_wording)."""
-        path = self.root / WORDING_FILE
-        if not path.is_file():
-            return None
-        data = self.read_yaml(path)
-        if not isinstance(data, dict):
-            if data is not None or not any(p.file == self.shown(path) for p in self.problems):
-                self.problem(path, None, "-", "must be a mapping with keys titles, reasons, phrases and flags")
-            return None
-        try:
-            wording = WorkupWording.model_validate(data)
-        except ValidationError as error:
-            for detail in error.errors():
-                loc = [str(part) for part in detail["loc"]]
-                item = ".".join(loc[:2]) if len(loc) >= 2 else None
-                self.problem(path, item, _field_path(detail["loc"][2:]) if len(loc) > 2 else "-", detail["msg"])
-            return None
+    def load_wordings(self, statements: List[Statement], sources: Dict[str, Source]) -> Dict[str, WordingFile]:
+        """knowledge/computed/*.yml (each optional): the templates of every engine (bot/result_wording.py
+        WORDING_SPECS), checked against the engine's codes and fields and against the statements they cite
+        (bot/computed_wording.py check_wording)."""
         facts = {
             s.id: StatementFacts(
                 text=s.text,
@@ -578,7 +571,31 @@ class _Loader:
             )
             for s in statements
         }
-        for problem in check_wording(wording, facts):
+        wordings: Dict[str, WordingFile] = {}
+        for spec in WORDING_SPECS:
+            wording = self.load_wording(spec, facts)
+            if wording is not None:
+                wordings[spec.name] = wording
+        return wordings
+
+    def load_wording(self, spec: EngineWording, facts: Dict[str, StatementFacts]) -> Optional[WordingFile]:
+        path = self.root / spec.file
+        if not path.is_file():
+            return None
+        data = self.read_yaml(path)
+        if not isinstance(data, dict):
+            if data is not None or not any(p.file == self.shown(path) for p in self.problems):
+                self.problem(path, None, "-", f"must be a mapping with keys {', '.join(spec.model.KINDS)}")
+            return None
+        try:
+            wording = spec.model.model_validate(data)
+        except ValidationError as error:
+            for detail in error.errors():
+                loc = [str(part) for part in detail["loc"]]
+                item = ".".join(loc[:2]) if len(loc) >= 2 else None
+                self.problem(path, item, _field_path(detail["loc"][2:]) if len(loc) > 2 else "-", detail["msg"])
+            return None
+        for problem in check_wording(spec, wording, facts):
             self.problem(path, problem.item_id, problem.field, problem.message)
         return wording
 
@@ -644,7 +661,7 @@ class _Loader:
                 statements.append(statement)
                 statement_files[statement.id] = self.shown(path)
         meta_date = self.load_meta()
-        workup_wording = self.load_workup_wording(statements, sources)
+        wordings = self.load_wordings(statements, sources)
         if self.problems:
             raise KnowledgeError(self.problems)
         review_dates = [s.review.date for s in statements if s.review.date is not None]
@@ -656,5 +673,5 @@ class _Loader:
             version=version_of(self.root),
             last_updated=max(review_dates) if review_dates else meta_date,
             approvals=approvals,
-            workup_wording=workup_wording,
+            wordings=wordings,
         )

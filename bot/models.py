@@ -192,19 +192,35 @@ FieldValue = Union[None, float, str, List[str]]
 
 
 class Flag(BaseModel):
-    """A caveat attached to a result, e.g. 'near_cutoff'. Grading and staging still write the message; the workup
-    engine gives the code and the values of its template's fields (knowledge/computed/workup.yml) instead."""
+    """A caveat attached to a result, e.g. 'near_cutoff', as codes: the words are a template in
+    knowledge/computed/ (the engine's file), named by the code (plus `variant` when the caveat has several
+    wordings: 'near_cutoff.mitoses') and filled with `values`."""
 
     code: str
-    message: Optional[str] = None
+    variant: Optional[str] = None
+    values: Dict[str, FieldValue] = Field(default_factory=dict)
+
+    @property
+    def template_id(self) -> str:
+        return f"{self.code}.{self.variant}" if self.variant else self.code
+
+
+class TraceLine(BaseModel):
+    """One step of a rule trace as codes: the rule that fired, the template of its line
+    (knowledge/computed/grading.yml or staging.yml, under `trace`) and the values of its fields."""
+
+    rule_id: str
+    line: str
     values: Dict[str, FieldValue] = Field(default_factory=dict)
 
 
 class WhatIf(BaseModel):
-    """A one-step counterfactual: 'if Ki-67 were above 20% the grade would be G3'."""
+    """A one-step counterfactual: 'if Ki-67 were above 20% the grade would be G3'. `about` names the input
+    changed, as a code (ki67, mitoses, necrosis, differentiation, metastases, nodes, invasion, size)."""
 
     change: str
     result: str
+    about: str = ""
 
 
 class GradeResult(BaseModel):
@@ -217,7 +233,7 @@ class GradeResult(BaseModel):
     thoracic: bool = False  # graded with the WHO thoracic criteria
     kind: Literal["net", "g3_nen", "nec", "carcinoid", "not_gradable"] = "net"
     rule_ids: List[str] = Field(default_factory=list)
-    trace: List[str] = Field(default_factory=list)  # human-readable steps, same order as rule_ids
+    trace: List[TraceLine] = Field(default_factory=list)  # the steps as template ids and values, same order as rule_ids
     flags: List[Flag] = Field(default_factory=list)
     what_ifs: List[WhatIf] = Field(default_factory=list)
     missing: List[str] = Field(default_factory=list)  # inputs that would change or complete the answer
@@ -234,7 +250,7 @@ class StageResult(BaseModel):
     stage_group: Optional[str] = None  # "I", "IIA", "IV", or None when it cannot be assigned
     staged: bool = True  # False: not staged with the NET chapters (NEC, lung) or impossible
     rule_ids: List[str] = Field(default_factory=list)
-    trace: List[str] = Field(default_factory=list)
+    trace: List[TraceLine] = Field(default_factory=list)  # the steps as template ids and values, same order as rule_ids
     flags: List[Flag] = Field(default_factory=list)
     what_ifs: List[WhatIf] = Field(default_factory=list)
     missing: List[str] = Field(default_factory=list)

@@ -28,12 +28,14 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 from bot.models import (
     Case,
     Differentiation,
+    FieldValue,
     Flag,
     Invasion,
     MetastaticSite,
     ReviewStatus,
     Site,
     StageResult,
+    TraceLine,
     WhatIf,
 )
 
@@ -87,7 +89,8 @@ class Condition:
 @dataclass(frozen=True)
 class TRow:
     category: str
-    definition: str  # the AJCC 8 wording, shortened
+    definition: str  # the AJCC 8 row, shortened, beside the row for review; answers say the phrase t.<table key>.<T>
+    # of knowledge/computed/staging.yml
     any_of: Tuple[Condition, ...]
 
 
@@ -96,8 +99,15 @@ class TTable:
     """T definitions of one site, highest T first: the first row that holds gives T."""
 
     rule_id: str
-    invasion_wording: Dict[Invasion, str]  # also the invasion values this chapter defines
+    # the invasion values this chapter defines, with the chapter's words beside them for review (answers say the
+    # phrase invasion.<table key>.<value> of knowledge/computed/staging.yml)
+    invasion_wording: Dict[Invasion, str]
     rows: Tuple[TRow, ...]
+
+    @property
+    def key(self) -> str:
+        """'PANCREAS' for AJCC8-PANCREAS-T: names the table's phrases in staging.yml."""
+        return self.rule_id[len("AJCC8-"):-len("-T")]
 
     def cutoffs(self) -> Tuple[float, ...]:
         bounds = {b for row in self.rows for c in row.any_of if c.size for b in c.size.bounds()}
@@ -341,6 +351,81 @@ SITE_CHAPTER: Dict[Site, Chapter] = {
     Site.pancreas: PANCREAS,
 }
 
+def chapter_key(name: Optional[str]) -> Optional[str]:
+    """The key of a `StageResult.chapter` ('AJCC 8 pancreas' -> 'PANCREAS'); None without a chapter."""
+    return CHAPTERS[name].key if name is not None else None
+
+
+# What stage() can emit, with the fields it fills: knowledge/computed/staging.yml has a template for each (`kb
+# check` fails otherwise). Trace line ids (under `trace`), flag codes (under `flags`), the phrases that fill
+# {definition}, {invasion} and {shallowest} (under `phrases`: the chapter's own T and invasion words), and rule
+# ids (under `rules`: the statements that back the rule itself).
+_NONE: FrozenSet[str] = frozenset()
+_T_GIVEN = frozenset({"size", "invasion"})
+_TNM = frozenset({"t", "n", "m"})
+_T_LINES: Dict[str, FrozenSet[str]] = {
+    "t.decided": _T_GIVEN | {"t", "definition"},
+    "t.undetermined": _T_GIVEN | {"possible", "needs"},
+    "t.assumed_shallowest": frozenset({"size", "t", "definition", "shallowest", "deeper"}),
+}
+_N_LINES: Dict[str, FrozenSet[str]] = {
+    "n.decided": frozenset({"given", "n"}),
+    "n.undetermined": frozenset({"given", "possible", "needs"}),
+    "n.contradictory": frozenset({"given"}),
+    "n.assumed_n1": frozenset({"given"}),
+}
+TRACE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **_T_LINES,
+    **{f"{line}.as_stated": fields | {"stated"} for line, fields in _T_LINES.items() if line != "t.decided"},
+    **_N_LINES,
+    **{f"{line}.as_stated": fields | {"stated"} for line, fields in _N_LINES.items() if line != "n.decided"},
+    "n.not_assessed": _NONE,
+    "m.not_stated": _NONE,
+    "m.M0": _NONE,
+    "m.M1a": _NONE,
+    "m.M1b": frozenset({"sites"}),
+    "m.M1c": frozenset({"sites"}),
+    "group.stage_iv": frozenset({"m"}),
+    "group.stage_iv.any_chapter": frozenset({"m"}),
+    "group.assigned": _TNM | {"group", "chapter"},
+    "group.not_assigned": _TNM,
+    "group.not_assigned.possible": _TNM | {"groups"},
+    "nec.not_staged": _NONE,
+    "lung.nec": _NONE,
+    "lung.tnm": _NONE,
+    "thymus.not_gep": _NONE,
+    "cup.tx": _NONE,
+    "site_needed": _NONE,
+    "cup.m0_no_group": _NONE,
+}
+FLAG_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "invasion_not_in_chapter": frozenset({"invasion_code", "chapter"}),
+    "t_assumes_no_deeper_invasion": frozenset({"t", "shallowest", "deeper"}),
+    "stated_t_differs": frozenset({"stated", "t"}),
+    "t_as_stated": frozenset({"stated"}),
+    "pancreas_t1_cutoff": frozenset({"size"}),
+    "duodenum_t2_cutoff": _NONE,
+    "colorectal_t1_subcategory": _NONE,
+    "inconsistent_nodes": frozenset({"given"}),
+    "n1_assumes_no_mesenteric_mass": _NONE,
+    "n_as_stated": frozenset({"stated"}),
+    "site_unknown_m1": _NONE,
+    "differentiation_not_given": _NONE,
+}
+PHRASE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "invasion.not_given": _NONE,
+    **{f"t.{table.key}.{row.category}": _NONE for table in T_TABLES.values() for row in table.rows},
+    **{f"invasion.{table.key}.{inv.value}": _NONE for table in T_TABLES.values() for inv in table.invasion_wording},
+}
+PHRASE_FIELDS = frozenset({"definition", "invasion", "shallowest"})
+RULE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **{table.rule_id: _NONE for table in T_TABLES.values()},
+    **{rule: _NONE for c in CHAPTERS.values() for rule in (c.n_rule_id, c.group_rule_id)},
+    **{rule: _NONE for rule in ("AJCC8-NX", "AJCC8-M0", "AJCC8-M1A", "AJCC8-M1B", "AJCC8-M1C", "AJCC8-M-UNKNOWN",
+                                M1_STAGE_IV_RULE, "AJCC8-NEC-NOT-STAGED", "LUNG-TNM", "THYMUS-NOT-GEP", "AJCC8-CUP-TX",
+                                "AJCC8-SITE-NEEDED", "AJCC8-CUP-M0-NO-GROUP")},
+}
+
 # Rules that rest on FROM MEMORY facts; a result that uses one is under_review. Empty today:
 # every rule in this module is backed by a VERIFIED fact in clinical_facts.md.
 UNDER_REVIEW_RULES: FrozenSet[str] = frozenset()
@@ -368,11 +453,12 @@ WHAT_IF_SIZE_STEP_CM = 0.1
 
 @dataclass
 class Finding:
-    """A category with the values it could still take, and why."""
+    """A category with the values it could still take, and why (a trace line: template id and values)."""
 
     possible: FrozenSet[str]
     rule_id: str
-    trace: str
+    line: str
+    values: Dict[str, FieldValue] = field(default_factory=dict)
     missing: List[str] = field(default_factory=list)
     flags: List[Flag] = field(default_factory=list)
 
@@ -388,25 +474,6 @@ def _within(size_cm: float, cutoff_cm: float, distance_cm: float) -> bool:
 def _fmt_cm(size_cm: float) -> str:
     text = f"{size_cm:g}"
     return f"{text if '.' in text else text + '.0'} cm"
-
-
-_FIELD_LABELS: Dict[str, str] = {
-    "tumour_size_cm": "the tumour size",
-    "invasion": "the depth of invasion",
-    "nodes_positive": "the regional node status",
-    "positive_node_count": "the number of positive nodes",
-    "bulky_mesenteric_mass": "whether there is a mesenteric mass > 2 cm",
-}
-
-
-def _needs(fields: Sequence[str]) -> str:
-    labels = [_FIELD_LABELS[f] for f in fields]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-
-
-def _or_list(values: Iterable[str], order: Sequence[str]) -> str:
-    items = sorted(values, key=order.index)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,11 +521,8 @@ def _t_finding(site: Site, size_cm: Optional[float], invasion: Optional[Invasion
     possible = possible_t_categories(site, size_cm, usable_invasion)
     flags: List[Flag] = []
     if invasion is not None and usable_invasion is None:
-        flags.append(Flag(
-            code="invasion_not_in_chapter",
-            message=f"Invasion '{invasion.value}' has no T definition in the {SITE_CHAPTER[site].name} "
-                    "chapter, so T was worked out as if invasion were not given.",
-        ))
+        flags.append(Flag(code="invasion_not_in_chapter",
+                          values={"invasion_code": invasion.value, "chapter": SITE_CHAPTER[site].key}))
 
     # An input is missing only if it could change T.
     missing: List[str] = []
@@ -472,31 +536,30 @@ def _t_finding(site: Site, size_cm: Optional[float], invasion: Optional[Invasion
         ):
             missing.append("invasion")
 
-    size_text = _fmt_cm(size_cm) if size_cm is not None else "size not given"
-    invasion_text = table.invasion_wording[usable_invasion] if usable_invasion else "invasion not given"
+    given: Dict[str, FieldValue] = {
+        "size": size_cm,
+        "invasion": f"invasion.{table.key}.{usable_invasion.value}" if usable_invasion else "invasion.not_given",
+    }
     if len(possible) > 1 and size_cm is not None and usable_invasion is None and Invasion.confined in table.invasion_wording:
         # The size fixes T unless an unreported deeper invasion raises it: give that T under the stated
         # assumption (no invasion beyond the shallowest layer), keep "invasion" missing so it is asked for.
         assumed = possible_t_categories(site, size_cm, Invasion.confined)
         if len(assumed) == 1:
             t = next(iter(assumed))
-            deeper = _or_list(possible - assumed, T_ORDER)
-            flags.append(Flag(
-                code="t_assumes_no_deeper_invasion",
-                message=f"{t} assumes the shallowest depth ({table.invasion_wording[Invasion.confined]}) because the "
-                        f"depth of invasion was not given; deeper invasion would make it {deeper}.",
-            ))
-            definition = next(r.definition for r in table.rows if r.category == t)
-            trace = (f"{size_text}, invasion not given -> {t} ({definition}), assuming the shallowest depth "
-                     f"({table.invasion_wording[Invasion.confined]}); deeper invasion: {deeper}")
-            return Finding(frozenset(assumed), table.rule_id, trace, missing or ["invasion"], flags)
+            deeper = sorted(possible - assumed, key=T_ORDER.index)
+            shallowest = f"invasion.{table.key}.{Invasion.confined.value}"
+            flags.append(Flag(code="t_assumes_no_deeper_invasion",
+                              values={"t": t, "shallowest": shallowest, "deeper": deeper}))
+            values = {"size": size_cm, "t": t, "definition": f"t.{table.key}.{t}", "shallowest": shallowest,
+                      "deeper": deeper}
+            return Finding(frozenset(assumed), table.rule_id, "t.assumed_shallowest", values,
+                           missing or ["invasion"], flags)
     if len(possible) == 1:
         t = next(iter(possible))
-        definition = next(r.definition for r in table.rows if r.category == t)
-        outcome = f"{t} ({definition})"
-    else:
-        outcome = f"T not determined: {_or_list(possible, T_ORDER)} possible; needs {_needs(missing)}"
-    return Finding(possible, table.rule_id, f"{size_text}, {invasion_text} -> {outcome}", missing, flags)
+        return Finding(possible, table.rule_id, "t.decided", {**given, "t": t, "definition": f"t.{table.key}.{t}"},
+                       missing, flags)
+    values = {**given, "possible": sorted(possible, key=T_ORDER.index), "needs": missing}
+    return Finding(possible, table.rule_id, "t.undetermined", values, missing, flags)
 
 
 def _invasions_for(table: TTable, invasion: Optional[Invasion]) -> Tuple[Invasion, ...]:
@@ -516,16 +579,13 @@ def _with_stated_t(t: Finding, stated: Optional[str]) -> Finding:
     if t.value is not None and not assumed:
         if t.value == stated:
             return t
-        return Finding(t.possible, t.rule_id, t.trace, t.missing, t.flags + [Flag(
-            code="stated_t_differs",
-            message=f"The report states {stated}, but the size and depth given compute {t.value}, which is used; "
-                    "check the size and the depth of invasion against the report.")])
+        return Finding(t.possible, t.rule_id, t.line, t.values, t.missing, t.flags + [Flag(
+            code="stated_t_differs", values={"stated": stated, "t": t.value})])
     if stated not in t.possible and not assumed:
         return t
     flags = [f for f in t.flags if f.code != "t_assumes_no_deeper_invasion"]
-    flags.append(Flag(code="t_as_stated", message=f"{stated} is taken as the report states it; the size and depth "
-                                                   "given do not decide T on their own."))
-    return Finding(frozenset({stated}), t.rule_id, f"{t.trace}; the report states {stated} -> {stated}",
+    flags.append(Flag(code="t_as_stated", values={"stated": stated}))
+    return Finding(frozenset({stated}), t.rule_id, f"{t.line}.as_stated", {**t.values, "stated": stated},
                    [m for m in t.missing if m not in ("invasion", "tumour_size_cm")], flags)
 
 
@@ -535,27 +595,11 @@ def _t_boundary_flags(site: Site, size_cm: Optional[float], possible_t: FrozenSe
     if size_cm is None:
         return flags
     if site is Site.pancreas and _within(size_cm, 2.0, PANCREAS_T1_NEAR_CM) and possible_t & {"T1", "T2"}:
-        flags.append(Flag(
-            code="pancreas_t1_cutoff",
-            message="AJCC 8 defines pancreatic T1 as < 2 cm and T2 as 2-4 cm, so a 2.0 cm tumour is T2. "
-                    "UICC-based sources word T1 as 2 cm or less, under which 2.0 cm would be T1. "
-                    f"At {_fmt_cm(size_cm)} the exact measurement decides; this result follows AJCC 8.",
-        ))
+        flags.append(Flag(code="pancreas_t1_cutoff", values={"size": size_cm}))
     if site in (Site.duodenum, Site.ampulla) and size_cm == 1.0 and possible_t & {"T1", "T2"}:
-        flags.append(Flag(
-            code="duodenum_t2_cutoff",
-            message="The AJCC 8 text (NCI reprint) defines T2 as > 1 cm, so a 1.0 cm tumour confined to the "
-                    "mucosa/submucosa is T1. PathologyOutlines prints T2 as ≥ 1 cm, which overlaps T1 "
-                    "(≤ 1 cm) and is treated as a transcription error; this result follows the AJCC text.",
-        ))
+        flags.append(Flag(code="duodenum_t2_cutoff"))
     if site in (Site.colon, Site.rectum) and possible_t == {"T1"}:
-        flags.append(Flag(
-            code="colorectal_t1_subcategory",
-            message="The AJCC 8 reprint defines colorectal T1 only as ≤ 2 cm. A T1a/T1b split is worded "
-                    "differently by two versions of PathologyOutlines (T1a < 1 cm, T1b 1-2 cm; or T1a ≤ 1 cm, "
-                    "T1b > 1 to ≤ 2 cm), so exactly 1.0 cm falls on different sides. The split does not "
-                    "change the AJCC 8 stage group (ENETS uses it for stages IA/IB).",
-        ))
+        flags.append(Flag(code="colorectal_t1_subcategory"))
     return flags
 
 
@@ -628,52 +672,45 @@ def _n_finding(chapter: Chapter, case: Case) -> Finding:
     if case.nodes_assessed is False and case.nodes_positive is None and case.positive_node_count is None \
             and case.bulky_mesenteric_mass is None:
         # "no lymph nodes in the specimen": not assessed, which is not the same as not stated (never asked again)
-        return Finding(frozenset({"NX"}), NX_RULE, "regional nodes not assessed -> NX")
+        return Finding(frozenset({"NX"}), NX_RULE, "n.not_assessed")
     possible = _n_worlds(chapter, case)
     uses_mass = "N2" in chapter.n_categories
     flags: List[Flag] = []
     missing: List[str] = []
 
+    # what was given, as codes (bot/result_wording.py says them)
     given: List[str] = []
     if case.nodes_positive is not None:
-        given.append("regional nodes positive" if case.nodes_positive else "regional nodes negative")
+        given.append("nodes.positive" if case.nodes_positive else "nodes.negative")
     if case.positive_node_count is not None:
         count = case.positive_node_count
-        note = f" ({'< 12' if count < 12 else '≥ 12'})" if uses_mass and count > 0 else ""
-        given.append(f"{count} positive node{'s' if count != 1 else ''}{note}")
+        band = (".lt12" if count < 12 else ".ge12") if uses_mass and count > 0 else ""
+        given.append(f"count{band}:{count}")
     if uses_mass and case.bulky_mesenteric_mass is not None:
-        given.append("mesenteric mass > 2 cm" if case.bulky_mesenteric_mass else "no mesenteric mass > 2 cm")
-    given_text = ", ".join(given) if given else "regional nodes not given"
+        given.append("mass.present" if case.bulky_mesenteric_mass else "mass.absent")
+    values: Dict[str, FieldValue] = {"given": given}
 
     if not possible:
-        flags.append(Flag(
-            code="inconsistent_nodes",
-            message=f"The nodal inputs contradict each other ({given_text}); N was not assigned. "
-                    "Please check the node status.",
-        ))
+        flags.append(Flag(code="inconsistent_nodes", values={"given": given}))
         possible = frozenset(chapter.n_categories)
         missing.append("nodes_positive")
-        outcome = "N not determined: inputs contradict each other"
+        line = "n.contradictory"
     elif len(possible) == 1:
-        outcome = next(iter(possible))
+        line = "n.decided"
+        values["n"] = next(iter(possible))
     elif _n_without_unstated_mass(chapter, case) == {"N1"}:
         # A mesenteric mass > 2 cm is a finding a report would state: 1-11 positive nodes with no mass
         # mentioned are read as N1, the assumption is said, and the mass is still asked for. N1 and N2
         # share every stage group, so the assumption never changes the stage.
         possible = frozenset({"N1"})
         missing = ["bulky_mesenteric_mass"]
-        flags.append(Flag(
-            code="n1_assumes_no_mesenteric_mass",
-            message="N1 assumes there is no mesenteric mass > 2 cm, as none was reported; in the AJCC 8 "
-                    "jejunum/ileum chapter a mesenteric mass > 2 cm (or 12 or more positive nodes) makes it N2. "
-                    "The stage group is the same either way (III with M0, IV with M1).",
-        ))
-        outcome = "N1 (fewer than 12 positive nodes; assumes no mesenteric mass > 2 cm, which would make it N2)"
+        flags.append(Flag(code="n1_assumes_no_mesenteric_mass"))
+        line = "n.assumed_n1"
     else:
         missing = _n_inputs_that_matter(chapter, case, possible)
-        outcome = f"N not determined: {_or_list(possible, N_ORDER)} possible; needs {_needs(missing)}"
-    return _with_stated_n(Finding(possible, chapter.n_rule_id, f"{given_text} -> {outcome}", missing, flags),
-                          case.stated_n)
+        line = "n.undetermined"
+        values.update({"possible": sorted(possible, key=N_ORDER.index), "needs": missing})
+    return _with_stated_n(Finding(possible, chapter.n_rule_id, line, values, missing, flags), case.stated_n)
 
 
 def _with_stated_n(n: Finding, stated: Optional[str]) -> Finding:
@@ -683,9 +720,8 @@ def _with_stated_n(n: Finding, stated: Optional[str]) -> Finding:
     if stated is None or stated not in n.possible and not assumed or n.value is not None and not assumed:
         return n
     flags = [f for f in n.flags if f.code not in ("n1_assumes_no_mesenteric_mass", "inconsistent_nodes")]
-    flags.append(Flag(code="n_as_stated", message=f"{stated} is taken as the report states it; the nodal values "
-                                                  "given do not decide N on their own."))
-    return Finding(frozenset({stated}), n.rule_id, f"{n.trace}; the report states {stated} -> {stated}", [], flags)
+    flags.append(Flag(code="n_as_stated", values={"stated": stated}))
+    return Finding(frozenset({stated}), n.rule_id, f"{n.line}.as_stated", {**n.values, "stated": stated}, [], flags)
 
 
 def _n_without_unstated_mass(chapter: Chapter, case: Case) -> FrozenSet[str]:
@@ -722,16 +758,9 @@ _M_RULE_IDS = {"M0": "AJCC8-M0", "M1a": "AJCC8-M1A", "M1b": "AJCC8-M1B", "M1c": 
 def _m_finding(metastatic_sites: Optional[Sequence[MetastaticSite]]) -> Finding:
     m = m_category(metastatic_sites)
     if m is None:
-        return Finding(frozenset(M_ORDER), "AJCC8-M-UNKNOWN",
-                       "distant metastases not stated -> M not determined", ["metastatic_sites"])
-    sites = [s.value.replace("_", " ") for s in metastatic_sites or ()]
-    described = {
-        "M0": "no distant metastases",
-        "M1a": "liver only",
-        "M1b": f"{', '.join(sites)} (extrahepatic only)",
-        "M1c": f"{', '.join(sites)} (hepatic and extrahepatic)",
-    }[m]
-    return Finding(frozenset({m}), _M_RULE_IDS[m], f"{described} -> {m}")
+        return Finding(frozenset(M_ORDER), "AJCC8-M-UNKNOWN", "m.not_stated", {}, ["metastatic_sites"])
+    values: Dict[str, FieldValue] = {"sites": [s.value for s in metastatic_sites or ()]} if m in ("M1b", "M1c") else {}
+    return Finding(frozenset({m}), _M_RULE_IDS[m], f"m.{m}", values)
 
 
 # --------------------------------------------------------------------------------------------
@@ -769,18 +798,24 @@ class _Builder:
 
     def __init__(self) -> None:
         self.rule_ids: List[str] = []
-        self.trace: List[str] = []
+        self.trace: List[TraceLine] = []
         self.flags: List[Flag] = []
         self.missing: List[str] = []
 
-    def step(self, rule_id: str, line: str) -> None:
+    def step(self, rule_id: str, line: str, **values: FieldValue) -> None:
+        assert set(values) == TRACE_TEMPLATES[line], (line, values)
         self.rule_ids.append(rule_id)
-        self.trace.append(line)
+        self.trace.append(TraceLine(rule_id=rule_id, line=line, values=values))
 
     def add(self, finding: Finding) -> None:
-        self.step(finding.rule_id, finding.trace)
-        self.flags.extend(finding.flags)
+        self.step(finding.rule_id, finding.line, **finding.values)
+        for flag in finding.flags:
+            self.flag(flag)
         self.need(*finding.missing)
+
+    def flag(self, flag: Flag) -> None:
+        assert set(flag.values) == FLAG_TEMPLATES[flag.template_id], (flag.template_id, flag.values)
+        self.flags.append(flag)
 
     def need(self, *fields: str) -> None:
         for name in fields:
@@ -805,21 +840,17 @@ def _differentiation_unknown(case: Case) -> bool:
 
 
 def _stage_nec(case: Case, b: _Builder) -> StageResult:
-    b.step("AJCC8-NEC-NOT-STAGED",
-           "poorly differentiated (NEC) -> not staged with the AJCC 8 NET chapters, which cover "
-           "well-differentiated NETs only; NEC and MiNEN are staged with the carcinoma system of the site")
+    b.step("AJCC8-NEC-NOT-STAGED", "nec.not_staged")
     if case.site is Site.lung:
-        b.step("LUNG-TNM", "lung primary -> lung cancer TNM")
+        b.step("LUNG-TNM", "lung.nec")
     return b.result(staged=False)
 
 
 def _stage_thoracic(case: Case, b: _Builder) -> StageResult:
     if case.site is Site.lung:
-        b.step("LUNG-TNM", "lung primary -> lung NETs are staged with the lung cancer TNM, "
-                           "not with the GEP-NET chapters")
+        b.step("LUNG-TNM", "lung.tnm")
     else:
-        b.step("THYMUS-NOT-GEP", "thymic primary -> not covered by the AJCC 8 GEP-NET chapters "
-                                 "(stomach, duodenum/ampulla, jejunum/ileum, appendix, colon/rectum, pancreas)")
+        b.step("THYMUS-NOT-GEP", "thymus.not_gep")
     return b.result(staged=False)
 
 
@@ -828,31 +859,20 @@ def _stage_without_chapter(case: Case, b: _Builder) -> StageResult:
     t: Optional[str] = None
     if case.site is Site.unknown:
         t = "TX"
-        b.step("AJCC8-CUP-TX", "primary not found -> TX (primary tumour cannot be assessed); "
-                               "no site-specific chapter can be chosen")
+        b.step("AJCC8-CUP-TX", "cup.tx")
     else:
-        b.step("AJCC8-SITE-NEEDED", "primary site not given -> the AJCC 8 chapter cannot be chosen")
+        b.step("AJCC8-SITE-NEEDED", "site_needed")
         b.need("site")
 
     m = _m_finding(case.metastatic_sites)
     b.add(m)
     if m.value in M1_CATEGORIES:
-        b.step(M1_STAGE_IV_RULE, f"{m.value} -> stage IV whatever T and N; the M1a/M1b/M1c subdivision "
-                                 "is common to all AJCC 8 GEP-NET chapters")
+        b.step(M1_STAGE_IV_RULE, "group.stage_iv.any_chapter", m=m.value)
         if case.site is None:
-            b.flags.append(Flag(
-                code="site_unknown_m1",
-                message="The primary site was not given. Any M1 is stage IV in every AJCC 8 GEP-NET chapter, "
-                        "so the stage group does not depend on which GEP site it is. This assumes a "
-                        "gastroenteropancreatic or unknown primary: lung and thymic NETs are not staged "
-                        "with these chapters.",
-            ))
+            b.flag(Flag(code="site_unknown_m1"))
         return b.result(t=t, m=m.value, stage_group="IV")
     if m.value == "M0" and case.site is Site.unknown:
-        b.step("AJCC8-CUP-M0-NO-GROUP",
-               "primary unknown (TX), no distant metastases (M0) -> no AJCC stage group: the N categories "
-               "and stage tables belong to a site chapter, so nodal-only disease without a primary "
-               "cannot be grouped")
+        b.step("AJCC8-CUP-M0-NO-GROUP", "cup.m0_no_group")
         return b.result(t=t, m="M0", staged=False)
     return b.result(t=t, m=m.value)
 
@@ -861,7 +881,8 @@ def _stage_gep_site(case: Case, site: Site, b: _Builder) -> StageResult:
     chapter = SITE_CHAPTER[site]
     t = _with_stated_t(_t_finding(site, case.tumour_size_cm, case.invasion), case.stated_t)
     b.add(t)
-    b.flags.extend(_t_boundary_flags(site, case.tumour_size_cm, t.possible))
+    for flag in _t_boundary_flags(site, case.tumour_size_cm, t.possible):
+        b.flag(flag)
     n = _n_finding(chapter, case)
     b.add(n)
     m = _m_finding(case.metastatic_sites)
@@ -869,16 +890,17 @@ def _stage_gep_site(case: Case, site: Site, b: _Builder) -> StageResult:
 
     groups = _possible_groups(chapter, t.possible, n.possible, m.possible)
     group = next(iter(groups)) if len(groups) == 1 else None
-    tnm = f"{t.value or 'T?'} {n.value or 'N?'} {m.value or 'M?'}"
+    tnm: Dict[str, FieldValue] = {"t": t.value, "n": n.value, "m": m.value}
     if m.value in M1_CATEGORIES:
-        b.step(M1_STAGE_IV_RULE, f"{m.value} -> stage IV whatever T and N")
+        b.step(M1_STAGE_IV_RULE, "group.stage_iv", m=m.value)
     elif group is not None:
-        b.step(chapter.group_rule_id, f"{tnm} -> stage {group} ({chapter.name})")
+        b.step(chapter.group_rule_id, "group.assigned", **tnm, group=group, chapter=chapter.key)
     else:
         known = sorted((g for g in groups if g is not None), key=_GROUP_ORDER.index)
-        b.step(chapter.group_rule_id,
-               f"{tnm} -> stage group not assigned"
-               + (f": stage {_or_list(known, _GROUP_ORDER)} possible" if known else ""))
+        if known:
+            b.step(chapter.group_rule_id, "group.not_assigned.possible", **tnm, groups=known)
+        else:
+            b.step(chapter.group_rule_id, "group.not_assigned", **tnm)
     return b.result(chapter=chapter.name, t=t.value, n=n.value, m=m.value, stage_group=group)
 
 
@@ -890,12 +912,7 @@ def _stage_core(case: Case) -> StageResult:
         return _stage_thoracic(case, b)
     if _differentiation_unknown(case):
         b.need("differentiation")
-        b.flags.append(Flag(
-            code="differentiation_not_given",
-            message="The AJCC 8 NET chapters apply to well-differentiated NETs only; this staging assumes a "
-                    "well-differentiated NET. A poorly differentiated NEC would be staged with the "
-                    "carcinoma system of the site.",
-        ))
+        b.flag(Flag(code="differentiation_not_given"))
     if case.site is None or case.site is Site.unknown:
         return _stage_without_chapter(case, b)
     return _stage_gep_site(case, case.site, b)
@@ -906,35 +923,35 @@ def _stage_core(case: Case) -> StageResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _what_if_cases(case: Case, base: StageResult) -> List[Tuple[str, Case]]:
-    out: List[Tuple[str, Case]] = []
+def _what_if_cases(case: Case, base: StageResult) -> List[Tuple[str, str, Case]]:
+    out: List[Tuple[str, str, Case]] = []
     sites = case.metastatic_sites
     if sites is None:
-        out.append(("if there were no distant metastases", case.model_copy(update={"metastatic_sites": []})))
-        out.append(("if liver metastases were present",
+        out.append(("if there were no distant metastases", "metastases", case.model_copy(update={"metastatic_sites": []})))
+        out.append(("if liver metastases were present", "metastases",
                     case.model_copy(update={"metastatic_sites": [MetastaticSite.liver]})))
     else:
         also = "also " if sites else ""
         for extra, label in ((MetastaticSite.liver, "liver"), (MetastaticSite.bone, "bone")):
             if extra not in sites:
-                out.append((f"if there were {also}{label} metastases",
+                out.append((f"if there were {also}{label} metastases", "metastases",
                             case.model_copy(update={"metastatic_sites": [*sites, extra]})))
     if base.chapter is not None and base.n == "N0":
-        out.append(("if regional nodes were positive", case.model_copy(update={
+        out.append(("if regional nodes were positive", "nodes", case.model_copy(update={
             "nodes_positive": True, "positive_node_count": None, "bulky_mesenteric_mass": None})))
     if base.chapter is not None and base.t not in (None, "T4"):
-        out.append(("if the tumour invaded the serosa or adjacent organs",
+        out.append(("if the tumour invaded the serosa or adjacent organs", "invasion",
                     case.model_copy(update={"invasion": Invasion.serosa_or_adjacent_organs})))
     out.extend(_size_what_ifs(case, base))
     return out
 
 
-def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, Case]]:
+def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, str, Case]]:
     """Near a size cut-off: the nearest size on the other side that changes T."""
     size = case.tumour_size_cm
     if size is None or case.site not in T_TABLES or base.t is None:
         return []
-    out: List[Tuple[str, Case]] = []
+    out: List[Tuple[str, str, Case]] = []
     for cutoff in T_TABLES[case.site].cutoffs():
         if not _within(size, cutoff, WHAT_IF_NEAR_CUTOFF_CM):
             continue
@@ -944,7 +961,7 @@ def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, Case]]:
         )
         for other in candidates:
             if other != size and t_category(case.site, other, case.invasion) not in (None, base.t):
-                out.append((f"if it measured {_fmt_cm(other)}",
+                out.append((f"if it measured {_fmt_cm(other)}", "size",
                             case.model_copy(update={"tumour_size_cm": other})))
                 break
     return out
@@ -961,10 +978,10 @@ def _what_ifs(case: Case, base: StageResult) -> List[WhatIf]:
     if not base.staged and base.m is None:
         return []  # NEC, lung, thymus: nothing to vary here
     out: List[WhatIf] = []
-    for change, changed_case in _what_if_cases(case, base):
+    for change, about, changed_case in _what_if_cases(case, base):
         new = _stage_core(changed_case)
         if new.stage_group != base.stage_group or (new.m != base.m and new.m is not None):
-            out.append(WhatIf(change=change, result=_describe_change(base, new)))
+            out.append(WhatIf(change=change, result=_describe_change(base, new), about=about))
     return out
 
 

@@ -105,6 +105,49 @@ NAMED: List[Dict[str, Any]] = [
 ]
 
 
+# The words of the grade and the stage (knowledge/computed/*.yml) are copied as shipped, with every statement
+# they cite copied from the shipped knowledge base (text, patient text and applies_to; approved here), so the
+# templates' figure checks hold and answers cite the same statements as the shipped base.
+COMPUTED_FILES = ("computed/grading.yml", "computed/staging.yml")
+
+
+def _shipped_cited() -> List[Dict[str, Any]]:
+    from bot.knowledge import DEFAULT_ROOT
+
+    cited: Dict[str, None] = {}
+    for rel in COMPUTED_FILES:
+        path = DEFAULT_ROOT / rel
+        if not path.is_file():
+            continue
+        for kind in yaml.safe_load(path.read_text(encoding="utf-8")).values():
+            for template in kind.values():
+                ids = list(template.get("statements", []))
+                ids += [sid for chapter in template.get("statements_by_chapter", {}).values() for sid in chapter]
+                cited.update(dict.fromkeys(ids))
+    shipped: Dict[str, Any] = {}
+    for path in sorted((DEFAULT_ROOT / "statements").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["statements"]:
+            shipped[item["id"]] = item
+    out = []
+    for sid in cited:
+        real = shipped[sid]
+        applies = {k: v for k, v in (real.get("applies_to") or {}).items() if v}
+        # the shipped tier, except that a statement about poorly differentiated tumours is a research one here, so
+        # the small base keeps its own case-specific guideline statements within the caps
+        tier = "research" if "differentiation" in applies else real["tier"]
+        out.append(statement(sid, real["text"], ["T6"], tier=tier, topics=[real["topics"][0]],
+                             applies_to=applies))
+    return out
+
+
+_CITED = {item["id"]: item for item in _shipped_cited()}
+# a named statement takes the shipped text (the templates' figures are checked against it); the other cited
+# statements follow each topic's own lead and study statements
+NAMED = [statement(item["id"], _CITED[item["id"]]["text"], item["sources"], tier=item["tier"], topics=item["topics"],
+                   applies_to=item["applies_to"]) if item["id"] in _CITED else item for item in NAMED]
+CITED_EXTRA = [item for sid, item in _CITED.items() if sid not in {n["id"] for n in NAMED}]
+
+
 def topic_statements(topic: str) -> List[Dict[str, Any]]:
     """A guideline and a research statement for a topic (unless NAMED already covers it)."""
     return [
@@ -120,9 +163,16 @@ def kb_files(extra: Optional[Dict[str, List[Dict[str, Any]]]] = None) -> Dict[st
         by_topic[item["topics"][0]].append(item)
     for topic in KNOWLEDGE_TOPICS:
         by_topic[topic].extend(topic_statements(topic))
+    for item in CITED_EXTRA:
+        by_topic[item["topics"][0]].append(item)
     for topic, items in (extra or {}).items():
         by_topic[topic].extend(items)
     files: Dict[str, Any] = {"sources.yml": {"sources": SOURCES}, "meta.yml": {"last_updated": "2026-11-25"}}
+    from bot.knowledge import DEFAULT_ROOT
+
+    for rel in COMPUTED_FILES:
+        if (DEFAULT_ROOT / rel).is_file():
+            files[rel] = (DEFAULT_ROOT / rel).read_text(encoding="utf-8")
     for topic, items in by_topic.items():
         files[f"statements/{topic}.yml"] = {"topic": topic, "statements": items}
     return copy.deepcopy(files)  # tests mutate their copy

@@ -1,0 +1,296 @@
+"""The words of the grade and the stage, and of the notes on how a case value was read: templates in
+knowledge/computed/grading.yml, staging.yml and case_notes.yml, filled with the engines' codes and values.
+
+bot/grading.py and bot/staging.py return trace lines (`TraceLine`: rule id, line id, values) and flags (code,
+variant, values); bot/case_update.py returns notes (`CaseNote`: id, values). Each declares what it can emit
+(`TRACE_TEMPLATES`, `FLAG_TEMPLATES`, `RULE_TEMPLATES`, `NOTE_TEMPLATES`); the specs below name those tables
+and their files, so the shared checks of bot/computed_wording.py run on them in `kb check`. The composer's own
+templates (the grade sentence, the stage sentence) are declared here. Labels of case values ("necrosis
+present", a size in cm) restate the user's case and are not clinical claims, so they live here.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+from pydantic import Field
+
+from bot import grading, staging
+from bot.computed_wording import EngineWording, Filler, Rendered, Template, WordingFile, as_list, render
+from bot.workup_wording import WORKUP
+from bot.models import Case, Differentiation, FieldValue, Flag, GradeResult, MitoticUnit, TraceLine
+
+# --------------------------------------------------------------------------------------------
+# Grading
+# --------------------------------------------------------------------------------------------
+
+GRADING_FILE = "computed/grading.yml"
+
+
+class GradingWording(WordingFile):
+    KINDS = ("rules", "trace", "flags", "sentences")
+    rules: Dict[str, Template] = Field(default_factory=dict)
+    trace: Dict[str, Template] = Field(default_factory=dict)
+    flags: Dict[str, Template] = Field(default_factory=dict)
+    sentences: Dict[str, Template] = Field(default_factory=dict)
+
+
+_NONE: FrozenSet[str] = frozenset()
+_GRADES = grading.GRADES
+# The parts of the grade sentence (the direct answer), composed by `grade_sentence` below.
+SENTENCE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **{f"ki67.{g}": frozenset({"ki67"}) for g in _GRADES},
+    **{f"mitoses.{g}": frozenset({"about", "mitoses"}) for g in _GRADES},
+    "combined.higher": _NONE,
+    "combined.agree": frozenset({"grade"}),
+    "combined.only_ki67": _NONE,
+    "combined.only_mitoses": _NONE,
+    "g3_morphology_needed": _NONE,
+    "differentiation_not_stated": _NONE,
+    "nec": _NONE,
+    "thoracic.necrosis_not_stated": frozenset({"about", "mitoses"}),
+    **{f"thoracic.{c}": frozenset({"about", "mitoses", "with_necrosis"})
+       for c in ("typical", "atypical.necrosis", "atypical", "high_grade")},
+}
+
+_NECROSIS = {"present": "necrosis present", "absent": "no necrosis", "not_stated": "necrosis not stated"}
+_WITH_NECROSIS = {"present": "with necrosis", "absent": "without necrosis", "not_stated": "(necrosis not stated)"}
+
+GRADING = EngineWording(
+    name="grading",
+    file=GRADING_FILE,
+    model=GradingWording,
+    emitted={
+        "rules": grading.RULE_TEMPLATES,
+        "trace": grading.TRACE_TEMPLATES,
+        "flags": grading.FLAG_TEMPLATES,
+        "sentences": SENTENCE_TEMPLATES,
+    },
+    formats={
+        "necrosis": lambda v: _NECROSIS[str(v)],
+        "with_necrosis": lambda v: _WITH_NECROSIS[str(v)],
+        "about": lambda v: "about " if v else "",
+    },
+    key_prefix="grading.",
+)
+
+
+def _necrosis_code(necrosis: Optional[bool]) -> str:
+    return {True: "present", False: "absent", None: "not_stated"}[necrosis]
+
+
+def grade_sentence(case: Case, result: GradeResult, wording: Optional[GradingWording]) -> Optional[Rendered]:
+    """The grade in words: each index with its band and grade, how they combine, and what differentiation adds.
+    None when there is nothing to combine (not gradable, a carcinoma named without a count): the decisive rule
+    lines are the answer then."""
+    if result.kind == "not_gradable" or wording is None:
+        return None
+    mitoses = grading.mitoses_per_2mm2(case.mitoses, case.mitoses_unit) if case.mitoses is not None else None
+    values: Dict[str, FieldValue] = {"ki67": case.ki67_percent, "mitoses": mitoses, "grade": result.grade,
+                                     "about": "about" if case.mitoses_unit != MitoticUnit.per_2mm2 else None,
+                                     "with_necrosis": _necrosis_code(case.necrosis)}
+    filler = Filler(GRADING, wording, values)
+    parts: List[Optional[str]] = []
+
+    if result.thoracic:
+        if mitoses is None:
+            return None
+        scale = grading.THORACIC_MITOSES_SCALE
+        if case.necrosis is None and scale.band(mitoses) == 0:
+            parts.append(filler.fill("sentences", "thoracic.necrosis_not_stated"))
+        else:
+            category = grading.lung_category(mitoses, bool(case.necrosis))
+            line = grading.THORACIC_LINE[category]
+            if category == grading.ATYPICAL_CARCINOID and scale.band(mitoses) == 0:
+                line = "thoracic.atypical.necrosis"
+            parts.append(filler.fill("sentences", line))
+        return _joined(filler, parts)
+
+    if result.kind == "nec":
+        return _joined(filler, [filler.fill("sentences", "nec")])
+
+    ki67_grade = grading.grade_from_ki67(case.ki67_percent) if case.ki67_percent is not None else None
+    mitotic_grade = grading.grade_from_mitoses(mitoses) if mitoses is not None else None
+    indices = []
+    if ki67_grade:
+        indices.append(filler.fill("sentences", f"ki67.{ki67_grade}"))
+    if mitotic_grade:
+        indices.append(filler.fill("sentences", f"mitoses.{mitotic_grade}"))
+    if any(i is None for i in indices):
+        return None
+    parts.append(" and ".join(i for i in indices if i))
+    if ki67_grade and mitotic_grade:
+        parts.append(filler.fill("sentences", "combined.higher" if ki67_grade != mitotic_grade else "combined.agree"))
+    elif result.grade != _GRADES[-1]:
+        parts.append(filler.fill("sentences", "combined.only_ki67" if ki67_grade else "combined.only_mitoses"))
+    parts.append(".")
+    if result.grade == _GRADES[-1] and case.differentiation != Differentiation.well:
+        parts.append(filler.fill("sentences", "g3_morphology_needed"))
+    elif case.differentiation != Differentiation.well:
+        parts.append(filler.fill("sentences", "differentiation_not_stated"))
+    return _joined(filler, parts)
+
+
+def _joined(filler: Filler, parts: List[Optional[str]]) -> Optional[Rendered]:
+    if any(p is None for p in parts):
+        return None
+    return filler.rendered("".join(p for p in parts if p))
+
+
+# --------------------------------------------------------------------------------------------
+# Staging
+# --------------------------------------------------------------------------------------------
+
+STAGING_FILE = "computed/staging.yml"
+
+
+class StagingWording(WordingFile):
+    KINDS = ("rules", "trace", "flags", "phrases", "sentences")
+    rules: Dict[str, Template] = Field(default_factory=dict)
+    trace: Dict[str, Template] = Field(default_factory=dict)
+    flags: Dict[str, Template] = Field(default_factory=dict)
+    phrases: Dict[str, Template] = Field(default_factory=dict)
+    sentences: Dict[str, Template] = Field(default_factory=dict)
+
+
+# The direct answer when the last rule line reads poorly as one: rule id -> (headline template, sentence template).
+STAGE_SENTENCES: Dict[str, Tuple[str, str]] = {
+    "AJCC8-CUP-M0-NO-GROUP": ("cup_m0_no_group.headline", "cup_m0_no_group"),
+}
+STAGE_SENTENCE_TEMPLATES: Dict[str, FrozenSet[str]] = {tid: _NONE for pair in STAGE_SENTENCES.values() for tid in pair}
+
+# Labels of the case values a staging line restates (the user's own findings, not clinical claims).
+_NEEDS_LABELS: Dict[str, str] = {
+    "tumour_size_cm": "the tumour size",
+    "invasion": "the depth of invasion",
+    "nodes_positive": "the regional node status",
+    "positive_node_count": "the number of positive nodes",
+    "bulky_mesenteric_mass": "whether there is a mesenteric mass > 2 cm",
+}
+_GIVEN_LABELS: Dict[str, str] = {
+    "nodes.positive": "regional nodes positive",
+    "nodes.negative": "regional nodes negative",
+    "mass.present": "mesenteric mass > 2 cm",
+    "mass.absent": "no mesenteric mass > 2 cm",
+}
+_COUNT_NOTES = {"": "", ".lt12": " (< 12)", ".ge12": " (≥ 12)"}
+
+
+def _or_list(value: FieldValue) -> str:
+    items = as_list(value)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _and_list(items: List[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _size_words(value: FieldValue) -> str:
+    if value is None:
+        return "size not given"
+    text = f"{float(value):g}"  # type: ignore[arg-type]
+    return f"{text if '.' in text else text + '.0'} cm"
+
+
+def _given_words(value: FieldValue) -> str:
+    """'regional nodes positive, 3 positive nodes (< 12)': the nodal values given, restated."""
+    words = []
+    for code in as_list(value):
+        if code.startswith("count"):
+            band, _, count = code[len("count"):].partition(":")
+            words.append(f"{count} positive node{'s' if count != '1' else ''}{_COUNT_NOTES[band]}")
+        else:
+            words.append(_GIVEN_LABELS[code])
+    return ", ".join(words) if words else "regional nodes not given"
+
+
+_CHAPTER_NAMES = {c.key: c.name for c in staging.CHAPTERS.values()}
+
+STAGING = EngineWording(
+    name="staging",
+    file=STAGING_FILE,
+    model=StagingWording,
+    emitted={
+        "rules": staging.RULE_TEMPLATES,
+        "trace": staging.TRACE_TEMPLATES,
+        "flags": staging.FLAG_TEMPLATES,
+        "phrases": staging.PHRASE_TEMPLATES,
+        "sentences": STAGE_SENTENCE_TEMPLATES,
+    },
+    phrase_fields=staging.PHRASE_FIELDS,
+    formats={
+        "size": _size_words,
+        "possible": _or_list,
+        "deeper": _or_list,
+        "groups": _or_list,
+        "needs": lambda v: _and_list([_NEEDS_LABELS[f] for f in as_list(v)]),
+        "given": _given_words,
+        "sites": lambda v: ", ".join(s.replace("_", " ") for s in as_list(v)),
+        "chapter": lambda v: _CHAPTER_NAMES[str(v)],
+        "t": lambda v: str(v) if v else "T?",
+        "n": lambda v: str(v) if v else "N?",
+        "m": lambda v: str(v) if v else "M?",
+    },
+    chapters=frozenset(c.key for c in staging.CHAPTERS.values()),
+    key_prefix="staging.",
+)
+
+
+def stage_sentence(rule_id: str, wording: Optional[StagingWording]) -> Optional[Tuple[Rendered, Rendered]]:
+    """(headline, sentence) of a stage outcome whose rule line reads poorly as an answer; None otherwise."""
+    if rule_id not in STAGE_SENTENCES or wording is None:
+        return None
+    headline_id, sentence_id = STAGE_SENTENCES[rule_id]
+    headline = render(STAGING, wording, "sentences", headline_id, {})
+    sentence = Filler(STAGING, wording, {})
+    text = sentence.fill("sentences", sentence_id)
+    if headline is None or text is None:
+        return None
+    return headline, sentence.rendered(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering trace lines, flags and rules (grading and staging alike)
+# --------------------------------------------------------------------------------------------
+
+
+def trace_words(spec: EngineWording, wording: Optional[WordingFile], line: TraceLine,
+                chapter: Optional[str] = None) -> Optional[Rendered]:
+    """One trace line in words, as written (the answer capitalises its sentences); None when its template is
+    missing (the line is then left out)."""
+    if wording is None:
+        return None
+    filler = Filler(spec, wording, line.values, chapter)
+    text = filler.fill("trace", line.line)
+    return None if text is None else filler.rendered(text)
+
+
+def flag_words(spec: EngineWording, wording: Optional[WordingFile], flag: Flag,
+               chapter: Optional[str] = None) -> Optional[Rendered]:
+    return render(spec, wording, "flags", flag.template_id, flag.values, chapter)
+
+
+def rule_words(spec: EngineWording, wording: Optional[WordingFile], rule_id: str,
+               chapter: Optional[str] = None) -> Optional[Rendered]:
+    """A rule's summary and the statements that back the rule (the explicit table under `rules`)."""
+    return render(spec, wording, "rules", rule_id, {}, chapter)
+
+
+def plain_trace(spec: EngineWording, wording: Optional[WordingFile], lines: List[TraceLine],
+                chapter: Optional[str] = None) -> List[str]:
+    """Each trace line in words, or its line id when it has no template (the CLI and tests)."""
+    out = []
+    for line in lines:
+        words = trace_words(spec, wording, line, chapter)
+        out.append(words.text if words else f"[{line.line}]")
+    return out
+
+
+__all__: Tuple[str, ...] = (
+    "GRADING", "GRADING_FILE", "GradingWording", "SENTENCE_TEMPLATES", "grade_sentence", "trace_words", "flag_words",
+    "rule_words", "plain_trace",
+)
+
+
+# Every engine's wording file, in the order `kb check` reports them (the knowledge loader reads this).
+WORDING_SPECS: Tuple[EngineWording, ...] = (WORKUP, GRADING, STAGING)

@@ -1,0 +1,116 @@
+"""The grade's and the stage's words (knowledge/computed/grading.yml, staging.yml; bot/result_wording.py on the
+shared checks of bot/computed_wording.py): `kb check` fails on a code an engine can emit without a template, on a
+field the engine does not fill, on an unknown statement or chapter, and on a figure of a checked template that its
+statements do not hold; a stage line cites its own chapter's statement."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import pytest
+import yaml
+
+from bot.answer import compose_answer
+from bot.knowledge import DEFAULT_ROOT, KnowledgeError, clear_knowledge_cache, load_knowledge
+from bot.models import Case, Differentiation, Invasion, Site
+from bot.result_wording import GRADING_FILE, STAGING_FILE
+
+
+def _copy_with(tmp_path: Path, rel: str, change: Callable[[Dict[str, Any]], None]) -> Path:
+    root = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_ROOT, root)
+    data = yaml.safe_load((DEFAULT_ROOT / rel).read_text(encoding="utf-8"))
+    change(data)
+    (root / rel).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return root
+
+
+def _problems(root: Path) -> List[str]:
+    clear_knowledge_cache()
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(root)
+    clear_knowledge_cache()
+    return [f"{p.item_id} {p.field}: {p.message}" for p in error.value.problems]
+
+
+@pytest.mark.parametrize("rel, kind, template_id, key", [
+    (GRADING_FILE, "trace", "gep.ki67.G2", "grading.trace.gep.ki67.G2"),
+    (GRADING_FILE, "flags", "near_cutoff.mitoses", "grading.flags.near_cutoff.mitoses"),
+    (GRADING_FILE, "rules", "WHO2019-GEP-HIGHER-WINS", "grading.rules.WHO2019-GEP-HIGHER-WINS"),
+    (STAGING_FILE, "flags", "t_as_stated", "staging.flags.t_as_stated"),
+    (STAGING_FILE, "trace", "group.assigned", "staging.trace.group.assigned"),
+    (STAGING_FILE, "phrases", "t.PANCREAS.T1", "staging.phrases.t.PANCREAS.T1"),
+])
+def test_a_code_the_engine_emits_without_a_template_fails(tmp_path: Path, rel: str, kind: str, template_id: str,
+                                                          key: str) -> None:
+    root = _copy_with(tmp_path, rel, lambda data: data[kind].pop(template_id))
+    assert any(p.startswith(f"{key} -: the ") and "can emit this code, but it has no template" in p
+               for p in _problems(root))
+
+
+@pytest.mark.parametrize("rel, kind, template_id, key, field", [
+    (GRADING_FILE, "flags", "few_cells", "grading.flags.few_cells", "ki67"),
+    (STAGING_FILE, "trace", "m.M1a", "staging.trace.m.M1a", "sites"),
+    (STAGING_FILE, "flags", "pancreas_t1_cutoff", "staging.flags.pancreas_t1_cutoff", "stated"),
+])
+def test_a_field_the_engine_does_not_fill_fails(tmp_path: Path, rel: str, kind: str, template_id: str, key: str,
+                                                field: str) -> None:
+    def add_field(data: Dict[str, Any]) -> None:
+        data[kind][template_id]["text"] += f" ({{{field}}})"
+
+    assert any(p.startswith(f"{key} text: field {{{field}}} is not filled") for p in _problems(_copy_with(tmp_path, rel, add_field)))
+
+
+@pytest.mark.parametrize("rel, kind, template_id, key, old, new, figure", [
+    (GRADING_FILE, "flags", "few_cells", "grading.flags.few_cells", "500", "600", "600"),
+    (GRADING_FILE, "trace", "gep.ki67.G1", "grading.trace.gep.ki67.G1", "below 3%", "below 4%", "4"),
+    (STAGING_FILE, "flags", "n1_assumes_no_mesenteric_mass", "staging.flags.n1_assumes_no_mesenteric_mass",
+     "12 or more", "15 or more", "15"),
+    # a chapter's phrase must hold its chapter's figures: the pancreas T2 range is 2-4 cm, not 2-5 cm
+    (STAGING_FILE, "phrases", "t.PANCREAS.T2", "staging.phrases.t.PANCREAS.T2", "2-4 cm", "2-5 cm", "5"),
+])
+def test_a_figure_no_cited_statement_holds_fails(tmp_path: Path, rel: str, kind: str, template_id: str, key: str,
+                                                 old: str, new: str, figure: Any) -> None:
+    def change(data: Dict[str, Any]) -> None:
+        entry = data[kind][template_id]
+        assert old in entry["text"]
+        entry["text"] = entry["text"].replace(old, new)
+
+    problems = _problems(_copy_with(tmp_path, rel, change))
+    assert any(p.startswith(f"{key} text: the figure {figure} is in none of the statements") for p in problems)
+
+
+def test_each_chapter_list_must_hold_the_figures(tmp_path: Path) -> None:
+    def pancreas_figure_for_every_chapter(data: Dict[str, Any]) -> None:
+        # 12 nodes is a jejunum/ileum N2 criterion: the stomach chapter's statement does not hold it
+        data["trace"]["group.assigned"]["text"] += " (12 nodes)"
+
+    problems = _problems(_copy_with(tmp_path, STAGING_FILE, pancreas_figure_for_every_chapter))
+    assert any(p.startswith("staging.trace.group.assigned text: the figure 12 is in none of the statements it cites "
+                            "(statements_by_chapter.STOMACH") for p in problems)
+    assert not any("statements_by_chapter.JEJUNUM-ILEUM" in p for p in problems)
+
+
+def test_an_unknown_statement_or_chapter_fails(tmp_path: Path) -> None:
+    def break_it(data: Dict[str, Any]) -> None:
+        data["flags"]["duodenum_t2_cutoff"]["statements"] = ["staging.no_such_statement"]
+        data["trace"]["group.assigned"]["statements_by_chapter"]["OESOPHAGUS"] = ["staging.stomach"]
+
+    problems = _problems(_copy_with(tmp_path, STAGING_FILE, break_it))
+    assert any(p.startswith("staging.flags.duodenum_t2_cutoff statements[0]: unknown statement id") for p in problems)
+    assert any(p.startswith("staging.trace.group.assigned statements_by_chapter.OESOPHAGUS: unknown chapter") for p in problems)
+
+
+@pytest.mark.parametrize("site, statement_id", [
+    (Site.pancreas, "staging.pancreas"),
+    (Site.stomach, "staging.stomach"),
+    (Site.jejunum_ileum, "staging.jejunum_ileum"),
+    (Site.rectum, "staging.colon_rectum"),
+])
+def test_a_stage_is_cited_to_its_own_chapter(site: Site, statement_id: str) -> None:
+    case = Case(site=site, differentiation=Differentiation.well, tumour_size_cm=1.5, invasion=Invasion.muscularis_propria,
+                nodes_positive=False, metastatic_sites=[])
+    answer = compose_answer("stage", case)
+    assert answer.direct_answer[0].statement_ids == [statement_id]
