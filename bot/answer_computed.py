@@ -240,7 +240,6 @@ class ComputedAnswers:
 
         grade_line = None
         if grade_result.kind != "not_gradable":
-            main_topic = "grading_lung" if grade_result.thoracic else "grading_gep"
             grade_rules = [rid for rid in grade_result.rule_ids if rid in DECISIVE_GRADE_RULES]
             grade_line = self.cite_wording(
                 f"Grade used: {grade_result.category} ({grade_result.system})",
