@@ -209,3 +209,22 @@ def test_slack_gets_the_short_form_and_the_details_for_its_button() -> None:
     slack = channel_message(message, "slack")
     assert slack["text"] == message.short and "How it was worked out" not in slack["text"]
     assert slack["json_message"] == {"details": message.text} and "How it was worked out" in message.text
+
+
+# --------------------------------------------------------------------------------------------
+# The command line: short by default, --full for everything
+# --------------------------------------------------------------------------------------------
+
+
+def test_cli_answer_is_short_by_default_and_full_on_request(capsys) -> None:
+    from bot.cli import main
+
+    args = ["answer", "--topic", "grade", "--ki67", "2.9", "--mitoses", "1"]
+    assert main(args) == 0
+    short = capsys.readouterr().out
+    assert main(args + ["--full"]) == 0
+    full = capsys.readouterr().out
+    assert short.startswith("What is the WHO grade of this tumour?") and "NET G1" in short
+    assert "Key points" in short and "References: [1] Nagtegaal 2020, Histopathology" in short
+    assert "How it was worked out" not in short and "How it was worked out" in full and "\nReferences\n" in full
+    assert len(short.split()) < len(full.split()) / 2
