@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.audit import record_answer
 from bot.conversation import ConversationState, Message, handle_turn
 from bot.models import Case
+from bot.render.markdown import without_pictures
 
 logger = logging.getLogger(__name__)
 
@@ -72,18 +73,19 @@ def output_format(tracker: Tracker) -> str:
 
 def channel_message(reply: Message, channel: Optional[str]) -> Dict[str, Any]:
     """What one reply becomes on a channel. An answer has a full and a short form:
-    - REST: `text` is the short form; the structured message (`custom`) carries the computed values and the
-      full answer (`full_text`), so scripts see both;
+    - REST: `text` is the short form; the structured message (`custom`) carries the computed values, the
+      full answer (`full_text`, without the picture blocks) and the pictures (`pictures`: kind, alt, svg);
     - Slack: the short form, and the full one under `custom.details` for the connector's "Details" button
       (bot/channels/slack.py posts it in the thread when pressed; it never posts that field itself);
-    - the chat page (socketio) and anything else: the full form, whose sections the page closes; no structured
+    - the chat page (socketio) and anything else: the full form with its pictures, whose sections the page closes; no structured
       message (a chat client would show it as raw data)."""
     message: Dict[str, Any] = {"text": reply.text, "buttons": reply.buttons or None}
     if channel == "rest":
         if reply.short is not None:
             message["text"] = reply.short
         if reply.custom or reply.short is not None:
-            message["json_message"] = dict(reply.custom or {}, **({"full_text": reply.text} if reply.short is not None else {}))
+            full = {"full_text": without_pictures(reply.text)} if reply.short is not None else {}
+            message["json_message"] = dict(reply.custom or {}, **full)
     elif channel == "slack" and reply.short is not None:
         message["text"] = reply.short
         message["json_message"] = {"details": reply.text}

@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional
 from pydantic import BaseModel, Field
 
 from bot.models import ReviewStatus
+from bot.pictures import Picture
 
 def unique(items: Iterable[Any]) -> List[Any]:
     """The items in their first order, without repeats."""
@@ -62,6 +63,7 @@ class Computed(BaseModel):
     sections: List[ComputedSection] = Field(default_factory=list)
     result: Dict[str, Any]  # the raw result, for channels and actions that want the numbers
     pending_wording: List[str] = Field(default_factory=list)  # templates used that are not checked (workup)
+    picture: Optional[Picture] = None  # the result drawn (bot/pictures.py): SVG with its alt text
 
 
 class Reference(BaseModel):

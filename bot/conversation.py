@@ -530,6 +530,9 @@ def reply_message(answers: Sequence[Any], channel: str, what_if: bool = False) -
                 merged.setdefault(key, value)
         parts.append(entry)
     custom: Dict[str, Any] = {"topic": reply.parts[0].topic, "topics": reply.topics, "answers": parts, "what_if": what_if}
+    pictures = [part.computed.picture.model_dump() for part in reply.parts if part.computed and part.computed.picture]
+    if pictures:
+        custom["pictures"] = pictures
     if merged:
         custom["computed"] = merged
         custom["provisional"] = any(p.get("provisional") for p in parts)

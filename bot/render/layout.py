@@ -15,7 +15,8 @@ from bot.editorial_policy import policy_url
 from bot.models import ReviewStatus
 
 BOILERPLATE_KINDS = frozenset(
-    {"title", "part", "banner", "heading", "need", "abstain", "covered", "reference", "refline", "review", "disclaimer"}
+    {"title", "part", "banner", "heading", "need", "abstain", "covered", "reference", "refline", "picture", "review",
+     "disclaimer"}
 )
 MAX_KEY_POINTS = 3
 # the lead of each computed part's bottom line in a reply of several parts (UI words); other parts are led by
@@ -60,6 +61,7 @@ class Line:
     url: Optional[str] = None  # reference link
     note: Optional[str] = None  # reference caveat
     ids: List[str] = field(default_factory=list)  # banner / review: ids named
+    svg: Optional[str] = None  # a picture (text = its alt text)
     lead: Optional[str] = None  # a bottom line's part label ("Grade:") in a reply of several parts
 
 
@@ -185,6 +187,9 @@ def layout(item: Union[Answer, Reply]) -> List[Line]:
         if bottom:
             lines.append(Line("heading", heading("answer", audience)))
             lines.extend(bottom)
+    for part in reply.parts:  # the results drawn, right under the bottom lines
+        if part.computed and part.computed.picture:
+            lines.append(Line("picture", part.computed.picture.alt, svg=part.computed.picture.svg))
     needs = unique(need.question for part in reply.parts for need in part.needs)
     if needs:
         lines.append(Line("heading", heading("needs", audience)))

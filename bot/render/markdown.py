@@ -32,6 +32,7 @@ RULE = "\n___\n"  # thematic break before the review status and disclaimer
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]])")
 _BLOCK_START = re.compile(r"^(?:([#>+\-=|])|(\d+)([.)]))")
 
+PICTURE_FENCE = "netguide-picture"
 HEADING_KINDS = frozenset({"title", "part", "heading"})
 LIST_KINDS = frozenset({"bullet", "conflict", "need", "reference"})
 HEADING_MARK = {"title": "###", "part": "###", "heading": "####"}
@@ -90,6 +91,9 @@ def render_line(line: Line) -> str:
         return "- " + escape(line.text)
     if line.kind == "abstain":
         return _lead(line) + escape(line.text)
+    if line.kind == "picture":
+        # one line of SVG in a fenced block: the chat page draws it (web/netguide.js), other readers see code
+        return f"```{PICTURE_FENCE}\n{line.svg}\n```"
     if line.kind == "refline":
         return f"_{REFERENCES_LEAD}_ " + escape_citations(line.text)
     if line.kind == "covered":
@@ -116,10 +120,20 @@ def _joiner(previous: Line, current: Line) -> str:
         return RULE
     if current.kind in HEADING_KINDS or previous.kind in HEADING_KINDS:
         return "\n"
+    if current.kind == "picture" or previous.kind == "picture":
+        return BLOCK_BREAK
     if current.kind in LIST_KINDS:
         return "\n" if previous.kind in LIST_KINDS else BLOCK_BREAK
     # a paragraph line
     return BLOCK_BREAK if previous.kind in LIST_KINDS else HARD_BREAK
+
+
+_PICTURE_BLOCK = re.compile(r"\n(?: \n)?```" + PICTURE_FENCE + r"\n[^\n]*\n```")
+
+
+def without_pictures(markdown: str) -> str:
+    """The markdown without its picture blocks (for readers that do not draw them: REST `full_text`)."""
+    return _PICTURE_BLOCK.sub("", markdown)
 
 
 def render_markdown(answer: Union[Answer, Reply], short: bool = False) -> str:

@@ -45,6 +45,8 @@ def render_line(line: Line) -> str:
         return f":warning: *{line.text}:* {_code_list(line.ids)}"
     if line.kind == "sentence":
         return (f"*{escape(line.lead)}* " if line.lead else "") + escape(line.text) + _tail(line)
+    if line.kind == "picture":
+        return f"_{escape(line.text)}_"  # Slack gets the text form
     if line.kind == "refline":
         return f"_{REFERENCES_LEAD}_ {escape(line.text)}"
     if line.kind == "bullet":

@@ -27,6 +27,8 @@ def render_line(line: Line) -> str:
         return "\n" + line.text + "\n" + "-" * len(line.text)
     if line.kind == "heading":
         return "\n" + line.text
+    if line.kind == "picture":
+        return line.text
     if line.kind == "refline":
         return f"\n{REFERENCES_LEAD} {line.text}"
     if line.kind == "banner":

@@ -44,11 +44,11 @@ def bottom_lines(result: TurnResult, topic: str) -> List[str]:
     if len(message.custom["answers"]) == 1:
         heading = "#### Answer\n" if "#### Answer\n" in text else "#### Not answered yet\n"
         body = text.split(heading, 1)[1].split("\n")
-        return [line.rstrip() for line in body[: next((i for i, l in enumerate(body) if l.startswith("#")), len(body))]]
+        return [line.rstrip() for line in body[: next((i for i, l in enumerate(body) if _ends_bottom(l)), len(body))]]
     body = text.split("#### Answer\n", 1)[1].split("\n")
     lines: List[str] = []
     for line in body:
-        if line.startswith("#"):
+        if _ends_bottom(line):
             break
         if line.startswith("**") and "** " in line:
             label, rest = line[2:].split("** ", 1)
@@ -60,6 +60,11 @@ def bottom_lines(result: TurnResult, topic: str) -> List[str]:
             lines.append(line.rstrip())
     assert lines, f"no bottom line for {topic} in {text[:600]}"
     return lines
+
+
+def _ends_bottom(line: str) -> bool:
+    """A heading, or the block break before a picture, ends the bottom lines."""
+    return line.startswith(("#", "```")) or line == " "
 
 
 def bottom_line(result: TurnResult, topic: str) -> str:

@@ -15,6 +15,7 @@ from bot.knowledge import DEFAULT_ROOT, KnowledgeBase, load_knowledge
 from bot.models import Case, MetastaticSite, Site
 from bot.render import render, render_markdown, render_slack, render_text
 from bot.render.layout import MAX_KEY_POINTS, layout, short_layout
+from bot.render.markdown import without_pictures
 from reply_parts import answer_parts
 
 WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
@@ -190,7 +191,9 @@ def test_each_channel_gets_its_form() -> None:
     message = next(m for m in result.messages if (m.custom or {}).get("answers"))
     rest = channel_message(message, "rest")
     assert rest["text"] == message.short
-    assert rest["json_message"]["full_text"] == message.text
+    assert rest["json_message"]["full_text"] == without_pictures(message.text)
+    assert "```netguide-picture\n<svg" in message.text and "<svg" not in rest["json_message"]["full_text"]
+    assert [p["kind"] for p in rest["json_message"]["pictures"]] == ["grade_bands", "stage_row"]
     assert rest["json_message"]["computed"] == message.custom["computed"]
     assert rest["json_message"]["answers"] == message.custom["answers"]
     widget = channel_message(message, "socketio")
