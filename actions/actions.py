@@ -15,8 +15,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.audit import record_answer
-from bot.conversation import ConversationState, handle_turn
+from bot.conversation import ConversationState, Message, handle_turn
 from bot.models import Case
+from bot.render.markdown import without_pictures
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,27 @@ def output_format(tracker: Tracker) -> str:
     return "slack" if tracker.get_latest_input_channel() == "slack" else "markdown"
 
 
+def channel_message(reply: Message, channel: Optional[str]) -> Dict[str, Any]:
+    """What one reply becomes on a channel. An answer has a full and a short form:
+    - REST: `text` is the short form; the structured message (`custom`) carries the computed values, the
+      full answer (`full_text`, without the picture blocks) and the pictures (`pictures`: kind, alt, svg);
+    - Slack: the short form, and the full one under `custom.details` for the connector's "Details" button
+      (bot/channels/slack.py posts it in the thread when pressed; it never posts that field itself);
+    - the chat page (socketio) and anything else: the full form with its pictures, whose sections the page closes; no structured
+      message (a chat client would show it as raw data)."""
+    message: Dict[str, Any] = {"text": reply.text, "buttons": reply.buttons or None}
+    if channel == "rest":
+        if reply.short is not None:
+            message["text"] = reply.short
+        if reply.custom or reply.short is not None:
+            full = {"full_text": without_pictures(reply.text)} if reply.short is not None else {}
+            message["json_message"] = dict(reply.custom or {}, **full)
+    elif channel == "slack" and reply.short is not None:
+        message["text"] = reply.short
+        message["json_message"] = {"details": reply.text}
+    return message
+
+
 class ActionAnswer(Action):
     """Answers every clinical question, value, what-if, explanation and audience choice."""
 
@@ -88,11 +110,7 @@ class ActionAnswer(Action):
             dispatcher.utter_message(text=FAILURE_MESSAGE)
             return []
         record_answer(tracker.sender_id, intent, result, message.get("message_id"), tracker.get_latest_input_channel())
-        # the computed values go to REST clients (scripts, tests) as a separate JSON message; chat channels
-        # (widget, Slack) would show it as raw data, so they get the text and buttons only
-        structured = tracker.get_latest_input_channel() == "rest"
+        channel = tracker.get_latest_input_channel()
         for reply in result.messages:
-            dispatcher.utter_message(
-                text=reply.text, buttons=reply.buttons or None, json_message=reply.custom if structured and reply.custom else None
-            )
+            dispatcher.utter_message(**channel_message(reply, channel))
         return slots_from_state(result.state)

@@ -1,7 +1,8 @@
 """Score the assistant's replies against the vignettes' gold values (end to end, over REST).
 
-Reads only what a user sees: the reply text of the last turn. Extracts the grade from the grade
-section's direct answer, the stage group and T/N/M from the stage section, checks must-mention
+Reads what a user sees on tap: the reply text of the last turn in its full form (REST sends each answer's
+short form as `text` and the full one as `custom.full_text`; the full one is read). Extracts the grade from the grade
+section's direct answer (in a reply to several asks, the bottom line led by "Grade:"), the stage group and T/N/M from the stage section, checks must-mention
 regexes on the whole reply, classifies abstentions, and counts cited content lines.
 """
 
@@ -26,8 +27,22 @@ OUT_OF_SCOPE = "outside what I cover"
 FAILURE = "could not compute an answer"
 
 
+BOTTOM_LINE = {"grade": re.compile(r"^\*\*Grade:\*\* (.+)$", re.M), "stage": re.compile(r"^\*\*Stage:\*\* (.+)$", re.M)}
+
+
 def reply_text(replies: List[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies if r.get("text"))
+    """The text of a turn's replies, each answer in its full form: the structured message that follows an
+    answer's short text carries the full answer (`custom.full_text`), which replaces it."""
+    texts: List[str] = []
+    for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and custom.get("full_text"):
+            if texts:
+                texts.pop()  # the short form the full one belongs to
+            texts.append(custom["full_text"])
+        elif reply.get("text"):
+            texts.append(reply["text"])
+    return "\n".join(texts)
 
 
 def _section(text: str, heading: re.Pattern) -> Optional[str]:
@@ -44,11 +59,20 @@ def _direct_answer(section: str) -> str:
     return match.group(2) if match else ""
 
 
+def _bottom_line(text: str, section: str, kind: str) -> str:
+    """A result's direct answer: under its own "Answer" heading, or its labelled line in a reply of several parts."""
+    answer = _direct_answer(section)
+    if answer:
+        return answer
+    match = BOTTOM_LINE[kind].search(text)
+    return match.group(1) if match else ""
+
+
 def extract_grade(text: str) -> Optional[str]:
     section = _section(text, GRADE_HEADING)
     if section is None:
         return None
-    answer = _direct_answer(section)
+    answer = _bottom_line(text, section, "grade")
     head = answer.split(":")[0]  # "NET G2, WHO 2019 digestive" / "typical carcinoid, WHO 2021 thoracic"
     for pattern, label in ((r"\batypical carcinoid", "AC"), (r"\btypical carcinoid", "TC"),
                            (r"\bG3 NEN\b", "G3"), (r"\bNET G([123])\b", None), (r"^\s*NEC\b", "NEC"),
@@ -66,7 +90,7 @@ def extract_stage(text: str) -> Dict[str, Optional[str]]:
     section = _section(text, STAGE_HEADING)
     if section is None:
         return {}
-    answer = _direct_answer(section)
+    answer = _bottom_line(text, section, "stage")
     found: Dict[str, Optional[str]] = {"stage": None, "t": None, "n": None, "m": None}
     value = STAGE_VALUE.search(answer)
     if NO_STAGE.search(answer.split(":")[0]):  # "Stage group not assigned yet (...): ... stage II or III possible"

@@ -3,7 +3,9 @@
     .venv/rasa/bin/python bench/answer_words.py            # starts NETguide as deployed, ~30 s
 
 Each vignette is played as its own conversation over REST; the words of the last turn's replies are counted
-twice: all of them (the full answer), and those the chat page shows before a tap. The page (web/netguide.js)
+three ways: all of them (the full answer, `custom.full_text` of each answer), those the chat page shows before a
+tap, and the REST `text` (each answer's short form: bottom line, key points, compact references; also what Slack
+posts before "Details"). The page (web/netguide.js)
 keeps each answer's title, its "Answer" section (a workup's next steps, a gap's "Not answered yet"), the
 review status and the disclaimer in view and closes every other section under its heading; this script
 applies the same rule to the markdown. Prints median and p90 of both.
@@ -48,6 +50,26 @@ def visible_and_full(text: str) -> Tuple[int, int]:
     return shown, full
 
 
+def turn_words(replies: List[dict]) -> Tuple[int, int, int]:
+    """(visible in the chat page, full, short REST text) words of one turn's replies. An answer's structured
+    message (`custom.full_text`) follows its short text; other messages (notes, a question) count in all three."""
+    visible = full = short = 0
+    for index, reply in enumerate(replies):
+        custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
+        if custom.get("full_text"):
+            shown, whole = visible_and_full(custom["full_text"])
+            visible, full = visible + shown, full + whole
+            continue
+        text = reply.get("text") or ""
+        words = visible_and_full(text)[1]
+        short += words
+        following = replies[index + 1] if index + 1 < len(replies) else {}
+        if not (isinstance(following.get("custom"), dict) and following["custom"].get("full_text")):
+            shown, whole = visible_and_full(text)
+            visible, full = visible + shown, full + whole
+    return visible, full, short
+
+
 def percentile(values: List[int], pct: float) -> float:
     ordered = sorted(values)
     return float(ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))])
@@ -59,6 +81,7 @@ def main() -> None:
     vignettes = yaml.safe_load((ROOT / "bench" / "vignettes.yml").read_text())["vignettes"]
     visible: List[int] = []
     full: List[int] = []
+    short: List[int] = []
     with tempfile.TemporaryDirectory(prefix="netguide-words-") as workdir:
         deployment = Deployment("netguide", current_model(), True, Path(workdir))
         try:
@@ -67,14 +90,16 @@ def main() -> None:
             for number, vignette in enumerate(vignettes):
                 sender = f"words-{number}"
                 replies = load.play(deployment.url_for(sender), vignette["turns"], sender)[-1]
-                counts = [visible_and_full(r.get("text") or "") for r in replies if r.get("text")]
-                visible.append(sum(c[0] for c in counts))
-                full.append(sum(c[1] for c in counts))
+                shown, whole, brief = turn_words(replies)
+                visible.append(shown)
+                full.append(whole)
+                short.append(brief)
         finally:
             deployment.stop()
     print(f"{len(visible)} vignettes (last turn of each), words per reply")
     print(f"{'':24s} {'median':>8s} {'p90':>8s}")
     print(f"{'visible before a tap':24s} {statistics.median(visible):8.0f} {percentile(visible, 90):8.0f}")
+    print(f"{'REST text (short form)':24s} {statistics.median(short):8.0f} {percentile(short, 90):8.0f}")
     print(f"{'full answer':24s} {statistics.median(full):8.0f} {percentile(full, 90):8.0f}")
 
 

@@ -65,6 +65,7 @@ from bot.answer_model import (  # noqa: F401 - the Answer model, re-exported for
     FollowUp,
     Need,
     Reference,
+    Reply,
     ReviewSummary,
 )
 from bot.computed_wording import EngineWording, Rendered
@@ -522,12 +523,80 @@ def _reference(number: int, source: Source) -> Reference:
         number=number,
         source_id=source.id,
         citation=citation,
+        short=_short_citation(source),
         url=url,
         note="; ".join(notes) if notes else None,
     )
 
 
-def _review_summary(answer: Answer, kb: KnowledgeBase) -> ReviewSummary:
+SHORT_TITLE_CHARS = 48
+
+
+def _short_citation(source: Source) -> str:
+    """'Nagtegaal 2020, Histopathology': first author's surname and year, then the journal; a source without
+    authors goes by its journal (or its title, shortened)."""
+    first_author = source.authors.split(",")[0].split()[0] if source.authors and source.authors.strip() else ""
+    title = source.title.strip("[] ")
+    if len(title) > SHORT_TITLE_CHARS:
+        title = title[: SHORT_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    lead = " ".join(str(p) for p in (first_author or source.journal or title, source.year) if p)
+    venue = source.journal if first_author and source.journal else ""
+    return ", ".join(p for p in (lead, venue) if p)
+
+
+def compose_reply(answers: Sequence[Answer], kb: Optional[KnowledgeBase] = None) -> Reply:
+    """One reply covering every ask of a message: the answers as parts, in the order given (computed results
+    first, as the understanding step orders the asks). References are numbered once across the reply in
+    order of first use, so a source two parts cite has one number; the review summary and banner cover every
+    statement used. One answer gives a reply that lays out exactly as that answer."""
+    if not answers:
+        raise ValueError("a reply needs at least one answer")
+    if len(answers) == 1:
+        return Reply.of(answers[0])
+    kb = kb if kb is not None else load_knowledge()
+    parts = [answer.model_copy(deep=True) for answer in answers]
+    numbers: Dict[str, int] = {}
+    references: List[Reference] = []
+    for part in parts:
+        renumber: Dict[int, int] = {}
+        for ref in part.references:
+            if ref.source_id not in numbers:
+                numbers[ref.source_id] = len(numbers) + 1
+                references.append(ref.model_copy(update={"number": numbers[ref.source_id]}))
+            renumber[ref.number] = numbers[ref.source_id]
+        for item in part.cited_items():
+            item.refs = _unique(renumber[r] for r in item.refs)
+        part.references = [r.model_copy(update={"number": renumber[r.number]}) for r in part.references]
+    first = parts[0]
+    reply = Reply(
+        parts=parts, audience=first.audience, references=references,
+        review_summary=ReviewSummary(counts={}, text="", pending=[]),
+        kb_version=first.kb_version, last_updated=first.last_updated, disclaimer=first.disclaimer,
+        follow_ups=_unique_follow_ups(parts),
+    )
+    reply.review_summary = _review_summary(reply, kb)
+    reply.pending_review = _unique(p for part in parts for p in _pending_review(part, reply.review_summary.pending))
+    reply.banner = _banner(reply.pending_review)
+    return reply
+
+
+def _unique_follow_ups(parts: Sequence[Answer]) -> List[FollowUp]:
+    """The parts' follow-ups in turn, without a topic the reply already answers or offers, at most MAX_FOLLOW_UPS."""
+    answered = {part.topic for part in parts}
+    chosen: List[FollowUp] = []
+    queues = [list(part.follow_ups) for part in parts]
+    while any(queues) and len(chosen) < MAX_FOLLOW_UPS:
+        for queue in queues:
+            if not queue or len(chosen) == MAX_FOLLOW_UPS:
+                continue
+            follow_up = queue.pop(0)
+            if follow_up.topic not in answered and all(f.topic != follow_up.topic for f in chosen):
+                chosen.append(follow_up)
+    return chosen
+
+
+def _review_summary(answer: Any, kb: KnowledgeBase) -> ReviewSummary:
+    """The review counts of an Answer or a Reply (every statement it uses, once)."""
     used = [kb.statement(sid) for sid in answer.statement_ids()]
     counts = {status.value: sum(1 for s in used if s.effective_status == status) for status in STATUS_ORDER}
     text = ", ".join(f"{n} {REVIEW_WORDS[k]}" for k, n in counts.items() if n) or "no statements used"
@@ -537,9 +606,9 @@ def _review_summary(answer: Answer, kb: KnowledgeBase) -> ReviewSummary:
     return ReviewSummary(counts=counts, text=text, pending=pending)
 
 
-def _pending_review(answer: Answer) -> List[str]:
+def _pending_review(answer: Answer, statements: Optional[List[str]] = None) -> List[str]:
     """Statements used that are not checked against their sources, and the computing rules if they are under review."""
-    pending = list(answer.review_summary.pending)
+    pending = list(answer.review_summary.pending if statements is None else statements)
     if answer.computed and answer.computed.review_status not in CHECKED_STATUSES:
         pending.append(f"{answer.computed.kind} rules")
     if answer.computed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+from bot.pictures import grade_picture, stage_picture
 from bot.answer_model import AbstainKind, CitedSentence, Computed
 from bot.answer_model import capitalise as _capitalise
 from bot.answer_model import unique as _unique
@@ -91,6 +92,7 @@ class ComputedAnswers:
             ],
             result=result.model_dump(mode="json"),
             pending_wording=list(self.pending_wording),
+            picture=grade_picture(case, result),
         )
         self.set_needs(result.missing)
         if result.kind == "not_gradable":
@@ -188,6 +190,7 @@ class ComputedAnswers:
             ],
             result=result.model_dump(mode="json"),
             pending_wording=list(self.pending_wording),
+            picture=stage_picture(result),
         )
         self.set_needs(result.missing)
         if result.staged and result.stage_group is None and not any((result.t, result.n, result.m)):

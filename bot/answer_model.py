@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional
 from pydantic import BaseModel, Field
 
 from bot.models import ReviewStatus
+from bot.pictures import Picture
 
 def unique(items: Iterable[Any]) -> List[Any]:
     """The items in their first order, without repeats."""
@@ -62,12 +63,14 @@ class Computed(BaseModel):
     sections: List[ComputedSection] = Field(default_factory=list)
     result: Dict[str, Any]  # the raw result, for channels and actions that want the numbers
     pending_wording: List[str] = Field(default_factory=list)  # templates used that are not checked (workup)
+    picture: Optional[Picture] = None  # the result drawn (bot/pictures.py): SVG with its alt text
 
 
 class Reference(BaseModel):
     number: int
     source_id: str
     citation: str  # the known parts only
+    short: str = ""  # "Nagtegaal 2020, Histopathology": the compact reference line under the visible part
     url: Optional[str] = None
     note: Optional[str] = None  # verification caveat or newer edition
 
@@ -136,3 +139,46 @@ class Answer(BaseModel):
 
     def rule_ids(self) -> List[str]:
         return list(self.computed.rule_ids) if self.computed else []
+
+
+class Reply(BaseModel):
+    """One reply to one user message: the Answer to each of its asks as a part, computed results first.
+
+    Parts keep their own sections; references are numbered once across the reply (a source cited by two
+    parts has one number), and the review summary, banner and disclaimer are the reply's. A reply of one
+    part lays out exactly as that Answer."""
+
+    parts: List[Answer]
+    audience: str
+    references: List[Reference] = Field(default_factory=list)
+    review_summary: ReviewSummary
+    banner: Optional[str] = None
+    pending_review: List[str] = Field(default_factory=list)
+    kb_version: str
+    last_updated: Optional[str] = None
+    disclaimer: str
+    follow_ups: List[FollowUp] = Field(default_factory=list)
+
+    @property
+    def topics(self) -> List[str]:
+        return [part.topic for part in self.parts]
+
+    def cited_items(self) -> Iterator[Any]:
+        for part in self.parts:
+            yield from part.cited_items()
+
+    def statement_ids(self) -> List[str]:
+        return unique(sid for part in self.parts for sid in part.statement_ids())
+
+    def rule_ids(self) -> List[str]:
+        return unique(rid for part in self.parts for rid in part.rule_ids())
+
+    @classmethod
+    def of(cls, answer: Answer) -> "Reply":
+        """The reply that is one answer (its numbering and summary as they are)."""
+        return cls(
+            parts=[answer], audience=answer.audience, references=list(answer.references),
+            review_summary=answer.review_summary, banner=answer.banner, pending_review=list(answer.pending_review),
+            kb_version=answer.kb_version, last_updated=answer.last_updated, disclaimer=answer.disclaimer,
+            follow_ups=list(answer.follow_ups),
+        )

@@ -166,9 +166,10 @@ class ConversationState(BaseModel):
 
 
 class Message(BaseModel):
-    text: str
+    text: str  # the whole message in the channel's format (an answer in its full form)
     buttons: List[Dict[str, str]] = Field(default_factory=list)
     custom: Optional[Dict[str, Any]] = None  # structured answer (topic, computed result) for channels that want it
+    short: Optional[str] = None  # an answer's short form: bottom line, key points, compact references
 
 
 class TurnResult(BaseModel):
@@ -209,7 +210,7 @@ class _Turn:
         self.statement_ids: List[str] = []
         self.rule_ids: List[str] = []
         self.missing: Dict[str, List[str]] = {}  # topic answered -> the Case fields its answer still needs
-        # answers rendered to decide what to answer, handed to answer() instead of rendered again
+        # answers composed to decide what to answer, handed to answer() instead of composed again
         self.prerendered: Dict[tuple, Dict[str, Any]] = {}
 
     # --- result ---
@@ -333,7 +334,7 @@ class _Turn:
     def abstains(self, topic: str, case: Case) -> bool:
         key = (topic, False, case.model_dump_json())
         if key not in self.prerendered:
-            self.prerendered[key] = render_answer(topic, case, self.state.audience, self.channel, question=self.text)
+            self.prerendered[key] = compose_for_turn(topic, case, self.state.audience, question=self.text)
         return bool(self.prerendered[key]["abstained"])
 
     def no_words(self) -> TurnResult:
@@ -393,25 +394,26 @@ class _Turn:
 
     def answer(self, topics: List[str], case: Case, what_if: bool = False, explain: bool = False,
                uncapped: bool = False, optional: Iterable[str] = ()) -> None:
-        answered = []
+        """Answer every topic asked in ONE message: the composed answers become the parts of one Reply
+        (bot.answer.compose_reply), in the order asked (computed results first)."""
+        composed: List[Dict[str, Any]] = []
         for topic in topics:
-            rendered = self.prerendered.pop((topic, uncapped, case.model_dump_json()), None) or render_answer(
-                topic, case, self.state.audience, self.channel, uncapped=uncapped, question=self.text)
-            if topic in optional and rendered["abstained"] and not rendered["not_covered"] \
-                    and (answered or topic != topics[-1]):
+            one = self.prerendered.pop((topic, uncapped, case.model_dump_json()), None) or compose_for_turn(
+                topic, case, self.state.audience, uncapped=uncapped, question=self.text)
+            if topic in optional and one["abstained"] and not one["not_covered"] \
+                    and (composed or topic != topics[-1]):
                 continue
-            answered.append(topic)
-            if explain and rendered["rule_ids"]:
-                self.say("Why: the rules applied, in order: " + " → ".join(rendered["rule_ids"]) + ".")
-            message = rendered["message"]
-            message.custom = dict(message.custom or {}, what_if=what_if)
-            self.messages.append(message)
-            self.statement_ids.extend(s for s in rendered["statement_ids"] if s not in self.statement_ids)
-            self.rule_ids.extend(r for r in rendered["rule_ids"] if r not in self.rule_ids)
-            self.topics.append(topic)
-            self.missing[topic] = rendered["missing"]
-        if answered:
-            self.state = self.state.model_copy(update={"last_topic": answered[-1]})
+            composed.append(one)
+            if explain and one["rule_ids"]:
+                self.say("Why: the rules applied, in order: " + " → ".join(one["rule_ids"]) + ".")
+            self.statement_ids.extend(s for s in one["statement_ids"] if s not in self.statement_ids)
+            self.rule_ids.extend(r for r in one["rule_ids"] if r not in self.rule_ids)
+            self.topics.append(one["topic"])
+            self.missing[one["topic"]] = one["missing"]
+        if not composed:
+            return
+        self.messages.append(reply_message([one["answer"] for one in composed], self.channel, what_if))
+        self.state = self.state.model_copy(update={"last_topic": composed[-1]["topic"]})
 
     def ask_missing(self, order: Optional[Sequence[str]] = None) -> Optional[str]:
         """Ask for the one most useful missing value of the answers just given; returns the field asked."""
@@ -488,22 +490,16 @@ def describe_changes(
     return ", ".join(parts)
 
 
-def render_answer(topic: str, case: Case, audience: str, channel: str, uncapped: bool = False,
-                  question: str = "") -> Dict[str, Any]:
-    """Compose the cited answer for a topic and render it for the channel (`question`: the user's words,
-    which pick the statements that answer them first)."""
+def compose_for_turn(topic: str, case: Case, audience: str, uncapped: bool = False, question: str = "") -> Dict[str, Any]:
+    """Compose the cited answer for a topic (`question`: the user's words, which pick the statements that
+    answer them first) with what the turn needs from it."""
     from bot.answer import compose_answer  # imported here: the knowledge base loads once, on first use
-    from bot.render import render_for_channel
 
     caps: Dict[str, Any] = {"max_guideline": None, "max_research": None} if uncapped else {}
     answer = compose_answer(topic, case=case, audience=audience, question=question, **caps)
-    text, buttons = render_for_channel(answer, channel)
-    custom: Dict[str, Any] = {"topic": topic}
-    if answer.computed:
-        custom["computed"] = answer.computed.result
-        custom["provisional"] = answer.computed.provisional
     return {
-        "message": Message(text=text, buttons=buttons, custom=custom),
+        "topic": topic,
+        "answer": answer,
         "statement_ids": answer.statement_ids(),
         "rule_ids": answer.rule_ids(),
         "missing": [need.field for need in answer.needs],
@@ -511,3 +507,33 @@ def render_answer(topic: str, case: Case, audience: str, channel: str, uncapped:
         # the question asked is one the reviewed statements do not answer: said, never left out
         "not_covered": answer.abstain_reason is not None and answer.abstain_reason.kind.value == "not_covered",
     }
+
+
+def reply_message(answers: Sequence[Any], channel: str, what_if: bool = False) -> Message:
+    """One message for the answers to one user message: the Reply rendered for the channel, in full (`text`)
+    and short (`short`), with the structured results (`custom`): per part under `answers`, and for clients that
+    read one result the parts' computed values merged (`computed`: the first part that has a value gives it)."""
+    from bot.answer import compose_reply
+    from bot.render import render_for_channel
+
+    reply = compose_reply(list(answers))
+    text, buttons = render_for_channel(reply, channel)
+    short, _ = render_for_channel(reply, channel, short=True)
+    parts: List[Dict[str, Any]] = []
+    merged: Dict[str, Any] = {}
+    for part in reply.parts:
+        entry: Dict[str, Any] = {"topic": part.topic, "what_if": what_if}
+        if part.computed:
+            entry["computed"] = part.computed.result
+            entry["provisional"] = part.computed.provisional
+            for key, value in part.computed.result.items():
+                merged.setdefault(key, value)
+        parts.append(entry)
+    custom: Dict[str, Any] = {"topic": reply.parts[0].topic, "topics": reply.topics, "answers": parts, "what_if": what_if}
+    pictures = [part.computed.picture.model_dump() for part in reply.parts if part.computed and part.computed.picture]
+    if pictures:
+        custom["pictures"] = pictures
+    if merged:
+        custom["computed"] = merged
+        custom["provisional"] = any(p.get("provisional") for p in parts)
+    return Message(text=text, buttons=buttons, custom=custom, short=short)

@@ -247,6 +247,10 @@ def add_answer_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audience", choices=AUDIENCE_CHOICES, default="clinician")
     parser.add_argument("--format", choices=FORMAT_CHOICES, default="text", dest="output_format")
     parser.add_argument("--root", help="knowledge directory (default: <repo>/knowledge)")
+    parser.add_argument("--full", action="store_true",
+                        help="the whole answer (how it was worked out, caveats, what would change it, guideline and "
+                             "research bullets, every reference); default: the short form a clinician reads first "
+                             "(bottom line, key points, compact references). JSON always holds everything")
     add_case_arguments(parser)
 
 
@@ -262,6 +266,6 @@ def run_answer(ns: argparse.Namespace) -> int:
         _print_problems(error)
         return EXIT_INVALID
     answer = compose_answer(ns.topic, case=case, audience=ns.audience, kb=kb)
-    text = render(answer, ns.output_format)
+    text = render(answer, ns.output_format, short=not ns.full)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK

@@ -220,7 +220,7 @@
 
   function noteText(markdown) {
     var copy = markdown.cloneNode(true);
-    Array.prototype.forEach.call(copy.querySelectorAll("button, .ng-refbox"), function (el) { el.remove(); });
+    Array.prototype.forEach.call(copy.querySelectorAll("button, .ng-refbox, .ng-figure, pre"), function (el) { el.remove(); });
     var lines = [];
     var keep = true;
     Array.prototype.forEach.call(copy.children, function (el) {
@@ -278,12 +278,47 @@
     markdown.appendChild(button);
   }
 
+  // Pictures: the server sends each as one line of SVG in a fenced block ("```netguide-picture"). The page parses
+  // it as XML, keeps only the elements and attributes the server draws with (no script, link or style can come
+  // through) and shows it in place of the code block, which is hidden, not removed (React owns it).
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var PICTURE_ELEMENTS = /^(svg|g|rect|text|path|title)$/;
+  var PICTURE_ATTRIBUTES = /^(xmlns|class|role|aria-label|viewBox|width|height|font-family|font-size|font-weight|x|y|rx|d|fill|stroke|stroke-width|stroke-dasharray|text-anchor|data-[a-z-]+)$/;
+
+  function safePicture(source) {
+    var doc = new DOMParser().parseFromString(source, "image/svg+xml");
+    var root = doc.documentElement;
+    if (!root || root.namespaceURI !== SVG_NS || root.localName !== "svg") return null;
+    var all = [root].concat(Array.prototype.slice.call(root.getElementsByTagName("*")));
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].namespaceURI !== SVG_NS || !PICTURE_ELEMENTS.test(all[i].localName)) return null;
+      for (var j = 0; j < all[i].attributes.length; j++) {
+        if (!PICTURE_ATTRIBUTES.test(all[i].attributes[j].name)) return null;
+      }
+    }
+    return document.importNode(root, true);
+  }
+
+  function drawPictures(markdown) {
+    Array.prototype.forEach.call(markdown.querySelectorAll("code.language-netguide-picture"), function (code) {
+      var block = code.closest("pre") || code;
+      var svg = safePicture(code.textContent.trim());
+      if (!svg) return; // left as it is: the alt text is in the answer's words anyway
+      var figure = document.createElement("figure");
+      figure.className = "ng-figure";
+      figure.appendChild(svg);
+      block.hidden = true;
+      block.parentNode.insertBefore(figure, block.nextSibling);
+    });
+  }
+
   function enhance(markdown) {
     if (markdown.getAttribute("data-ng")) return;
     markdown.setAttribute("data-ng", "1");
     Array.prototype.forEach.call(markdown.querySelectorAll("p"), function (p) {
       if (/^\s*⚠/.test(p.textContent)) p.classList.add("ng-banner");
     });
+    drawPictures(markdown);
     joinTextRuns(markdown);
     var refs = referenceItems(markdown);
     if (Object.keys(refs).length) textNodes(markdown).forEach(function (node) { linkCitations(node, refs); });
@@ -299,9 +334,16 @@
     var clients = chat.querySelectorAll(".rw-client");
     var last = clients[clients.length - 1];
     if (!last) return;
-    var message = last.closest(".rw-message") || last;
-    for (var next = message.nextElementSibling; next; next = next.nextElementSibling) {
-      if (next.querySelector(".rw-response")) { next.scrollIntoView({ block: "start" }); return; }
+    // the first bot message after it in document order (the widget groups messages, so it need not be a sibling)
+    var responses = chat.querySelectorAll(".rw-response");
+    for (var i = 0; i < responses.length; i++) {
+      if (last.compareDocumentPosition(responses[i]) & Node.DOCUMENT_POSITION_FOLLOWING) {
+        var start = responses[i].closest(".rw-message") || responses[i];
+        // the message list scrolls, not the page
+        if (list) list.scrollTop += start.getBoundingClientRect().top - list.getBoundingClientRect().top;
+        else start.scrollIntoView({ block: "start" });
+        return;
+      }
     }
   }
 
@@ -344,6 +386,7 @@
     if (button) { event.preventDefault(); toggleReferences(button); }
   });
   var scheduled = false;
+  var messageCount = 0;
   new MutationObserver(function () {
     if (scheduled) return;
     scheduled = true;
@@ -351,7 +394,11 @@
       scheduled = false;
       var fresh = chat.querySelectorAll(".rw-response .rw-markdown:not([data-ng])");
       Array.prototype.forEach.call(fresh, enhance);
-      if (fresh.length) showStartOfReply();
+      // the widget scrolls its list to the end whenever a message arrives (a question follows the answer after
+      // the message delay): every new message of the reply brings the view back to the reply's start
+      var messages = chat.querySelectorAll(".rw-message").length;
+      if (fresh.length || messages !== messageCount) showStartOfReply();
+      messageCount = messages;
     });
   }).observe(chat, { childList: true, subtree: true });
 

@@ -14,6 +14,11 @@ input channel name "slack", so the actions render Slack mrkdwn). What it changes
   answered again unless the load balancer routes Slack's retries to the same process.
 - Replies stay in the user's thread; channel @-mentions get their answer in a thread under the mention
   (`use_threads`, default true); direct messages are answered inline.
+- An answer comes short (bottom line, key points, compact references) with a "Details" button; the full answer
+  rides along in the bot message as `custom.details` and is kept by this process (`DetailsStore`, bounded, one
+  day). Pressing the button posts the details in the thread of the short message, without a turn of the bot.
+  As with the dedupe record, with several replicas a click that lands on another process finds no details:
+  it is then told so in the thread and asked to ask again.
 - Rejected requests (missing or wrong v0 signature, timestamp more than five minutes away) get HTTP 401
   with a message naming what is wrong, and never reach the bot.
 - Token and signing secret come from credentials or, when absent there, from the environment
@@ -32,6 +37,7 @@ import logging
 import os
 import re
 import time
+import uuid
 from collections import OrderedDict
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
@@ -193,6 +199,45 @@ def message_blocks(text: str, buttons: Optional[List[Dict[str, Any]]] = None) ->
     return text_blocks(text, MAX_BLOCKS - len(actions)) + actions
 
 
+DETAILS_TITLE = "Details"
+DETAILS_PREFIX = "netguide_details:"  # a Details button's value: handled by the connector, never sent to the bot
+DETAILS_GONE = (
+    "The details of that answer are no longer held by this server (it was restarted, or another server holds "
+    "them). Ask the question again for the full answer."
+)
+
+
+class DetailsStore:
+    """The full answers behind the "Details" buttons of this process: bounded, expiring, oldest out first."""
+
+    def __init__(self, max_entries: int = 2000, ttl_seconds: float = 24 * 3600, clock: Callable[[], float] = time.monotonic):
+        self.max_entries = max(1, int(max_entries))
+        self.ttl_seconds = ttl_seconds
+        self.clock = clock
+        self._details: "OrderedDict[str, Tuple[float, str]]" = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._details)
+
+    def keep(self, details: str) -> str:
+        """Keep the details; returns the key a button carries."""
+        now = self.clock()
+        key = uuid.uuid4().hex
+        self._details[key] = (now, details)
+        while self._details:
+            oldest, (kept_at, _) = next(iter(self._details.items()))
+            if now - kept_at <= self.ttl_seconds and len(self._details) <= self.max_entries:
+                break
+            self._details.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> Optional[str]:
+        kept = self._details.get(key)
+        if kept is None or self.clock() - kept[0] > self.ttl_seconds:
+            return None
+        return kept[1]
+
+
 class NetguideSlackBot(SlackBot):
     """Posts one answer as one message (text + blocks) to a configurable Slack Web API address."""
 
@@ -203,15 +248,35 @@ class NetguideSlackBot(SlackBot):
         thread_id: Optional[Text] = None,
         proxy: Optional[Text] = None,
         api_url: Text = DEFAULT_API_URL,
+        details: Optional[DetailsStore] = None,
     ) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         self.client = AsyncWebClient(token, base_url=api_url, proxy=proxy)
+        self.details = details if details is not None else DetailsStore()
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """An answer with details (`custom.details`, from actions/actions.py) is posted short, with a "Details"
+        button that carries the key of the kept details; the details themselves are never posted here."""
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("details"), str):
+            message = dict(message)
+            details = message.pop("custom")["details"]
+            button = {"title": DETAILS_TITLE, "payload": DETAILS_PREFIX + self.details.keep(details)}
+            message["buttons"] = [button] + list(message.get("buttons") or [])
+        await super().send_response(recipient_id, message)
+
+    async def post_details(self, channel: Text, key: Text, thread_ts: Optional[Text]) -> None:
+        """The details behind a pressed "Details" button, in the thread of the message that has the button."""
+        details = self.details.get(key)
+        text = details if details is not None else DETAILS_GONE
+        await self._post_message(channel=channel, text=text.strip()[:MESSAGE_TEXT_LIMIT], blocks=message_blocks(text),
+                                 **({"thread_ts": thread_ts} if thread_ts else {}))
 
     async def _post_message(self, channel: Text, **kwargs: Any) -> None:
         # `as_user` is a legacy flag for classic apps; a bot token posts as the app without it.
         kwargs.pop("as_user", None)
         kwargs.pop("type", None)
-        if self.thread_id:
+        if self.thread_id and "thread_ts" not in kwargs:
             kwargs["thread_ts"] = self.thread_id
         try:
             await self.client.chat_postMessage(channel=channel, **kwargs)
@@ -287,6 +352,7 @@ class SlackInput(RasaSlackInput):
     ) -> None:
         self.slack_api_url = slack_api_url
         self.seen = SeenEvents(max_entries=dedupe_cache_size)
+        self.details = DetailsStore()
         super().__init__(
             slack_token,
             slack_channel,
@@ -316,7 +382,8 @@ class SlackInput(RasaSlackInput):
         logger.info("Slack channel disabled: set %s and %s to enable it (see README, Slack).", ENV_TOKEN, ENV_SECRET)
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
-        return NetguideSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.slack_api_url)
+        return NetguideSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.slack_api_url,
+                                self.details)
 
     # --- request checks -------------------------------------------------------------------------
 
@@ -385,6 +452,18 @@ class SlackInput(RasaSlackInput):
         )
         # answered in the background: Slack wants a 2xx within three seconds
         task: asyncio.Task = asyncio.create_task(on_new_message(user_msg))
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+        return response.text("")
+
+    def _show_details(self, payload: Dict[str, Any], key: str) -> HTTPResponse:
+        """A "Details" button: its details are posted in the thread in the background (Slack wants a 2xx within
+        three seconds); no turn of the bot, so the conversation and its case are untouched."""
+        channel, thread_ts = _details_thread(payload)
+        if not channel:
+            return response.text("A Details click without a channel; ignored.", status=HTTPStatus.BAD_REQUEST)
+        output = self.get_output_channel(channel)
+        task: asyncio.Task = asyncio.create_task(output.post_details(channel, key, thread_ts))
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
         return response.text("")
@@ -459,6 +538,8 @@ class SlackInput(RasaSlackInput):
         text = self._get_interactive_response(payload["actions"][0])
         if text is None:
             return response.text("Link button clicked; nothing to answer.")
+        if text.startswith(DETAILS_PREFIX):
+            return self._show_details(payload, text[len(DETAILS_PREFIX):])
         metadata = self.get_metadata(request)
         sender = self._get_conversation_id(
             (payload.get("user") or {}).get("id"), metadata.get("out_channel"), metadata.get("thread_id")
@@ -466,8 +547,17 @@ class SlackInput(RasaSlackInput):
         return await self.process_message(request, on_new_message, text, sender, metadata)
 
 
+def _details_thread(payload: Dict[str, Any]) -> Tuple[Optional[str], Optional[str]]:
+    """(channel, thread) for the details of a pressed button: the thread of the message that has the button,
+    or a new thread under it when it is at the top level."""
+    message = payload.get("message") or {}
+    container = payload.get("container") or {}
+    channel = (payload.get("channel") or {}).get("id") or container.get("channel_id")
+    return channel, message.get("thread_ts") or container.get("thread_ts") or message.get("ts") or container.get("message_ts")
+
+
 def _content_type(request: Request) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
-__all__: Tuple[str, ...] = ("NetguideSlackBot", "SeenEvents", "SlackInput", "delivery_keys", "message_blocks")
+__all__: Tuple[str, ...] = ("DetailsStore", "NetguideSlackBot", "SeenEvents", "SlackInput", "delivery_keys", "message_blocks")

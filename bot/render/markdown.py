@@ -18,9 +18,13 @@ from __future__ import annotations
 import re
 from typing import List
 
-from bot.answer_model import Answer
+from typing import Union
+
+from bot.answer_model import Answer, Reply
 from bot.editorial_policy import POLICY_LINK_TEXT
-from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
+from bot.render.layout import (
+    COVERED_LEAD, CONFLICT_LEAD, REFERENCES_LEAD, REVIEW_LEAD, Line, cite, layout, short_layout, status_tag,
+)
 
 HARD_BREAK = "  \n"
 BLOCK_BREAK = "\n \n"  # ends a list or paragraph without an empty line (which would split the bubble)
@@ -28,9 +32,10 @@ RULE = "\n___\n"  # thematic break before the review status and disclaimer
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]])")
 _BLOCK_START = re.compile(r"^(?:([#>+\-=|])|(\d+)([.)]))")
 
-HEADING_KINDS = frozenset({"title", "heading"})
+PICTURE_FENCE = "netguide-picture"
+HEADING_KINDS = frozenset({"title", "part", "heading"})
 LIST_KINDS = frozenset({"bullet", "conflict", "need", "reference"})
-HEADING_MARK = {"title": "###", "heading": "####"}
+HEADING_MARK = {"title": "###", "part": "###", "heading": "####"}
 
 
 def escape(text: str) -> str:
@@ -62,13 +67,22 @@ def _tail(line: Line) -> str:
     return tail + (f" _({tag})_" if tag else "")
 
 
+def _lead(line: Line) -> str:
+    return f"**{escape(line.lead)}** " if line.lead else ""
+
+
+def escape_citations(text: str) -> str:
+    """A compact reference line: its text escaped, each '[n]' kept readable as in `citation`."""
+    return re.sub(r"\\\[(\d+)\\\]", r"\\[\1]", escape(text))
+
+
 def render_line(line: Line) -> str:
     if line.kind in HEADING_KINDS:
         return f"{HEADING_MARK[line.kind]} {escape(line.text)}"
     if line.kind == "banner":
         return f"⚠️ **{line.text}:** {_code_list(line.ids)}"
     if line.kind == "sentence":
-        return escape(line.text) + _tail(line)
+        return _lead(line) + escape(line.text) + _tail(line)
     if line.kind == "bullet":
         return "- " + escape(line.text) + _tail(line)
     if line.kind == "conflict":
@@ -76,7 +90,12 @@ def render_line(line: Line) -> str:
     if line.kind == "need":
         return "- " + escape(line.text)
     if line.kind == "abstain":
-        return escape(line.text)
+        return _lead(line) + escape(line.text)
+    if line.kind == "picture":
+        # one line of SVG in a fenced block: the chat page draws it (web/netguide.js), other readers see code
+        return f"```{PICTURE_FENCE}\n{line.svg}\n```"
+    if line.kind == "refline":
+        return f"_{REFERENCES_LEAD}_ " + escape_citations(line.text)
     if line.kind == "covered":
         return f"{COVERED_LEAD} {escape(line.text)}"
     if line.kind == "reference":
@@ -101,14 +120,26 @@ def _joiner(previous: Line, current: Line) -> str:
         return RULE
     if current.kind in HEADING_KINDS or previous.kind in HEADING_KINDS:
         return "\n"
+    if current.kind == "picture" or previous.kind == "picture":
+        return BLOCK_BREAK
     if current.kind in LIST_KINDS:
         return "\n" if previous.kind in LIST_KINDS else BLOCK_BREAK
     # a paragraph line
     return BLOCK_BREAK if previous.kind in LIST_KINDS else HARD_BREAK
 
 
-def render_markdown(answer: Answer) -> str:
-    lines = layout(answer)
+_PICTURE_BLOCK = re.compile(r"\n(?: \n)?```" + PICTURE_FENCE + r"\n[^\n]*\n```")
+
+
+def without_pictures(markdown: str) -> str:
+    """The markdown without its picture blocks (for readers that do not draw them: REST `full_text`)."""
+    return _PICTURE_BLOCK.sub("", markdown)
+
+
+def render_markdown(answer: Union[Answer, Reply], short: bool = False) -> str:
+    """The full reply (the chat page closes its sections), or with `short` the bottom line, key points and a
+    compact reference line (the REST `text`)."""
+    lines = short_layout(answer) if short else layout(answer)
     parts = [render_line(lines[0])]
     for previous, current in zip(lines, lines[1:]):
         parts.append(_joiner(previous, current))

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from bot.answer_model import Answer
+from typing import Union
+
+from bot.answer_model import Answer, Reply
 from bot.editorial_policy import POLICY_DOC, POLICY_LINK_TEXT, is_absolute
-from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
+from bot.render.layout import (
+    COVERED_LEAD, CONFLICT_LEAD, REFERENCES_LEAD, REVIEW_LEAD, Line, as_reply, cite, layout, short_layout, status_tag,
+)
 
 SECTION_LIMIT = 3000  # Slack's limit for a section's text
 BUTTON_TEXT_LIMIT = 75
@@ -35,12 +39,16 @@ def _tail(line: Line) -> str:
 
 
 def render_line(line: Line) -> str:
-    if line.kind in ("title", "heading"):
+    if line.kind in ("title", "part", "heading"):
         return f"*{escape(line.text)}*"
     if line.kind == "banner":
         return f":warning: *{line.text}:* {_code_list(line.ids)}"
     if line.kind == "sentence":
-        return escape(line.text) + _tail(line)
+        return (f"*{escape(line.lead)}* " if line.lead else "") + escape(line.text) + _tail(line)
+    if line.kind == "picture":
+        return f"_{escape(line.text)}_"  # Slack gets the text form
+    if line.kind == "refline":
+        return f"_{REFERENCES_LEAD}_ {escape(line.text)}"
     if line.kind == "bullet":
         return "• " + escape(line.text) + _tail(line)
     if line.kind == "conflict":
@@ -48,7 +56,7 @@ def render_line(line: Line) -> str:
     if line.kind == "need":
         return "• " + escape(line.text)
     if line.kind == "abstain":
-        return escape(line.text)
+        return (f"*{escape(line.lead)}* " if line.lead else "") + escape(line.text)
     if line.kind == "covered":
         return f"{COVERED_LEAD} {escape(line.text)}"
     if line.kind == "reference":
@@ -67,8 +75,8 @@ def render_line(line: Line) -> str:
     raise ValueError(f"unknown line kind {line.kind!r}")
 
 
-def render_slack(answer: Answer) -> str:
-    return "\n".join(render_line(line) for line in layout(answer))
+def render_slack(answer: Union[Answer, Reply], short: bool = False) -> str:
+    return "\n".join(render_line(line) for line in (short_layout(answer) if short else layout(answer)))
 
 
 def _sections(texts: List[str]) -> List[Dict[str, Any]]:
@@ -86,8 +94,9 @@ def _sections(texts: List[str]) -> List[Dict[str, Any]]:
     return blocks
 
 
-def slack_blocks(answer: Answer) -> List[Dict[str, Any]]:
+def slack_blocks(answer: Union[Answer, Reply]) -> List[Dict[str, Any]]:
     """Block Kit: title/banner, one section per heading, a context footer, follow-up buttons."""
+    answer = as_reply(answer)
     groups: List[List[str]] = [[]]
     footer: List[str] = []
     for line in layout(answer):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import List
 
-from bot.answer_model import Answer
+from typing import Union
+
+from bot.answer_model import Answer, Reply
 from bot.editorial_policy import POLICY_DOC, POLICY_LINK_TEXT, is_absolute
-from bot.render.layout import COVERED_LEAD, CONFLICT_LEAD, REVIEW_LEAD, Line, cite, layout, status_tag
+from bot.render.layout import (
+    COVERED_LEAD, CONFLICT_LEAD, REFERENCES_LEAD, REVIEW_LEAD, Line, as_reply, cite, layout, short_layout, status_tag,
+)
 
 
 def _tail(line: Line) -> str:
@@ -19,12 +23,18 @@ def _tail(line: Line) -> str:
 def render_line(line: Line) -> str:
     if line.kind == "title":
         return line.text + "\n" + "=" * len(line.text)
+    if line.kind == "part":
+        return "\n" + line.text + "\n" + "-" * len(line.text)
     if line.kind == "heading":
         return "\n" + line.text
+    if line.kind == "picture":
+        return line.text
+    if line.kind == "refline":
+        return f"\n{REFERENCES_LEAD} {line.text}"
     if line.kind == "banner":
         return f"! {line.text}: {', '.join(line.ids)}"
     if line.kind == "sentence":
-        return line.text + _tail(line)
+        return (f"{line.lead} " if line.lead else "") + line.text + _tail(line)
     if line.kind == "bullet":
         return "- " + line.text + _tail(line)
     if line.kind == "conflict":
@@ -32,7 +42,7 @@ def render_line(line: Line) -> str:
     if line.kind == "need":
         return "- " + line.text
     if line.kind in ("abstain",):
-        return line.text
+        return (f"{line.lead} " if line.lead else "") + line.text
     if line.kind == "covered":
         return f"{COVERED_LEAD} {line.text}"
     if line.kind == "reference":
@@ -51,8 +61,9 @@ def render_line(line: Line) -> str:
     raise ValueError(f"unknown line kind {line.kind!r}")
 
 
-def render_text(answer: Answer) -> str:
-    lines: List[str] = [render_line(line) for line in layout(answer)]
+def render_text(answer: Union[Answer, Reply], short: bool = False) -> str:
+    answer = as_reply(answer)
+    lines: List[str] = [render_line(line) for line in (short_layout(answer) if short else layout(answer))]
     if answer.follow_ups:
         lines.append("\nYou could also ask:")
         lines.extend(f"- {f.question}" for f in answer.follow_ups)

@@ -17,6 +17,7 @@ import yaml
 
 from bot.case_update import reply_entities
 from bot.conversation import ConversationState, TurnResult, handle_turn, most_useful_missing
+from reply_parts import answer_message, computed, part_of
 from bot.understanding import affected_topics
 from bot.models import Case, Differentiation, MetastaticSite, Site
 
@@ -40,10 +41,6 @@ def turn(state: ConversationState, intent: str, text: str = "", **values: Any) -
 
 def text_of(result: TurnResult) -> str:
     return "\n".join(m.text for m in result.messages)
-
-
-def computed(result: TurnResult, topic: str) -> Dict[str, Any]:
-    return next(m.custom["computed"] for m in result.messages if m.custom and m.custom.get("topic") == topic)
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,8 +556,7 @@ def test_a_correction_shows_what_changed_in_the_results() -> None:
     second = handle_turn(first.state, "give_values", [{"entity": "ki67", "value": "12"}], "sorry ki67 was 12 not 2")
     texts = [m.text for m in second.messages]
     assert "What changed in the results: NET G1 → NET G2." in texts
-    assert texts.index("What changed in the results: NET G1 → NET G2.") < next(
-        i for i, m in enumerate(second.messages) if m.custom and m.custom.get("topic") == "grade")
+    assert texts.index("What changed in the results: NET G1 → NET G2.") < second.messages.index(answer_message(second, "grade"))
 
 
 def test_a_what_if_shows_its_changes_and_leaves_the_case() -> None:
@@ -585,8 +581,8 @@ def test_a_hypothetical_in_the_words_is_computed_on_a_copy_whatever_the_intent(i
     assert any(m.custom and m.custom.get("what_if") for m in hypo.messages)
     back = handle_turn(hypo.state, "nlu_fallback", [], "ok, and as it actually is?")
     assert back.messages[0].text.startswith("Back to the recorded case")
-    stage_answer = next(m for m in back.messages if m.custom and m.custom.get("topic") == "stage")
-    assert stage_answer.custom["computed"]["n"] == "N0" and not stage_answer.custom["what_if"]
+    stage_answer = part_of(back, "stage")
+    assert stage_answer["computed"]["n"] == "N0" and not stage_answer["what_if"]
 
 
 @pytest.mark.parametrize("intent", ["start_over", "nlu_fallback", "affirm"])

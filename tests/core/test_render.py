@@ -13,6 +13,7 @@ from bot.knowledge import DEFAULT_ROOT, KnowledgeBase, clear_knowledge_cache, lo
 from bot.models import Case
 from bot.render import RENDERERS, follow_up_buttons, render_for_channel, render_markdown, render_slack, slack_blocks
 from bot.render.layout import HEADINGS, layout
+from bot.render.markdown import without_pictures
 from kb_builder import write_kb
 from test_answer import COMPUTED_CASES
 
@@ -59,8 +60,10 @@ RULE_LINE = "___"
 
 
 def markdown_lines(markdown: str) -> List[str]:
-    """The widget markdown's lines without hard breaks, block breaks and the rule before the footer."""
-    return [line.removesuffix("  ") for line in markdown.split("\n") if line not in (BLOCK_BREAK_LINE, RULE_LINE)]
+    """The widget markdown's lines without hard breaks, block breaks, the rule before the footer and the picture
+    blocks (a computed result drawn: tests/core/test_pictures.py)."""
+    markdown = without_pictures(markdown)
+    return [line.removesuffix("  ") for line in markdown.split("\n") if line not in (BLOCK_BREAK_LINE, RULE_LINE, "")]
 
 
 def _unescape(text: str) -> str:

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from bot.conversation import ConversationState
+from reply_parts import computed
 from bot.models import Case, MetastaticSite, Site
 from bot.understanding import Act, Request, ValueStatus, understand
 
@@ -184,7 +185,7 @@ def test_nodes_not_assessed_are_staged_nx_and_not_asked_for() -> None:
     entities = [{"entity": "site", "value": "appendix"}, {"entity": "tumour_size", "value": "1.2"},
                 {"entity": "invasion", "value": "confined"}, {"entity": "not_assessed", "value": "nodes"}]
     result = handle_turn(ConversationState(), "ask_stage", entities, "appy NET tip 1.2 cm, confined, no LN in specimen. T?")
-    stage = next(m.custom["computed"] for m in result.messages if (m.custom or {}).get("topic") == "stage")
+    stage = computed(result, "stage")
     assert (stage["t"], stage["n"], stage["stage_group"]) == ("T1", "NX", None)
     assert result.state.pending != "nodes_positive" and "nodes_positive" in result.state.unknown_fields
     # nodes given later replace the NX

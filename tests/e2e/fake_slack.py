@@ -23,6 +23,7 @@ class Post:
 
     args: Dict[str, Any]
     token: str
+    ts: str = ""  # the message's Slack timestamp, as answered to the poster
 
     @property
     def channel(self) -> str:
@@ -147,9 +148,9 @@ class FakeSlack:
             if error:
                 self.refusals.append({"error": error, "args": args})
                 return {"ok": False, "error": error}
-            post = Post(args=args, token=token)
-            self.posts.append(post)
             ts = f"{int(time.time())}.{next(self._ts):06d}"
+            post = Post(args=args, token=token, ts=ts)
+            self.posts.append(post)
         return {"ok": True, "channel": post.channel, "ts": ts, "message": {"type": "message", "text": post.text, "ts": ts}}
 
     def posts_to(self, channel: str) -> List[Post]:

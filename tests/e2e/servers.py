@@ -197,4 +197,10 @@ class Servers:
 
 
 def text_of(replies: list) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
+    """Everything the replies say: each text (an answer's short form) and each answer's full form
+    (`custom.full_text`), so a fragment of the details is found as before the short form existed."""
+    texts = []
+    for reply in replies:
+        custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
+        texts.append(reply.get("text") or custom.get("full_text") or "")
+    return "\n".join(texts)

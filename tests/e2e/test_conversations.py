@@ -55,8 +55,10 @@ def button_payload(replies: List[Dict[str, Any]], title: str) -> str:
 
 
 def answers_of(replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The structured messages (REST only) of the answers given: {topic, computed?, provisional?, what_if}."""
-    return [r["custom"] for r in replies if isinstance(r.get("custom"), dict) and "topic" in r["custom"]]
+    """The answers given, from the structured message (REST only) of each reply: one per ask, {topic,
+    computed?, provisional?, what_if} (a reply to several asks lists them under `answers`)."""
+    return [part for r in replies if isinstance(r.get("custom"), dict) and "topic" in r["custom"]
+            for part in r["custom"].get("answers") or [r["custom"]]]
 
 
 def asked_field(replies: List[Dict[str, Any]]) -> Optional[str]:
@@ -95,12 +97,17 @@ def check_turn(expect: Dict[str, Any], replies: List[Dict[str, Any]], where: str
     if cited:
         assert CITATION.search(text), f"no numbered citation: {shown}"
     # every answer is a cited text with its follow-up questions as buttons (the REST channel sends the
-    # structured message right after the text it belongs to)
+    # structured message right after the text it belongs to): the short text and the full one both cited; ONE
+    # reply answers every ask of the message, each ask's bottom line in its short text
+    replies_with_answers = [r for r in replies if isinstance(r.get("custom"), dict) and "topic" in r["custom"]]
+    assert len(replies_with_answers) <= 1, f"several answer messages for one user message: {shown}"
     for index, reply in enumerate(replies):
         if isinstance(reply.get("custom"), dict) and "topic" in reply["custom"] and index > 0:
             answer_text = replies[index - 1]
             assert CITATION.search(answer_text.get("text") or ""), f"an answer without citations: {shown}"
+            assert CITATION.search(reply["custom"].get("full_text") or ""), f"a full answer without citations: {shown}"
             assert answer_text.get("buttons"), f"an answer without follow-up buttons: {shown}"
+            assert len(answer_text["text"]) < len(reply["custom"]["full_text"]), f"the text is not the short form: {shown}"
 
 
 @pytest.mark.parametrize("conversation", CONVERSATIONS)

@@ -15,8 +15,9 @@ def computed(replies, topic):
     """The computed values of one answer (grade / stage) in a turn's replies."""
     for reply in replies:
         custom = reply.get("custom")
-        if isinstance(custom, dict) and custom.get("topic") == topic:
-            return custom.get("computed") or {}
+        for part in (custom.get("answers") or [custom]) if isinstance(custom, dict) else []:
+            if part.get("topic") == topic:
+                return part.get("computed") or {}
     raise AssertionError(f"no {topic} answer in {replies!r}")
 
 
@@ -48,3 +49,23 @@ def test_impossible_value_gets_a_clear_message_not_an_error(servers):
     assert replies, "the bot answers"
     assert "Ki-67" in text and "150" in text, text
     assert "Traceback" not in text
+
+
+def test_rest_text_is_the_short_form_and_the_full_answer_comes_alongside(servers):
+    """One reply for 'grade and stage?': `text` is the bottom line of both, key points and a compact reference
+    line; `custom.full_text` holds the whole answer (how it was worked out, references); `custom.answers` one
+    entry per ask; `custom.computed` the values."""
+    replies = servers.say(f"e2e-{uuid.uuid4()}", "58F, liver mets, no primary found, Ki67 8%, 3 mitoses/2mm2 - grade and stage?")
+    answers = [(i, r) for i, r in enumerate(replies) if isinstance(r.get("custom"), dict) and "answers" in r["custom"]]
+    assert len(answers) == 1, replies
+    index, structured = answers[0]
+    custom = structured["custom"]
+    short = replies[index - 1]["text"]
+    assert [a["topic"] for a in custom["answers"]] == ["grade", "stage"]
+    assert custom["answers"][0]["computed"]["grade"] == "G2" and custom["answers"][1]["computed"]["stage_group"] == "IV"
+    assert custom["computed"]["grade"] == "G2" and custom["computed"]["stage_group"] == "IV"
+    assert re.search(r"\*\*Grade:\*\* NET G2[^\n]*\\\[\d", short) and re.search(r"\*\*Stage:\*\* Stage IV", short), short
+    assert "How it was worked out" not in short and "_References:_ \\[1] " in short and "_Review status:_" in short, short
+    full = custom["full_text"]
+    assert "How it was worked out" in full and "#### References" in full and short.split("\n", 3)[2] in full
+    assert len(short.split()) < len(full.split()) / 2, (len(short.split()), len(full.split()))

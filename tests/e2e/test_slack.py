@@ -153,23 +153,53 @@ def test_url_verification_challenge_is_echoed_only_when_signed(slack: SlackSessi
     assert slack.post(body, "application/json", signed=False).status_code == 401
 
 
-def test_direct_message_gets_one_cited_mrkdwn_answer_with_buttons(slack: SlackSession) -> None:
+def test_direct_message_gets_one_short_cited_mrkdwn_answer_with_a_details_button(slack: SlackSession) -> None:
     user, channel = new_id("U"), new_id("D")
     posts = slack.ask(user, channel, "Ki-67 is 12% and 1 mitosis per 2 mm², what grade?")
     bot_messages = slack.wait_turns(f"{user}_{channel}", 1)
     assert len(posts) == len(bot_messages), "each bot message is one Slack message, not one per paragraph"
-    post = next(p for p in posts if "*References*" in p.shown_text())
+    post = next(p for p in posts if any(b["text"]["text"] == "Details" for b in p.buttons()))
     shown = post.shown_text()
     assert "G2" in shown and re.search(r"3\s*(–|-|to)\s*20", shown), shown
-    assert CITATION.search(shown) and "*References*" in shown, "numbered citations and their references"
+    assert CITATION.search(shown) and "_References:_ [1] " in shown, "numbered citations and the compact reference line"
+    assert "*How it was worked out*" not in shown and "*References*" not in shown, "the short form: details one tap away"
     assert "**" not in shown and "## " not in shown, "Slack mrkdwn, not markdown"
     assert "-&gt;" in shown or "->" not in shown, "< and > are escaped for mrkdwn"
+    assert "details" not in post.args, "the details are not posted with the short message"
     sections = [b for b in post.blocks if b["type"] == "section"]
-    assert len(sections) > 1 and all(b["text"]["type"] == "mrkdwn" for b in sections), "one section per heading"
+    assert sections and all(b["text"]["type"] == "mrkdwn" for b in sections)
     buttons = post.buttons()
-    assert buttons and all(b["value"] and b["text"]["text"] for b in buttons), post.blocks
+    assert len(buttons) > 1 and all(b["value"] and b["text"]["text"] for b in buttons), post.blocks
     assert post.thread_ts is None, "a direct message is answered inline, not in a new thread"
     assert "as_user" not in post.args and post.token == TOKEN
+
+
+def test_the_details_button_posts_the_full_answer_in_the_thread(slack: SlackSession) -> None:
+    user, channel = new_id("U"), new_id("D")
+    sender = f"{user}_{channel}"
+    posts = slack.ask(user, channel, "58F, liver mets, no primary found, Ki67 8%, 3 mitoses/2mm2 - grade and stage?")
+    short = next(p for p in posts if any(b["text"]["text"] == "Details" for b in p.buttons()))
+    assert "*Grade:* NET G2" in short.shown_text() and "*Stage:* Stage IV" in short.shown_text(), short.shown_text()
+    assert sum(1 for p in posts if any(b["text"]["text"] == "Details" for b in p.buttons())) == 1, "one reply to both asks"
+    details = next(b for b in short.buttons() if b["text"]["text"] == "Details")
+    turns_before = len(slack.user_texts(sender))
+    before = len(slack.fake.posts_to(channel))
+    response = slack.click(user, channel, details, message_ts=short.ts)
+    assert response.status_code == 200, response.text
+    posted = slack.fake.wait_for(lambda: slack.fake.posts_to(channel)[before:], 30, "the details")
+    assert len(posted) == 1 and posted[0].thread_ts == short.ts, "the details go in the thread of the short answer"
+    full = posted[0].shown_text()
+    for fragment in ("*How it was worked out*", "*References*", "*What is the AJCC stage of this tumour?*", "M1a"):
+        assert fragment in full, fragment
+    assert CITATION.search(full)
+    time.sleep(1)
+    assert len(slack.user_texts(sender)) == turns_before, "pressing Details is not a turn of the bot"
+    # a key this process does not hold (restart, another replica): said in the thread, never an error
+    gone = dict(details, value="netguide_details:" + "0" * 32)
+    before = len(slack.fake.posts_to(channel))
+    assert slack.click(user, channel, gone, message_ts=short.ts).status_code == 200
+    posted = slack.fake.wait_for(lambda: slack.fake.posts_to(channel)[before:], 30, "the details-gone note")
+    assert "no longer held" in posted[0].shown_text() and posted[0].thread_ts == short.ts
 
 
 def test_button_click_reaches_the_bot_and_is_answered(slack: SlackSession) -> None:

@@ -323,6 +323,14 @@ def test_grading_conversation_in_the_browser(stack: Stack, browser: Browser) -> 
     answer = page.locator(".rw-response").nth(index)
     text = answer.inner_text()
 
+    # the view shows the start of the new reply, not the end of the reference list (measured as it arrives:
+    # focusing a section's button further down later scrolls the view to that button)
+    top = answer.evaluate("el => el.getBoundingClientRect().top")
+    assert 0 <= top < page.viewport_size["height"], f"the reply starts off screen ({top})"
+    # the grade drawn on its bands, right under the bottom line
+    assert answer.locator(".ng-figure svg[data-picture='grade_bands'] g[data-index='Ki-67'] rect[data-marked='true']") \
+        .get_attribute("data-band") == "G2"
+
     # one answer, one bubble, laid out as a document
     assert answer.locator("h3").count() == 1, "the question is the answer's title"
     sections = [re.sub(r"\s*(Show|Hide)$", "", t.strip()) for t in answer.locator("h4").all_inner_texts()]
@@ -343,9 +351,6 @@ def test_grading_conversation_in_the_browser(stack: Stack, browser: Browser) -> 
     toggle.click()
     assert not worked_out.is_visible()
     assert answer.get_by_text(re.compile("Review status:")).first.is_visible()
-    # the view shows the start of the reply, not the end of the reference list
-    top = answer.evaluate("el => el.getBoundingClientRect().top")
-    assert 0 <= top < page.viewport_size["height"], f"the reply starts off screen ({top})"
 
     # "Copy for the note": the title, the answer, the review status and the references as plain text
     browser.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.site.url)
@@ -453,6 +458,31 @@ def test_page_says_when_the_server_is_unreachable_and_reconnects(stack: Stack, b
     send(page, GRADING_QUESTION)
     wait_for_bubble(page, r"NET G2", after=before, timeout=60_000)
     assert stack.user_messages(conversation).count(GRADING_QUESTION) >= 2
+    assert not browser.errors, browser.errors
+
+
+# Ki-67 at and around each cut-off -> the band the picture must mark (WHO 2019 digestive: < 3 G1, 3-20 G2, > 20 G3)
+PICTURE_BOUNDARIES = [(2.9, "G1"), (3, "G2"), (20, "G2"), (20.1, "G3")]
+
+
+def test_a_grade_answer_draws_the_value_on_its_band(stack: Stack, browser: Browser) -> None:
+    page = browser.page
+    page.goto(stack.site.url + "/")
+    wait_for_status(page, "online", timeout=60_000)
+    settle(page)
+    for ki67, band in PICTURE_BOUNDARIES:
+        before = page.locator(".rw-response").count()
+        send(page, f"Ki-67 {ki67:g}%, what grade?")
+        index = wait_for_bubble(page, r"What is the WHO grade", after=before)
+        settle(page)
+        answer = page.locator(".rw-response").nth(index)
+        figure = answer.locator(".ng-figure svg[data-picture='grade_bands']")
+        figure.wait_for(timeout=10_000)
+        assert figure.get_attribute("role") == "img" and f"Ki-67 {ki67:g}%" in figure.get_attribute("aria-label")
+        marked = figure.locator("g[data-index='Ki-67'] rect[data-marked='true']")
+        assert marked.count() == 1 and marked.get_attribute("data-band") == band, (ki67, band)
+        assert figure.is_visible() and not answer.locator("pre").first.is_visible(), "drawn, the code block hidden"
+    screenshot_answer(page, "widget-grade-picture", DESKTOP)
     assert not browser.errors, browser.errors
 
 

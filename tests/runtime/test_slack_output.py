@@ -47,3 +47,32 @@ def test_a_message_with_buttons_keeps_them(slack_bot) -> None:
     buttons = [{"title": "Not known", "payload": "not known"}]
     run(slack_bot.send_response("D123", {"text": "Which site?", "buttons": buttons}))
     assert any(block["type"] == "actions" for block in slack_bot.posts[0]["blocks"])
+
+
+def test_an_answer_with_details_is_posted_short_with_a_details_button(slack_bot) -> None:
+    from bot.channels.slack import DETAILS_PREFIX
+
+    follow_up = [{"title": "What is the stage?", "payload": "What is the stage?"}]
+    run(slack_bot.send_response("D123", {"text": "*Answer*\nNET G2 [1]", "buttons": follow_up,
+                                         "custom": {"details": "*Answer*\nNET G2 [1]\n*References*\n[1] WHO"}}))
+    assert len(slack_bot.posts) == 1, "the details are kept, not posted"
+    post = slack_bot.posts[0]
+    assert post["text"] == "*Answer*\nNET G2 [1]" and "details" not in post and "custom" not in post
+    buttons = [e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["Details", "What is the stage?"]
+    key = buttons[0]["value"].removeprefix(DETAILS_PREFIX)
+    assert slack_bot.details.get(key) == "*Answer*\nNET G2 [1]\n*References*\n[1] WHO"
+    run(slack_bot.post_details("D123", key, "1700000000.000100"))
+    assert slack_bot.posts[1]["thread_ts"] == "1700000000.000100" and "*References*" in slack_bot.posts[1]["text"]
+
+
+def test_the_details_store_is_bounded_and_expires() -> None:
+    from bot.channels.slack import DetailsStore
+
+    now = [0.0]
+    store = DetailsStore(max_entries=2, ttl_seconds=10, clock=lambda: now[0])
+    first, second = store.keep("one"), store.keep("two")
+    third = store.keep("three")
+    assert store.get(first) is None and store.get(second) == "two" and store.get(third) == "three" and len(store) == 2
+    now[0] = 11
+    assert store.get(second) is None and store.get("unknown") is None
