@@ -11,7 +11,7 @@ Same inputs and same knowledge-base version give the same Answer: no clock, no s
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.answer_tables import (
     ANSWERABLE_TOPICS,
