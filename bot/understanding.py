@@ -70,7 +70,11 @@ HYPOTHETICAL = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|now)\W+)?if\b|"
     r"\bwhat if\b|\bwhat about if\b|\bsuppos(e|ing)\b|\bhypothetical|\bimagine\b|\blet'?s say\b|\bpretend\b|"
     r"\bhow about (if|with)\b|\bassuming\b|\bsay (it|the \w+|that|there)\b.{0,30}\b(was|were|is|had)\b|"
-    r"\bif\b.{0,50}\b(were|had been|would be|came back|turned out|turns out)\b|\bwould (it|that|the \w+) (change|be)\b.{0,40}\bif\b",
+    r"\bif\b.{0,50}\b(were|had been|would be|came back|turned out|turns out)\b|\bwould (it|that|the \w+) (change|be)\b.{0,40}\bif\b"
+    # "say the PET finds a bone met too", "say it were exactly 20": a message that opens with "say"
+    r"|^\W*(?:(?:and|but|ok|okay|so|now)\W+)?(?:just\s+)?say\b"
+    # "and with a liver met?", "with peritoneal deposits instead?": a finding asked about, not reported
+    r"|^\W*(?:(?:and|but|ok|okay|so|now)\W+)?(?:with|plus)\b[^.\n]*\?\s*$",
     re.IGNORECASE)
 # A what-if that gives only a number ("what if it were 1.9?", "and at 25%?"): the words around it, then the number
 BARE_NUMBER_WORDS = re.compile(
@@ -485,6 +489,9 @@ class _Reading:
             values_given = check.kind == "invented_item" and bool(self.clinical_entities())
             if not (check.then_answer or values_given):
                 return Request(act=Act.safety_only, **base)
+        continues_what_if = self.continues_what_if()
+        if continues_what_if:
+            intent = "what_if"  # "what if the Ki-67 were 25%?" then "and at 19?": the next value of the same what-if
         if intent in ("nlu_fallback", "out_of_scope") and base["audience"] and not self.clinical_entities():
             # "can u put that in lay terms": the extractor's wording request is surer than a low-confidence intent
             intent = "choose_audience"
@@ -493,7 +500,7 @@ class _Reading:
         if intent != "what_if" and self.clinical_entities() and self.state.case != Case() \
                 and HYPOTHETICAL.search(self.text):
             intent = "what_if"  # "and if it were node positive?": never applied to the case
-        if intent == "what_if" and self.text and not HYPOTHETICAL.search(self.text):
+        if intent == "what_if" and self.text and not HYPOTHETICAL.search(self.text) and not continues_what_if:
             # a what-if is in the words ("what if", "suppose", "if it were"), never only in a classifier's guess
             intent = "give_values"
         if intent == "nlu_fallback" and site_ihc_question_intent(self.text):
@@ -678,10 +685,23 @@ class _Reading:
         also += [t for t in self.unnamed_asks(case, information_named) if t not in topics + also]
         return topics + also
 
+    def continues_what_if(self) -> bool:
+        """A bare number right after a what-if ("and at 19?", "say it were exactly 20", "and 3.0?") is the next
+        value of the same what-if, whatever the classifier guessed."""
+        if self.state.what_if_case is None or not self.text or self.clinical_entities():
+            return False
+        return BARE_NUMBER.fullmatch(BARE_NUMBER_WORDS.sub(" ", self.text).strip()) is not None
+
     def bare_number_field(self) -> Optional[str]:
-        """The Case field a bare number in a what-if stands for: the one the last computed answer turned on
-        (the size for a stage, the Ki-67 - or the mitotic count when only that was given - for a grade)."""
+        """The Case field a bare number in a what-if stands for: the number field the last what-if changed, else
+        the one the last computed answer turned on (the size for a stage, the Ki-67 - or the mitotic count when
+        only that was given - for a grade)."""
         case, topic = self.state.case, self.state.last_topic
+        last = self.state.what_if_case
+        if last is not None:
+            changed = [f for f in NUMBER_ENTITIES if getattr(last, f, None) != getattr(case, f, None)]
+            if len(changed) == 1:
+                return changed[0]
         if topic == "stage" and case.tumour_size_cm is not None:
             return "tumour_size_cm"
         if topic == "grade":

@@ -140,7 +140,10 @@ _HEDGED_LESION = re.compile(
 # what a lesion is called when it is not a metastasis
 _BENIGN_LESION = re.compile(
     r"ha?emangioma|cysts?\b|cystic|benign|granuloma|physiolog|\bfnh\b|focal\s+nodular|adenoma|steatosis|fatty|"
-    r"not\s+(?:a\s+)?(?:met|metasta)", re.IGNORECASE)
+    r"not\s+(?:a\s+)?(?:met|metasta)"
+    # or left unproven after its noun: "7mm hypodense liver lesion - indeterminate"
+    r"|indeterminate|equivocal|too\s+small\s+to\s+characteri[sz]e|non-?specific|of\s+uncertain|uncertain\s+significance",
+    re.IGNORECASE)
 
 
 def find_metastases(text: str) -> Iterator[Candidate]:

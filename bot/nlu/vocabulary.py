@@ -320,7 +320,10 @@ NODES_NEGATIVE_PHRASES = (
     r"|(?:lymph\s+)?nodes?\s+(?:(?:is|are|were|was|appear|appeared|look|looked)\s+)?(?:not\s+(?:enlarged|suspicious|avid"
     r"|pathologically\s+enlarged)|unremarkable|normal\s+in\s+size|of\s+normal\s+size|within\s+normal\s+limits)"
     r"|(?:lymph\s+)?nodes?\b[^.;\n]{0,60}?,\s*not\s+suspicious\b"
-    r"|no\s+(?:positive\s+|involved\s+)?(?:lymph\s+)?nodes?(?:\s+(?:involved|positive))?(?![\w-])"
+    # "no perigastric LN", "no perirectal nodes", "no LN on EUS": a station may be named
+    r"|no\s+(?:positive\s+|involved\s+)?(?:(?:peri-?[a-z]+|meso[a-z]+|regional|locoregional|mesenteric|pelvic|para-?aortic"
+    r"|retroperitoneal|mediastinal|hilar|ileocolic|c[o]?eliac|abdominal|local)\s+)?(?:lymph\s+)?(?:nodes?|lns?)"
+    r"(?:\s+(?:involved|positive))?(?![\w-])"
     # "no lymph nodes are present in this specimen": none examined (NX), not node-negative
     rf"(?!\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:{_PROCURED}|available|assessed|seen"
     r"|present|identified|in\s+(?:the|this)\s+specimen))"
@@ -583,6 +586,9 @@ KI67_FILLERS = (
     r"|back|came\s+back(?:\s+at)?|returned(?:\s+at)?|resulted"
     # "Ki-67 ranges 3-4%", "Ki-67 ranging from 2 to 5%", "Ki-67 between 3 and 5%": the range is read whole
     r"|ranges?|ranging(?:\s+from)?|between"
+    # "Ki-67 had been 25%", "ki67 was actually 1.5%", "ki67 on the excision 4%": tense, emphasis, the sample
+    r"|had\s+been|has\s+been|would\s+be|actually|really|in\s+fact|instead"
+    r"|(?:on|in|from)\s+(?:the\s+)?(?:excision|resection|biopsy|bx|specimen|core|met|primary|tem|emr|esd|polypectomy)"
 )
 # Counts written as words ("one mitotic figure", "a single mitosis").
 NUMBER_WORDS: dict[str, int] = {
