@@ -79,7 +79,7 @@ HYPOTHETICAL = re.compile(
 # A what-if that gives only a number ("what if it were 1.9?", "and at 25%?"): the words around it, then the number
 BARE_NUMBER_WORDS = re.compile(
     r"\b(what|and|but|so|ok|okay|if|it|its|it's|were|was|is|had|been|be|instead|at|of|with|the|value|say|about|how|then"
-    r"|measured|would|that|change|anything|hypothetically|suppose|supposing)\b|[?!,]|\.(?!\d)", re.IGNORECASE)
+    r"|measured|would|that|change|anything|hypothetically|suppose|supposing|exactly|just|precisely|instead|say|ok|okay)\b|[?!,]|\.(?!\d)", re.IGNORECASE)
 BARE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*%?")
 # A what-if that adds to the one before it rather than replacing it
 ADDS_TO_WHAT_IF = re.compile(r"\b(also|too|as well|on top of (that|this|it)|in addition|additionally|plus|both|as well as"

@@ -646,3 +646,47 @@ def test_a_bare_number_in_a_what_if_is_the_value_the_last_answer_turned_on(first
     result = turn(first.state, "what_if", what_if)
     assert computed(result, topic)[field] == expected
     assert result.state.case == first.state.case
+
+
+@pytest.mark.parametrize("what_if, values, then, then_intent, field, expected", [
+    # a bare number right after a what-if continues it, on the field that what-if changed, whatever the classifier
+    # guessed ("and at 19?" read as out of scope, "say it were exactly 20" as an affirmation)
+    ("what if the ki-67 had been 25%?", dict(ki67="25"), "and at 19?", "out_of_scope", "grade", "G2"),
+    ("say the mitotic count was 22/2mm2", dict(mitoses="22/2mm2"), "say it were exactly 20", "affirm", "grade", "G2"),
+    ("say the mitotic count was 22/2mm2", dict(mitoses="22/2mm2"), "and 25?", "nlu_fallback", "grade", "G3"),
+])
+def test_a_bare_number_after_a_what_if_is_the_next_value_of_the_same_what_if(what_if, values, then, then_intent,
+                                                                             field, expected) -> None:
+    first = turn(ConversationState(), "ask_grade", "", site="jejunum_ileum", ki67="2", mitoses="1/2mm2")
+    hypothetical = turn(first.state, "what_if", what_if, **values)
+    assert computed(hypothetical, "grade")["grade"] == "G3" and hypothetical.state.case == first.state.case
+    following = turn(hypothetical.state, then_intent, then)
+    assert computed(following, "grade")[field] == expected
+    assert following.state.case == first.state.case, "a what-if never changes the recorded case"
+
+
+def test_a_bare_number_without_a_what_if_before_it_is_not_a_what_if() -> None:
+    first = turn(ConversationState(), "ask_grade", "", site="jejunum_ileum", ki67="2")
+    after = turn(first.state, "out_of_scope", "and at 19?")
+    assert after.state.case == first.state.case and not after.state.what_if_case
+
+
+@pytest.mark.parametrize("message, intent, values", [
+    # a finding asked about ("and with ...?") or opened with "say" is computed on a copy, never recorded
+    ("and with a liver met?", "nlu_fallback", dict(metastasis="liver")),
+    ("say the PET finds a bone met too", "ask_imaging", dict(metastasis="bone")),
+    ("with peritoneal deposits instead?", "give_values", dict(metastasis="peritoneum")),
+])
+def test_a_finding_asked_about_is_hypothetical(message, intent, values) -> None:
+    first = turn(ConversationState(), "ask_stage", "", site="stomach", tumour_size="0.5", invasion="confined",
+                 nodes="negative", no_metastasis="any")
+    result = turn(first.state, intent, message, **values)
+    assert result.state.case == first.state.case
+    assert computed(result, "stage")["stage_group"] == "IV"
+
+
+def test_a_finding_reported_is_applied() -> None:
+    first = turn(ConversationState(), "ask_stage", "", site="stomach", tumour_size="0.5", invasion="confined",
+                 nodes="negative", no_metastasis="any")
+    result = turn(first.state, "give_values", "MRI now shows a liver met", metastasis="liver")
+    assert result.state.case.metastatic_sites == ["liver"]
