@@ -31,11 +31,35 @@ _SITES = _terms(V.SITE_TERMS)
 _WEAK_SITES = _terms(V.WEAK_SITE_TERMS)
 
 
+# the organ a message names as the primary ("primary is the lung", "the lung carcinoid is the primary")
+PRIMARY_NAMED = re.compile(
+    r"primary\s+(?:site\s+|tumou?r\s+)?(?:is|=|was\s+found\s+in|turned\s+out\s+to\s+be)\s+(?:in\s+)?(?:the\s+)?(?P<organ>[a-z]+)\b"
+    r"|(?:the\s+)?(?P<organ2>[a-z]+)(?:\s+(?:carcinoid|net|nen|tumou?r|mass|lesion))?\s+is\s+the\s+primary\b", re.IGNORECASE)
+
+
+def named_primary_sites(text: str) -> set[str]:
+    """The site values a message names as the primary ("primary is the lung")."""
+    values = set()
+    for m in PRIMARY_NAMED.finditer(text):
+        organ = (m.group("organ") or m.group("organ2")).lower()
+        value = V.PRIMARY_ORGANS.get(organ) or next((v for regex, v in _SITES if regex.fullmatch(organ)), None)
+        if value and value != "unknown":
+            values.add(value)
+    return values
+
+
 def find_sites(text: str) -> Iterator[Candidate]:
     for regex, value in _SITES:
         context = "fixed" if value in V.FIXED_SITE_VALUES else "drop"
         for m in regex.finditer(text):
             yield Candidate("site", value, m.start(), m.end(), P_SITE, "SITE", context)
+    for m in PRIMARY_NAMED.finditer(text):
+        # "final MDT: primary is the lung", "the lung carcinoid is the primary": the organ named as the primary
+        group = "organ" if m.group("organ") else "organ2"
+        organ = m.group(group).lower()
+        value = V.PRIMARY_ORGANS.get(organ) or next((v for regex, v in _SITES if regex.fullmatch(organ)), None)
+        if value and value != "unknown":
+            yield Candidate("site", value, m.start(group), m.end(group), P_SITE, "SITE", "drop")
     for regex, value in _WEAK_SITES:
         for m in regex.finditer(text):
             sentence = text[max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1:
@@ -197,7 +221,8 @@ def find_metastases(text: str) -> Iterator[Candidate]:
     for m in _LUNG_NODULE_PROVEN.finditer(text):
         if re.search(rf"\b(?:{_HEDGE_WORDS})", m.group("gap"), re.IGNORECASE):
             continue
-        yield from _metastases(text, m.start(), m.end(), iter([("lung", m.start("sites"), m.end("sites"))]))
+        # judged on the nodule's own words: the gap may hold a test's words ("dotatate avid") read on their own
+        yield from _metastases(text, m.start(), m.start("gap"), iter([("lung", m.start("sites"), m.end("sites"))]))
     for m in _NO_MET_ANY.finditer(text):
         yield Candidate("no_metastasis", V.NO_METASTASIS_ANY, m.start(), m.end(), P_METASTASIS)
     for m in _NO_MET_EXTRAHEPATIC.finditer(text):

@@ -46,7 +46,7 @@ import threading
 from typing import Any, Iterable, Optional
 
 from . import vocabulary as V
-from .concepts import BLOCKER
+from .concepts import BLOCKER, named_primary_sites
 from .concepts import FINDERS as CONCEPT_FINDERS
 from .numbers import FINDERS as NUMBER_FINDERS
 from .spelling import correct_typos
@@ -169,7 +169,9 @@ class ClinicalEntityExtractor:
             return candidates
         line = next((m for m in V.LABELLED_LINE.finditer(text) if V.SITE_LABEL.search(m.group("label"))), None)
         on_line = [c for c in sites if line and line.start("value") <= c.start < line.end("value")]
-        keep = (on_line or sites)[0]
+        # "was CUP ... final MDT: primary is the lung": the organ named as the primary wins
+        named = named_primary_sites(text)
+        keep = ([c for c in sites if c.value in named] or on_line or sites)[0]
         return sorted((c for c in candidates if c.entity != "site" or c is keep), key=lambda c: (c.start, c.entity))
 
     @staticmethod

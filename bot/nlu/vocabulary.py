@@ -24,7 +24,7 @@ _LOBE = r"(?-i:RUL|RML|RLL|LUL|LLL|rul|rml|rll|lul|lll)|(?:right|left)\s+(?:uppe
 LOBE_PATTERN = _LOBE
 _IMAGED_FINDING = r"\s+(?:nodules?|lesions?|opacit(?:y|ies)|shadows?|densit(?:y|ies)|ggos?|spots?)\b"
 SITE_TERMS: tuple[tuple[str, str], ...] = (
-    (r"stomach|gastric|antr(?:um|al)|fund(?:us|ic)|cardia|oxyntic"
+    (r"stomach|gastric|antr(?:um|al)|fund(?:us|ic)|cardia|oxyntic|g-?nets?(?![\w-])"
      # the gastric body named for its tumours: "corpus NETs x3 (type 1)"
      r"|corpus(?=\s+(?:nets?|nens?|tumou?rs?|carcinoids?|polyps?|lesions?)\b)", "stomach"),
     # duodenal parts: "D1".."D4" (upper case only: "d2" is too often something else), bulb, second part
@@ -83,6 +83,10 @@ SITE_TERMS: tuple[tuple[str, str], ...] = (
         "unknown",
     ),
 )
+# organ words that name the primary in "the primary is the lung" (where the organ alone is not a site term)
+PRIMARY_ORGANS = {"lung": "lung", "lungs": "lung", "bronchus": "lung", "pancreas": "pancreas", "stomach": "stomach",
+                  "ileum": "jejunum_ileum", "jejunum": "jejunum_ileum", "duodenum": "duodenum", "rectum": "rectum",
+                  "appendix": "appendix", "colon": "colon", "thymus": "thymus", "ampulla": "ampulla"}
 # "typical/atypical carcinoid" implies a lung primary only when no other site is named
 # (a thymic atypical carcinoid exists), so it is a weak site.
 # "periampullary" says where, not which organ: the ampulla only when no organ (pancreatic head, duodenum) is named.
@@ -175,6 +179,9 @@ NO_METASTASIS_PHRASES = (
     r"|ct\s+(?:cap|c/?a/?p|tap|t/?a/?p|chest[\s,/+-]*(?:and\s+)?(?:abdo(?:men)?|liver)(?:[\s,/+-]*(?:and\s+)?pelvis)?)?"
     r"\s*(?:was\s+|is\s+)?(?:clear|clean|negative|neg|unremarkable|normal|nad)\b(?!\s+(?:for|of)\s+(?:an?\s+|the\s+)?primary)"
     r"|nothing\s+(?:else|elsewhere)(?:\s+(?:found|seen|identified|on\s+imaging))?"
+    # "staging neg", "CT staging neg", "CT otherwise neg": the staging scans found nothing distant
+    r"|(?:ct\s+)?staging\s+(?:was\s+|is\s+)?(?:neg(?:ative)?|clear|unremarkable|nad)\b"
+    r"|ct\s+(?:cap\s+|c/?a/?p\s+)?(?:was\s+|is\s+)?otherwise\s+(?:neg(?:ative)?|clear|unremarkable|normal)\b"
     r"|(?:disease|tumou?r|nets?|nens?)\s+(?:is\s+|was\s+)?(?:confined|limited|restricted)\s+to\s+(?:the\s+|an?\s+|one\s+|a\s+single\s+)?"
     r"(?:lymph\s+)?nod(?:es?|al\s+(?:basin|station))"
 )
@@ -297,6 +304,9 @@ INVASION_TERMS: tuple[tuple[str, str], ...] = (
         r"|prostate|(?:urinary\s+)?bladder|vagina|uterus|cervix|sacrum|seminal\s+vesicles?|ureters?|pelvic\s+(?:side\s*)?wall"
         # pancreas T4: an adjacent organ or the wall of a large vessel (AJCC 8)
         r"|(?:posterior\s+|anterior\s+)?(?:gastric\s+wall|stomach|wall\s+of\s+the\s+stomach)|colon|transverse\s+colon"
+        # "directly invading the adjacent sigmoid colon wall"
+        r"|(?:adjacent\s+)?(?:sigmoid\s+|transverse\s+|ascending\s+|descending\s+)(?:colon(?:ic)?)(?:\s+wall)?"
+        r"|adjacent\s+(?:colon(?:ic)?|bowel|small\s+bowel|loop)(?:\s+wall)?"
         r"|(?:the\s+)?(?:wall\s+of\s+the\s+)?(?:sma|superior\s+mesenteric\s+artery|c[o]?eliac\s+(?:axis|trunk|artery))(?:\s+wall)?)",
         "serosa_or_adjacent_organs",
     ),
@@ -336,9 +346,15 @@ NODES_NOT_ASSESSED_PHRASES = (
     r"|assessed|available|applicable)|none\s+(?:received|submitted|sampled|identified|present|found|examined|retrieved)"
     r"|n/a|nx\b|0\s*/\s*0\b|none\s*$|none(?=\s*[|;\n]))"
     r"|no\s+(?:lymph\s+)?(?:nodes?|lns?)\s+in\s+(?:the\s+)?(?:\w+\s+)?specimen"
+    # "node status unknown - surgeon didn't send the mesentery"
+    r"|(?:node|nodal|ln)\s+status\s+(?:is\s+|was\s+)?(?:unknown|not\s+known|n/?a|not\s+assessed)"
     r"|(?-i:(?:[pcy]|yp)?N[xX])"
 )
 NODES_POSITIVE_PHRASES = (
+    # a sampled node found metastatic: "EUS-FNA of 15mm periduodenal node: metastatic NET", "LN bx: metastatic"
+    r"(?:fna|biopsy|bx|core)\s+of\s+(?:an?\s+|the\s+)?(?:\d+\s*mm\s+)?(?:[a-z-]+\s+)?(?:lymph\s+)?node\s*[:=-]?\s*"
+    r"(?:positive\s+for\s+|shows?\s+|showed\s+)?metastatic"
+    r"|(?:lymph\s+)?(?:node|ln)\s*(?:bx|fna|biopsy|core)\s*[:=-]\s*(?:positive\s+for\s+)?metastatic|"
     r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|came\s+back\s+)?(?:pos(?:itive)?|\+ve|involved)"
     r"|lns?\s*(?:(?:were|are|came\s+back)\s+)?(?:pos(?:itive)?|\+ve|\+)|(?:positive|involved)\s+(?:lymph\s+)?nodes"
 )
@@ -754,7 +770,7 @@ CLINICAL_WORDS: frozenset[str] = frozenset({
     "mitoses", "mitosis", "mitotic", "necrosis", "necrotic", "lymph", "nodes", "node", "nodal",
     "metastasis", "metastases", "metastatic", "pancreas", "pancreatic", "duodenum", "duodenal",
     "ampulla", "ampullary", "appendix", "appendiceal", "jejunum", "jejunal", "ileum", "ileal",
-    "terminal", "rectum", "rectal", "stomach", "gastric", "colon", "colonic", "caecum", "cecum",
+    "terminal", "rectum", "rectal", "stomach", "gastric", "colon", "colonic", "caecum", "cecum", "sigmoid", "metastases",
     "carcinoid", "neuroendocrine", "differentiated", "differentiation", "poorly", "well",
     "invasion", "invading", "invades", "muscularis", "propria", "submucosa", "subserosa", "serosa",
     "mesoappendix", "peritoneum", "peritoneal", "hepatic", "liver", "bone", "lung", "pulmonary",

@@ -366,6 +366,18 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
      E({("no_metastasis", "any"), ("site", "pancreas")})),
     ("partial gastrectomy specimen", E({("site", "stomach")})),
     ("No avid primary identified in the bowel or pancreas", E({("site", "unknown")})),
+    # gastric shorthand, an adjacent colon reached, staging said negative in short, a sampled node, an unknown node
+    # status, the organ named as the primary after an unknown-primary search, a biopsied nodule beside a test's words
+    ('type 1 gNET 6mm, mucosa/submucosa', E({('site', 'stomach'), ('tumour_size', '0.6'), ('invasion', 'confined')})),
+    ('ileal NET invading the adjacent sigmoid colon wall', E({('site', 'jejunum_ileum'), ('invasion', 'serosa_or_adjacent_organs')})),
+    ('pNET 1.8cm, staging neg', E({('site', 'pancreas'), ('tumour_size', '1.8'), ('no_metastasis', 'any')})),
+    ('EUS-FNA of 15mm periduodenal node: metastatic NET', E({('nodes', 'positive')})),
+    ('ileal NET, node status unknown', E({('site', 'jejunum_ileum'), ('not_assessed', 'nodes')})),
+    ('was CUP, liver mets. final MDT: primary is the lung', E({('metastasis', 'liver'), ('site', 'lung')})),
+    ('liver mets, was CUP; the lung carcinoid is the primary', E({('metastasis', 'liver'), ('site', 'lung')})),
+    ('3 bilateral pulmonary nodules, dotatate avid, one biopsied = metastatic NET',
+     E({('metastasis', 'lung'), ('test_result', 'sstr_pet:positive')})),
+    ('CUP NET, liver mets, primary is unknown', E({('site', 'unknown'), ('metastasis', 'liver')})),
     ("liver: 2 biopsy-proven mets", E({("metastasis", "liver")})),
     ("liver: multiple metastases. lungs: nodules suspicious for metastases", E({("metastasis", "liver")})),
     ("lungs: suspicious for mets", E()),
