@@ -122,7 +122,7 @@ METASTATIC_SITES: tuple[tuple[str, str, bool], ...] = (
     (r"adrenal|pleural|breast|skin|cutaneous|splenic|spleen|cardiac|orbital|soft\s+tissue|subcutaneous", "other", False),
 )
 STRONG_METASTASIS_NOUNS = r"mets|metz|met|metastases|metastasis|metastatic\s+(?:deposits?|disease|lesions?|foci)|secondaries|deposits?"
-WEAK_METASTASIS_NOUNS = r"lesions?|nodules?|masses|mass|involvement|spread|biopsy|bx|cores?|disease|foci"
+WEAK_METASTASIS_NOUNS = r"lesions?|nodules?|masses|mass|involvement|spread|biopsy|bx|cores?|disease|foci|focus"
 # "metastatic to liver", "mets in the liver and bone"
 METASTASIS_LEADS = r"mets|metastases|metastasis|metastatic|spread|metastasi[sz]ed|metastasi[sz]ing|deposits"
 METASTASIS_LEAD_LINKS = r"to|in|within|involving|into|throughout"
@@ -179,6 +179,8 @@ NO_METASTASIS_PHRASES = (
     r"|ct\s+(?:cap|c/?a/?p|tap|t/?a/?p|chest[\s,/+-]*(?:and\s+)?(?:abdo(?:men)?|liver)(?:[\s,/+-]*(?:and\s+)?pelvis)?)?"
     r"\s*(?:was\s+|is\s+)?(?:clear|clean|negative|neg|unremarkable|normal|nad)\b(?!\s+(?:for|of)\s+(?:an?\s+|the\s+)?primary)"
     r"|nothing\s+(?:else|elsewhere)(?:\s+(?:found|seen|identified|on\s+imaging))?"
+    # "staging CT + PET neg for distant dz"
+    r"|neg(?:ative)?\s+for\s+(?:distant|metastatic)\s+(?:dz|disease|mets?|metastas[ie]s|spread)"
     # "staging neg", "CT staging neg", "CT otherwise neg": the staging scans found nothing distant
     r"|(?:ct\s+)?staging\s+(?:was\s+|is\s+)?(?:neg(?:ative)?|clear|unremarkable|nad)\b"
     r"|ct\s+(?:cap\s+|c/?a/?p\s+)?(?:was\s+|is\s+)?otherwise\s+(?:neg(?:ative)?|clear|unremarkable|normal)\b"
@@ -355,7 +357,10 @@ NODES_POSITIVE_PHRASES = (
     r"(?:fna|biopsy|bx|core)\s+of\s+(?:an?\s+|the\s+)?(?:\d+\s*mm\s+)?(?:[a-z-]+\s+)?(?:lymph\s+)?node\s*[:=-]?\s*"
     r"(?:positive\s+for\s+|shows?\s+|showed\s+)?metastatic"
     r"|(?:lymph\s+)?(?:node|ln)\s*(?:bx|fna|biopsy|core)\s*[:=-]\s*(?:positive\s+for\s+)?metastatic|"
-    r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|came\s+back\s+)?(?:pos(?:itive)?|\+ve|involved)"
+    r"(?:lymph\s+)?node[\s-]?pos(?:itive)?|(?:lymph\s+)?nodes?\s*(?:were\s+|are\s+|came\s+back\s+|comes?\s+back\s+|turns?\s+out\s+(?:to\s+be\s+)?"
+    r"|turned\s+out\s+(?:to\s+be\s+)?|proves?\s+(?:to\s+be\s+)?)?(?:pos(?:itive)?|\+ve|involved)"
+    # "2 enlarged perirectal nodes, EUS-FNA proven NET"
+    r"|(?:lymph\s+)?nodes?\b[^.;\n]{0,30}?\b(?:fna|biopsy|bx)[\s-]+proven"
     r"|lns?\s*(?:(?:were|are|came\s+back)\s+)?(?:pos(?:itive)?|\+ve|\+)|(?:positive|involved)\s+(?:lymph\s+)?nodes"
 )
 # Negatable: "nodal mets" -> positive, "no lymph node involvement" -> negative.
@@ -481,7 +486,8 @@ NEGATIVE_OUTCOMES = (
     r"|detect|see)|nothing(?:\s+found)?|came\s+back\s+(?:neg(?:ative)?|normal|clear)"
 )
 POSITIVE_OUTCOMES = (
-    r"pos(?:itive)?|\+ve|\+(?![\w+])|avid|(?:intense\s+|focal\s+)?uptake|raised|elevated|high|increased|abnormal"
+    # ("CT + PET neg": a plus between two tests joins them)
+    r"pos(?:itive)?|\+ve|\+(?![\w+])(?!\s*(?:pet|ct|mri|dotatate|octreo\w*|ga-?68|fdg|scans?|us|ultrasound|eus|bone)\b)|avid|(?:intense\s+|focal\s+)?uptake|raised|elevated|high|increased|abnormal"
     r"|(?:markedly|mildly|very)\s+(?:raised|elevated|high)"
     r"|(?:showed|shows|revealed|demonstrated|found|identified|detected|localised|localized)\s+"
     r"(?:an?\s+|the\s+|some\s+|a\s+small\s+)?(?:\w+\s+)?(?:lesions?|mass(?:es)?|primary|uptake|focus|foci|tumou?rs?|nodules?|avid|mets|metastases|metastatic\s+disease)"

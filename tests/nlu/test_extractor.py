@@ -378,6 +378,11 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     ('3 bilateral pulmonary nodules, dotatate avid, one biopsied = metastatic NET',
      E({('metastasis', 'lung'), ('test_result', 'sstr_pet:positive')})),
     ('CUP NET, liver mets, primary is unknown', E({('site', 'unknown'), ('metastasis', 'liver')})),
+    # hypotheticals' wording of a finding, a node proven by sampling, a plus that joins two tests
+    ("if the nodes come back positive on final path", E({("nodes", "positive")})),
+    ("if the L2 focus is a met?", E({("metastasis", "bone")})),
+    ("2 enlarged perirectal nodes, EUS-FNA proven NET", E({("nodes", "positive")})),
+    ("staging CT + PET neg for distant dz", E({("no_metastasis", "any")})),
     ("liver: 2 biopsy-proven mets", E({("metastasis", "liver")})),
     ("liver: multiple metastases. lungs: nodules suspicious for metastases", E({("metastasis", "liver")})),
     ("lungs: suspicious for mets", E()),
