@@ -1,5 +1,5 @@
 # NETguide: the two commands of the README, plus helpers.
-.PHONY: run run-production test setup bench clean
+.PHONY: run run-production test test-core setup bench clean
 
 run:      ## set up if needed, train if needed, start actions + Rasa + chat page
 	@scripts/run.sh
@@ -9,6 +9,11 @@ run-production:  ## production profile: PostgreSQL + Redis, 2 Rasa replicas, 2 a
 
 test:     ## set up if needed, then run every test suite (this is what CI runs)
 	@scripts/test.sh
+
+test-core:  ## only the fast tests (no servers, no root, about a minute): rules, understanding, knowledge base, extractor
+	@scripts/setup.sh
+	@.venv/actions/bin/python -m pytest tests/core -q
+	@.venv/rasa/bin/python -m pytest tests/nlu -q
 
 setup:    ## only the set-up: venvs, pinned dependencies, model
 	@scripts/setup.sh

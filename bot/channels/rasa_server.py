@@ -1,6 +1,7 @@
 """Start the Rasa server the NETguide way: `python -m bot.channels.rasa_server [rasa run options]`.
 
 Same options as `rasa run`; before Rasa starts it
+- refuses any Rasa release other than the one requirements/rasa.txt pins (the patches below are written for it);
 - checks the model file, credentials, endpoints and that the tracker (and lock) store can be reached,
   and stops with one clear line naming the file or the store and its address (no traceback);
 - listens on 127.0.0.1 unless --interface or NETGUIDE_HOST says otherwise;
@@ -30,6 +31,34 @@ DEFAULT_STORE_WAIT_S = 10.0  # a database started at the same time may need a fe
 
 class StartupError(Exception):
     """A problem that stops the start; the message names the file or service and what to do."""
+
+
+REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements" / "rasa.txt"
+
+
+def pinned_rasa_version(requirements: Path = REQUIREMENTS) -> Optional[str]:
+    """The Rasa version requirements/rasa.txt pins (the one place the pin lives)."""
+    if not requirements.exists():
+        return None
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.split("#")[0].strip().partition("==")
+        if sep and name.strip().lower() == "rasa":
+            return version.strip()
+    return None
+
+
+def check_rasa_version(installed: Optional[str] = None, pinned: Optional[str] = None) -> None:
+    """bot.channels patches Rasa internals written against one release: any other release stops the start."""
+    from importlib import metadata
+
+    pinned = pinned if pinned is not None else pinned_rasa_version()
+    try:
+        installed = installed if installed is not None else metadata.version("rasa")
+    except metadata.PackageNotFoundError:
+        raise StartupError("Rasa is not installed in this environment; run `make setup`") from None
+    if pinned and installed != pinned:
+        raise StartupError(f"Rasa {installed} is installed, but NETguide patches Rasa internals written for "
+                           f"Rasa {pinned} (requirements/rasa.txt); run `make setup` to install the pinned version")
 
 
 def _truthy(value: Optional[str]) -> bool:
@@ -203,6 +232,7 @@ def rasa_arguments(argv: Sequence[str], env: Optional[dict] = None) -> List[str]
 
 def preflight(argv: Sequence[str]) -> List[str]:
     """Check everything that can be checked before Rasa loads; return the arguments for `rasa run`."""
+    check_rasa_version()
     args = rasa_arguments(argv)
     known, _ = _parser().parse_known_args(args)
     check_model(known.model)
