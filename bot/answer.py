@@ -100,6 +100,7 @@ MAX_RESEARCH_BULLETS = 2
 
 RANKED_SHARE_OF_BEST = 0.6  # ranked statements kept as answers: at least this share of the best score
 RANKED_KEPT = 3
+MAX_DIRECT_STATEMENTS = 3  # statements in the direct answer to a message asking several things
 
 
 def _ranks_statements(question: str, topic: str, kb: KnowledgeBase) -> bool:
@@ -115,6 +116,20 @@ def ranked_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
 
     ranked = rank_statements(question, topic=topic, kb=kb, limit=RANKED_KEPT)
     return [sid for sid, score in ranked if score >= RANKED_SHARE_OF_BEST * ranked[0][1]]
+
+
+def part_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
+    """For a message asking several things ("pooled detection rate? does it change management?"), the best
+    statement of the topic for each of its questions, in the order asked; none for a single question."""
+    if not _ranks_statements(question, topic, kb):
+        return []
+    from bot.ranking import question_parts, rank_statements
+
+    parts = question_parts(question, kb)
+    if len(parts) < 2:
+        return []
+    best = [rank_statements(part, topic=topic, kb=kb, limit=1) for part in parts]
+    return list(dict.fromkeys(ranked[0][0] for ranked in best if ranked))
 
 
 def named_answers(question: str, topic: str, kb: KnowledgeBase) -> List[str]:
@@ -150,6 +165,7 @@ def compose_answer(
     # the topic (bot/ranking.py), so the statement that answers leads instead of the topic's first one
     composer.asked_ids = list(dict.fromkeys(composer.cue_ids + ranked_answers(question, topic, kb)))
     composer.named_ids = named_answers(question, topic, kb)
+    composer.part_ids = part_answers(question, topic, kb)
     composer.question = question
     if topic not in ANSWERABLE_TOPICS:
         composer.abstain(AbstainKind.out_of_scope, "This question is outside what I cover.")
@@ -181,6 +197,7 @@ class _Composer(ComputedAnswers):
         self.asked_ids: List[str] = []  # statements that answer the question's words, most direct first
         self.cue_ids: List[str] = []  # of those, the ones named by answer_tables.QUESTION_CUES
         self.named_ids: List[str] = []  # statements about a trial the question names
+        self.part_ids: List[str] = []  # the best statement for each question of a message asking several
         self.question = ""
         self.pending_wording: List[str] = []  # workup templates used that are not checked against their statements
 
@@ -340,6 +357,10 @@ class _Composer(ComputedAnswers):
         cued = [s for s in asked if s.id in self.cue_ids]
         # a known gap is said first unless a named cue answers it (a ranked statement may only be near it)
         gap = None if cued else not_covered_question(self.question, self.topic)
+        if gap and asked and not_covered_question(asked[0].text, self.topic) == gap:
+            # the statement that best answers the words is itself about what the gap names ("MEN1 carrier - when
+            # to start surveillance in his kids?" and the statement on MEN1 surveillance from childhood): no gap
+            gap = None
         if gap:
             # the gap is said first; a statement about something else is not presented as the answer
             what, related = gap
@@ -355,8 +376,13 @@ class _Composer(ComputedAnswers):
                 self.abstain(AbstainKind.no_content, "This topic has no reviewed statements yet.")
             return
         lead = asked[0] if asked else self.best_lead(statements)
-        self.direct.append(self.statement_sentence(lead))
-        self.add_statements(s for s in statements if s is not lead)
+        # a message asking several things gets the statement that answers each, in the order asked
+        usable = {s.id: s for s in statements}
+        leads = [lead] + [usable[sid] for sid in self.part_ids if sid in usable and sid != lead.id]
+        leads = leads[:MAX_DIRECT_STATEMENTS]
+        for statement in leads:
+            self.direct.append(self.statement_sentence(statement))
+        self.add_statements(s for s in statements if s not in leads)
 
     def best_lead(self, statements: List[Statement], by_fit: bool = True) -> Statement:
         """The statement that leads an answer: approved, then source-checked, before pending review, then (by_fit) one known to fit

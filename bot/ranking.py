@@ -87,10 +87,29 @@ def _synonyms(root: str) -> _Synonyms:
 _NAME_NUMBER = re.compile(r"\b([a-z]{3,})[\s-](\d{1,2})\b(?![.,]\d|\s*(?:cm|mm|%))")
 
 
+# Where one question of a message ends and the next begins: a question mark, a sentence end, or ", and" / " and"
+# before a question word ("detection rate? does it change mgmt", "... primary, and how often did it change ...")
+_QUESTION_PART_END = re.compile(
+    r"\?+|(?<=[a-z)])\.\s+|[,;]?\s+(?:and|also|plus)\s+(?=(?:what|which|how|when|where|who|why|is|are|does|do|did"
+    r"|should|can|could|would|will|was|were)\b)", re.IGNORECASE)
+
+
 def tokens(text: str, root: str) -> List[str]:
     lowered = _synonyms(root).apply(_NAME_NUMBER.sub(r"\1\2", (text or "").lower()))
     words = re.findall(r"[a-z0-9][a-z0-9_\-/]*", lowered)
     return [_stem(w) for w in words if w not in STOP_WORDS and len(w) > 1]
+
+
+# "De Dosso S, Treglia G, ..." -> "Dosso"; an organisation as author ("NCCN") names no person
+_FIRST_AUTHOR = re.compile(r"^\s*(?:[A-Za-z'-]+\s+)*?([A-Z][A-Za-z'-]{2,})\s+[A-Z]{1,3}\b")
+
+
+def first_author_surname(source) -> Optional[str]:
+    """The last word of the first author's surname of a source, when the first author is a person."""
+    if source is None or not source.authors:
+        return None
+    match = _FIRST_AUTHOR.match(source.authors.split(",")[0])
+    return match.group(1) if match else None
 
 
 class StatementIndex:
@@ -102,13 +121,21 @@ class StatementIndex:
         # topics written for one site or syndrome (knowledge/topics.yml `about`: small_pnet, gastric_net, ...)
         self.site_topics = {t.id: t.about for t in load_registry().topics if t.about is not None}
         documents = []
+        authors = set()
         for statement in kb.statements:
             if statement.is_rejected:
                 continue
-            words = " ".join([statement.text, *statement.asks, *statement.asks, *(t.replace("_", " ") for t in statement.topics)])
+            # the first author of each source it cites: "the De Dosso meta-analysis" names its statements
+            surnames = [name for name in (first_author_surname(kb.sources.get(sid)) for sid in statement.sources) if name]
+            authors.update(re.sub(r"[^a-z0-9]", "", name.lower()) for name in surnames)
+            words = " ".join([statement.text, *statement.asks, *statement.asks, *(t.replace("_", " ") for t in statement.topics),
+                              *surnames])
             documents.append(tokens(words, kb.root))
         self.words = [set(d) for d in documents]
-        self.names = _known_names(kb.root)
+        self.authors = frozenset(authors)
+        self.names = _known_names(kb.root) | self.authors
+        # what a question can be about by name (not a body like "WHO" or an abbreviation like "PFS")
+        self.subject_names = _known_names(kb.root, ("trials", "markers", "tracers", "drugs"))
         self.trials = _known_names(kb.root, ("trials",))
         self.document_frequency = Counter(word for words in self.words for word in words)
         self.bm25 = BM25Okapi(documents)
@@ -125,6 +152,19 @@ class StatementIndex:
                 if (topic is None or topic in self.topics[sid])
                 and (context is None or named or context.matches(self.applies_to[sid]))]
         return kept[:limit]
+
+    def names_in(self, text: str) -> List[str]:
+        """The trial, marker, tracer, drug and first-author names a message mentions ("PAX6", "RADIANT-4",
+        "De Dosso"), as written: what a question is about wherever in the message it stands."""
+        found = []
+        for match in re.finditer(r"[A-Za-z0-9][A-Za-z0-9\-]*(?:[\s-]\d{1,2}\b)?", text or ""):
+            word = match.group(0)
+            key = re.sub(r"[^a-z0-9]", "", word.lower())
+            # an author only as a name is written, capitalised ("Hope", "Gut" are words too)
+            named = key in self.subject_names or key in self.authors and word[:1].isupper() and not word.isupper()
+            if named and any(self.document_frequency.get(k, 0) for k in (key, _stem(key), _stem(word.lower()))):
+                found.append(word)
+        return found
 
     def named(self, question: str) -> List[str]:
         """Statements about a trial the question names."""
@@ -167,6 +207,14 @@ def named_statements(question: str, kb: Optional[KnowledgeBase] = None) -> List[
     return statement_index(kb).named(question)
 
 
+def question_parts(text: str, kb: Optional[KnowledgeBase] = None) -> List[str]:
+    """The separate questions of a message ("pooled detection rate? does it change mgmt" -> two), each with at
+    least two words that rank; a message asking one thing gives one part."""
+    root = statement_index(kb).kb.root
+    parts = [part.strip() for part in _QUESTION_PART_END.split(text or "")]
+    return [part for part in parts if len(set(tokens(part, root))) >= 2]
+
+
 def rank_statements(question: str, topic: Optional[str] = None, kb: Optional[KnowledgeBase] = None,
                     limit: int = 5, context: Optional[CaseContext] = None) -> List[Tuple[str, float]]:
     """The statements that best answer a question (above MIN_SCORE), best first, optionally within a topic
@@ -201,7 +249,8 @@ def best_topic(question: str, routed: str, kb: Optional[KnowledgeBase] = None,
     home = index.topics[overall[0][0]][0]
     if routed in index.topics[overall[0][0]]:
         # the best statement is borrowed into the routed topic from its own: its own topic holds the statements
-        # written with it ("type 1 vs type 3 gastric carcinoid?" routed to grading by a word)
+        # written with it ("type 1 vs type 3 gastric carcinoid?" routed to grading by a word, "MEN1 carrier -
+        # when to start surveillance in his kids?" routed to follow-up)
         return home if home != routed and overall[0][1] >= STRONG_SCORE and home in index.site_topics else routed
     in_routed = rank_statements(question, topic=routed, kb=kb, limit=1, context=context)
     routed_score = in_routed[0][1] if in_routed else 0.0

@@ -40,6 +40,8 @@ from bot.topics import (
 AUDIENCES = ("clinician", "patient")
 
 WORKUP_ONLY_INPUTS = frozenset({"tests_done", "ihc", "functional_syndrome"})
+# what a knowledge question names to say what it is about, without giving a case to compute on
+QUESTION_CONTEXT_FIELDS = frozenset({"site", "functional_syndrome"})
 # staging values beyond the size: with one of them a stage is worth showing even before its group is known
 STAGING_FINDINGS = frozenset({"invasion", "nodes_positive", "positive_node_count", "nodes_assessed",
                               "bulky_mesenteric_mass", "metastatic_sites"})
@@ -394,7 +396,17 @@ class _Reading:
         clauses is taken whole, with the values' spans left out. `without_computed_asks` also leaves out the
         words that ask for the grade or stage (they are another ask's words)."""
         question = self.question_clauses()
-        text = " ".join(question + self.about_words()) if question else self.text_without_values()
+        if question:
+            # the names the message gives (a trial, stain, tracer, drug or author) say what it asks about, wherever
+            # they stand ("PAX6 IHC for pancreatic origin of a NET met - how good?")
+            asked_words = " ".join(question)
+            # ... unless the question names what it asks ("ga68 pet neg, fdg avid - how to treat?"): then a test
+            # or stain reported elsewhere in the message is the case, not the subject
+            names = [] if asked_topics(asked_words, Case()) else \
+                [n for n in statement_index().names_in(self.text) if n.lower() not in asked_words.lower()]
+            text = " ".join(question + self.about_words() + names)
+        else:
+            text = self.text_without_values()
         return strip_computed_asks(text) if without_computed_asks else text
 
     def text_without_values(self) -> str:
@@ -563,6 +575,12 @@ class _Reading:
             # "what if it were 1.9?" after a stage: the number is the value the last answer turned on
             value = bare.group(1) if field != "mitoses" else f"{bare.group(1)}/2mm2"
             fields = self.updated(base, [{"entity": NUMBER_ENTITIES[field], "value": value}], hypothetical=True, on=stacked)
+        if not fields["changed"] and self.state.case == Case() and self.state.what_if_case is None:
+            # "if it had been negative with high suspicion, then what?" with no case to change: a conditional
+            # question about the knowledge, answered from the statements its words clearly match
+            ranked = self.ranked_question(fields["case"])
+            if ranked:
+                return Request(act=Act.answer, asks=[Ask(topic=ranked)], **self.updated(base))
         topics = affected_topics(fields["changed"], self.state.last_topic) or [self.state.last_topic or "grade"]
         return Request(act=Act.what_if, asks=[Ask(topic=t) for t in topics] if fields["changed"] else [], **fields)
 
@@ -685,6 +703,15 @@ class _Reading:
         also += [t for t in self.unnamed_asks(case, information_named) if t not in topics + also]
         return topics + also
 
+    def ranked_question(self, case: Case) -> Optional[str]:
+        """The topic whose statements clearly answer the question: its asking clauses first, else the whole
+        message without its values (a short "how good?" after the clause that names the stain)."""
+        for words in (self.ask_text(), self.text_without_values()):
+            best = best_ranked(words, case)
+            if best and best[1] >= ROUTE_SCORE and best[0] not in COMPUTED_TOPICS:
+                return best[0]
+        return None
+
     def continues_what_if(self) -> bool:
         """A bare number right after a what-if ("and at 19?", "say it were exactly 20", "and 3.0?") is the next
         value of the same what-if, whatever the classifier guessed."""
@@ -716,6 +743,13 @@ class _Reading:
             fields["said_unknown"] = self.state.pending
             fields["values"] = fields["values"] + [CaseValue(entity=self.state.pending, value="not known",
                                                              status=ValueStatus.not_known, words=self.text)]
+        if not reply and not said_unknown and self.state.case == Case() \
+                and set(fields["changed"]) <= QUESTION_CONTEXT_FIELDS and QUESTION_FORM.search(self.text):
+            # a question that names only what it is about ("type 1 gastric NET, what's the mechanism?", "RADIANT-4 -
+            # were pts with carcinoid syndrome allowed?") asks for knowledge, not for a computation on a case
+            ranked = self.ranked_question(case)
+            if ranked:
+                return Request(act=Act.answer, asks=[Ask(topic=ranked)], **fields)
         topics = affected_topics(fields["changed"], self.state.last_topic)
         lab = lab_question_topic(self.text) if topics == ["workup"] else None
         if lab:
@@ -723,6 +757,7 @@ class _Reading:
         if not topics and (said_unknown or fields["not_assessed"]) and self.state.last_topic:
             topics = [self.state.last_topic]
         asked = [] if topics else [t for t in self.asked(case) if t not in ("grade", "stage") or has_inputs(case, t)]
+        asked = self.information_asks(asked, case) if asked else asked
         if asked:
             # values with a question the classifier did not name ("NSE high in pt with NEC - meaningful?")
             return Request(act=Act.answer, asks=[Ask(topic=t, optional=t not in ("grade", "stage")) for t in asked],

@@ -708,6 +708,13 @@ CONTEXT_RULES: tuple[tuple[str, str, str, int | None, tuple[str, ...] | None], .
     ("free interval", "PSEUDO_NEGATED_EXISTENCE", "PSEUDO", None, None),
     ("normal", "NEGATED_EXISTENCE", "BIDIRECTIONAL", 2, ("SITE",)),
     ("unremarkable", "NEGATED_EXISTENCE", "BACKWARD", 3, ("SITE",)),
+    # "risk of nodal mets", "nodal mets risk", "rate of liver mets in type 1": a finding as what is asked
+    # about, never one the patient has
+    *((lead, "POSSIBLE_EXISTENCE", "FORWARD", 4, ("METASTASIS", "NODES", "INVASION"))
+      for lead in ("risk of", "risks of", "chance of", "chances of", "likelihood of", "probability of", "odds of",
+                   "rate of", "rates of", "incidence of", "frequency of", "prevalence of", "how often", "how likely")),
+    *((tail, "POSSIBLE_EXISTENCE", "BACKWARD", 2, ("METASTASIS", "NODES", "INVASION"))
+      for tail in ("risk", "risks", "rate", "rates", "incidence")),
     ("suspected", "POSSIBLE_EXISTENCE", "FORWARD", 3, None),
     ("suspicious", "POSSIBLE_EXISTENCE", "FORWARD", 3, None),
     ("query", "POSSIBLE_EXISTENCE", "FORWARD", 3, None),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import compose_answer
-from bot.ranking import MIN_SCORE, best_topic, rank_statements, tokens
+from bot.ranking import MIN_SCORE, best_topic, question_parts, rank_statements, statement_index, tokens
 from bot.knowledge import DEFAULT_ROOT
 
 RANKING_TABLE = [
@@ -55,3 +55,41 @@ def test_a_trial_name_matches_whatever_its_dash() -> None:
     for question in ("netter 1 entry criteria?", "NETTER-1 population", "who was in netter-1"):
         assert rank_statements(question, limit=1)[0][0].startswith("treatment_well_differentiated.netter1")
     assert rank_statements("blorp the thing") == []  # one common word is not a match, however rare
+
+
+# message | the names it gives (a trial, stain, tracer, drug or a cited first author, as written)
+NAMES = [
+    ("PAX6 IHC for pancreatic origin of a NET met - how good?", ["PAX6"]),
+    ("RADIANT-4 - were pts with carcinoid syndrome allowed? and PFS?", ["RADIANT-4"]),
+    ("De Dosso meta-analysis - detection rate?", ["Dosso"]),
+    ("netter 2 population?", ["netter 2"]),
+    # an author's name is a name only as written ("hope" is a word); bodies and abbreviations are not subjects
+    ("i hope the WHO grade is G1, PFS?", []),
+]
+
+
+@pytest.mark.parametrize("text, names", NAMES)
+def test_the_names_a_message_gives_are_found(text: str, names: list) -> None:
+    assert statement_index().names_in(text) == names
+
+
+def test_a_cited_first_author_names_the_statements_citing_them() -> None:
+    best = rank_statements("what did De Dosso find?", limit=1)
+    assert best and best[0][0].startswith("sstr_pet.de_dosso")
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("pooled detection rate of SSTR PET for unknown primary NET? does it change mgmt", 2),
+    ("De Dosso: what was the detection rate, and how often did SSTR PET change management?", 2),
+    ("which tracer for an unknown primary NET?", 1),
+])
+def test_a_message_is_split_into_its_questions(text: str, parts: int) -> None:
+    assert len(question_parts(text)) == parts
+
+
+def test_each_question_of_a_message_gets_the_statement_that_answers_it() -> None:
+    answer = compose_answer("sstr_pet", question="pooled detection rate of SSTR PET for unknown primary NET? "
+                                                 "does it change mgmt")
+    direct = [sid for sentence in answer.direct_answer for sid in sentence.statement_ids]
+    assert "sstr_pet.de_dosso_cup_detection" in direct
+    assert "sstr_pet.de_dosso_management_change" in direct

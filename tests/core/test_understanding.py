@@ -78,6 +78,17 @@ ACTS = [
     ("pt has carcinoid syndrome", "give_values", [("carcinoid syndrome", "syndrome", "carcinoid")], None,
      Act.answer, ["workup"]),
     ("ileal NET", "give_values", [("ileal", "site", "jejunum_ileum")], None, Act.values_noted, []),
+    # a question that only names what it is about asks for knowledge, whatever the classifier guessed
+    ("quick one - type 1 gastric NET, whats the mechanism? is acid high or low and what's it associated with",
+     "what_if", [("gastric", "site", "stomach")], None, Act.answer, ["gastric_net"]),
+    ("De Dosso meta-analysis - what was the detection rate for the unknown primary, and how often did SSTR PET "
+     "change management?", "nlu_fallback", [("unknown primary", "site", "unknown")], None, Act.answer, ["sstr_pet"]),
+    # the name given before a short question says what it asks about
+    ("PAX6 IHC for pancreatic origin of a NET met - how good?", "ask_ihc", [("pancreatic", "site", "pancreas")],
+     None, Act.answer, ["ihc_site_of_origin"]),
+    # a conditional with no case to change is a question, not a what-if
+    ("secretin test: gastrin rose by 150 pg/mL. positive or not? and if it had been neg w high suspicion, then what",
+     "what_if", [], None, Act.answer, ["gastrinoma"]),
 ]
 
 

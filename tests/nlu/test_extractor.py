@@ -621,6 +621,12 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     # --- "ki67 8 mitoses 3": the number after the Ki-67 name is the Ki-67, not a count before "mitoses"
     ("ki67 8 mitoses 3", E({("ki67", "8"), ("mitoses", "3")})),
     ("ki 11 mits 3 grade", E({("ki67", "11"), ("mitoses", "3")})),
+    # --- a finding that is what a question asks the risk of is not a finding of the case
+    ("type 1 gNET, what's the nodal mets risk if its >1cm vs <1cm?", E({("site", "stomach")})),
+    ("ileal NET, what is the risk of liver mets?", E({("site", "jejunum_ileum")})),
+    # (a syndrome named is kept even when uncertain: the workup reads it)
+    ("ileal NET with liver mets, risk of carcinoid heart disease?",
+     E({("site", "jejunum_ileum"), ("metastasis", "liver"), ("syndrome", "carcinoid")})),
 ]
 
 # Numbers that are NOT the value they look like: nothing may be read from them.
