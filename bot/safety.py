@@ -201,7 +201,20 @@ _NAMED_AS_PRODUCT = re.compile(
     r"(?<![\w-])([A-Z][a-z]{4,})\s+(?:is\s+|was\s+)?(?:available|approved|licensed|licenced|marketed|prescribed|"
     r"better|safer|effective|funded)\b|\b(?:is|was|are)\s+([A-Z][a-z]{4,})\s+(?:available|approved|licensed|licenced|"
     r"marketed|better|safer|effective|funded)\b")
-_ISOTOPE_NAME = re.compile(r"(?<![\w-])\d{1,3}m?[A-Z][a-z]?-([A-Za-z][A-Za-z]{3,}(?:-[A-Za-z0-9]+)?)")
+_ISOTOPE_NAME = re.compile(r"(?:(?<![\w-])\d{1,3}m?[A-Z][a-z]?-|\[\d{1,3}m?[A-Z][a-z]?\]-?\s?)([A-Za-z][A-Za-z]{3,}(?:-[A-Za-z0-9]+)?)")
+# an abbreviation the message defines ("gsdi (gastrin secretin delta index)"): the abbreviation is the name
+_DEFINED_ABBREVIATION = re.compile(r"(?<![\w-])([A-Za-z]{2,8})\s*\(\s*([A-Za-z][\w-]*(?:\s+[\w-]+){1,6})\s*\)")
+
+
+def defined_abbreviations(text: str) -> List[Tuple[int, str]]:
+    """(offset, abbreviation) of each abbreviation followed by its expansion in brackets, its letters the
+    initials of the expansion's words."""
+    found = []
+    for m in _DEFINED_ABBREVIATION.finditer(text):
+        initials = "".join(word[0] for word in re.split(r"[\s-]+", m.group(2)) if word).lower()
+        if m.group(1).lower() == initials:
+            found.append((m.start(1), m.group(1)))
+    return found
 
 # grading and staging codes, sizes, counts and units are never names
 _CODE = re.compile(r"^(?:[cpyra]{0,2}(?:T[0-4xX][a-dA-D]?(?:N[0-3xX][a-cA-C]?)?(?:M[01xX][a-cA-C]?)?|N[0-3xX][a-cA-C]?"
@@ -232,6 +245,7 @@ def unknown_name(text: str, known: frozenset,
     candidates += [(m.start(1), m.group(1)) for m in _CAPITALISED_BEFORE_GENERIC_KIND.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _NAMED_AFTER_SAMPLE.finditer(text)]
     candidates += [(m.start(1), m.group(1)) for m in _ISOTOPE_NAME.finditer(text)]
+    candidates += defined_abbreviations(text)
     with_code = [(m.start(), m.group()) for m in _KNOWN_WITH_CODE.finditer(text)
                  if _key(m.group(1)) in known and _key(m.group()) not in known and len(_key(m.group(1))) >= 4]
     candidates += with_code

@@ -374,6 +374,10 @@ class _Reading:
                 for start, end, clause in clauses]
         question = [clause for (start, end, clause), ok in zip(clauses, free)
                     if ok and self.text[end:end + 2].lstrip().startswith("?")]
+        if question and clauses and free[-1] and clauses[-1][2] not in question \
+                and QUESTION_FORM.search(re.sub(r"^\W*(?:and|or|but|also|so)\s+", "", clauses[-1][2], flags=re.IGNORECASE)):
+            # "T? stage? and can we just watch him": the last clause asks too, question mark or not
+            question.append(clauses[-1][2])
         if not question:
             for (start, end, clause), ok in reversed(list(zip(clauses, free))):
                 if not ok:

@@ -236,8 +236,9 @@ NEC_SUBTYPE_TERMS: tuple[tuple[str, str], ...] = (
 # Bare "WD"/"PD" (case-sensitive) only when they stand next to a tumour word or punctuation:
 # "PD" alone is also "progressive disease".
 DIFFERENTIATION_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
-    (r"WD(?=\s*(?:NET|NEN|net|tumou?r|neuroendocrine|[,.;)]|$))", "well"),
-    (r"(?<!disease\s)(?<!\()PD(?=\s*(?:NEC|NET|NEN|carcinoma|neuroendocrine|[,.;]|$))", "poorly"),
+    # ... or a word naming what is differentiated ("WD morphology", "PD histology")
+    (r"WD(?=\s*(?:NET|NEN|net|tumou?r|neuroendocrine|morpholog|histolog|appearance|features|[,.;)]|$))", "well"),
+    (r"(?<!disease\s)(?<!\()PD(?=\s*(?:NEC|NET|NEN|carcinoma|neuroendocrine|morpholog|histolog|[,.;]|$))", "poorly"),
 )
 
 # ----------------------------------------------------------------------------- necrosis

@@ -30,6 +30,12 @@ def ask(text: str, entities: List[dict], without_computed_asks: bool = False) ->
         ("72M gastric NET 8mm multiple polyps, atrophic gastritis, ki67 1%. what type and how to manage",
          [("gastric", "site", "stomach"), ("8mm", "tumour_size", "0.8"), ("ki67 1%", "ki67", "1")],
          "what type and how to manage gastric"),
+        ("62F corpus polyps, WD NET, ki67 1%. resect or surveil?",
+         [("corpus", "site", "stomach"), ("ki67 1%", "ki67", "1")], "resect or surveil corpus"),
+        # the last clause asks too, question mark or not
+        ("pNET 1.6cm ki67 1%, no mets. T? stage? and can we just watch him",
+         [("pNET", "site", "pancreas"), ("1.6cm", "tumour_size", "1.6"), ("ki67 1%", "ki67", "1")],
+         "T stage and can we just watch him pNET"),
         # no clause without a value: the whole message without the values' spans
         ("ki67 2% pancreatic NET what next",
          [("ki67 2%", "ki67", "2"), ("pancreatic", "site", "pancreas")],

@@ -621,6 +621,9 @@ CASES: list[tuple[str, frozenset[tuple[str, str]]]] = [
     # --- "ki67 8 mitoses 3": the number after the Ki-67 name is the Ki-67, not a count before "mitoses"
     ("ki67 8 mitoses 3", E({("ki67", "8"), ("mitoses", "3")})),
     ("ki 11 mits 3 grade", E({("ki67", "11"), ("mitoses", "3")})),
+    # --- "WD"/"PD" before the word naming what is differentiated
+    ("SI NET ki67 35%, WD morphology", E({("site", "jejunum_ileum"), ("ki67", "35"), ("differentiation", "well")})),
+    ("PD histology, ki67 60", E({("differentiation", "poorly"), ("ki67", "60")})),
     # --- a finding that is what a question asks the risk of is not a finding of the case
     ("type 1 gNET, what's the nodal mets risk if its >1cm vs <1cm?", E({("site", "stomach")})),
     ("ileal NET, what is the risk of liver mets?", E({("site", "jejunum_ileum")})),
