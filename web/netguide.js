@@ -380,6 +380,15 @@
     button.setAttribute("aria-expanded", "true");
   }
 
+  // The widget's own controls, named for screen readers (its send button holds only an icon): attributes only,
+  // React leaves attributes it does not set alone
+  function nameControls() {
+    var sendButton = chat.querySelector(".rw-send:not([aria-label])");
+    if (sendButton) sendButton.setAttribute("aria-label", "Send");
+    var box = chat.querySelector(".rw-new-message:not([aria-label])");
+    if (box) box.setAttribute("aria-label", "Your question");
+  }
+
   var chat = document.getElementById("webchat");
   chat.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".ng-cite");
@@ -392,6 +401,7 @@
     scheduled = true;
     requestAnimationFrame(function () {
       scheduled = false;
+      nameControls();
       var fresh = chat.querySelectorAll(".rw-response .rw-markdown:not([data-ng])");
       Array.prototype.forEach.call(fresh, enhance);
       // the widget scrolls its list to the end whenever a message arrives (a question follows the answer after
