@@ -178,6 +178,37 @@ def test_sections_open_and_close_from_the_keyboard(stack: Stack, browser: Browse
     assert outline not in ("none", ""), outline
 
 
+def test_keyboard_focus_goes_to_the_start_of_a_reply_asked_with_a_button(stack: Stack, browser: Browser) -> None:
+    page = browser.page
+    if not page.url.startswith(stack.site.url):  # run on its own
+        start(page, stack.site.url)
+    ask(page, "Ki-67 12%, 1 mitosis per 2 mm2, what grade?", r"NET G2")
+    assert page.evaluate("() => document.activeElement.classList.contains('rw-new-message')"), \
+        "a typed question leaves focus in the message box"
+
+    follow_up = page.locator(".rw-replies .rw-reply", has_text=re.compile(r"\?$")).first  # a follow-up question
+    question = follow_up.inner_text().strip()
+    before = page.locator(".rw-response").count()
+    # the widget's quick replies are divs: the page makes them buttons that Tab reaches and Enter presses
+    assert follow_up.get_attribute("role") == "button" and follow_up.get_attribute("tabindex") == "0"
+    follow_up.focus()
+    assert page.evaluate("f => document.activeElement === f", follow_up.element_handle())
+    page.keyboard.press("Enter")
+    page.locator(".rw-client", has_text=question).wait_for(timeout=10_000)
+    index = wait_for_bubble(page, r"References", after=before)
+    settle(page)
+    reply = page.locator(".rw-response").nth(index)
+    focused = page.evaluate_handle("() => document.activeElement")
+    assert reply.evaluate("(r, f) => r.contains(f) && f.tagName === 'H3'", focused), \
+        page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
+    title = reply.locator("h3").first
+    assert title.inner_text().strip() and title.evaluate("t => getComputedStyle(t).outlineStyle") != "none"
+    box = title.bounding_box()
+    assert 0 <= box["y"] < page.viewport_size["height"], box
+    page.keyboard.press("Tab")  # from there, Tab goes on into the reply (its first citation or section button)
+    assert reply.evaluate("(r, f) => r.contains(f)", page.evaluate_handle("() => document.activeElement"))
+
+
 # ------------------------------------------------------------------------------------------------
 # The workup pathway in the page
 # ------------------------------------------------------------------------------------------------
