@@ -116,6 +116,18 @@ def blocking(violations: List[dict]) -> List[str]:
             for v in violations if v["impact"] in BLOCKING]
 
 
+def assert_bottom_line_in_view(page, answer) -> None:
+    """The reply's title and its bottom line (the "Answer" section: grade and stage) are on screen as the reply
+    arrives, the user having scrolled nothing."""
+    bottom_line = answer.locator("h4:has-text('Answer') + p").first
+    text = bottom_line.inner_text()
+    assert re.search(r"Grade:.*NET G2", text, re.S) and re.search(r"Stage:.*Stage IV", text, re.S), text
+    view = page.viewport_size
+    box = bottom_line.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= view["height"], (box, view)
+    assert answer.locator("h3").first.bounding_box()["y"] >= 0, "the reply's title is in view too"
+
+
 def section_toggles(answer) -> list:
     return answer.locator("button.ng-section-toggle").all()
 
@@ -131,6 +143,7 @@ def test_no_serious_accessibility_violation_with_an_answer_closed_and_open(stack
     start(page, stack.site.url)
     answer = ask(page, GRADE_AND_STAGE, r"Stage IV")
     assert answer.locator(".ng-figure svg").count() == 2, "grade bands and stage row drawn"
+    assert_bottom_line_in_view(page, answer)
 
     closed = axe(page, "answer-closed")
     assert not blocking(closed), blocking(closed)
@@ -253,13 +266,7 @@ def test_on_a_phone_the_bottom_line_is_in_view_and_nothing_scrolls_sideways(stac
     view = page.viewport_size
     assert view == PHONE
 
-    # the bottom line of the new reply (the "Answer" section: grade and stage) is in view, unscrolled by the user
-    bottom_line = answer.locator("h4:has-text('Answer') + p").first
-    assert re.search(r"Grade:.*NET G2", bottom_line.inner_text(), re.S) and "Stage:" in bottom_line.inner_text()
-    box = bottom_line.bounding_box()
-    assert box["y"] >= 0 and box["y"] + box["height"] <= view["height"], (box, view)
-    title = answer.locator("h3").first.bounding_box()
-    assert title["y"] >= 0, "the reply's title is in view too"
+    assert_bottom_line_in_view(page, answer)
 
     # nothing wider than the screen: no sideways scroll of the page or of a bubble
     widths = page.evaluate(
