@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from bot.pictures import grade_picture, stage_picture
+from bot.pictures import grade_picture, stage_picture, workup_picture
 from bot.answer_model import AbstainKind, CitedSentence, Computed
 from bot.answer_model import capitalise as _capitalise
 from bot.answer_model import unique as _unique
@@ -250,6 +250,7 @@ class ComputedAnswers:
             )
         steps = [step_line(s) for s in result.steps]
         treatment = [step_line(s) for s in result.treatment_direction]
+        step_titles = {step.id: step_title(step, wording) for step in result.steps} if wording else {}
         self.computed = Computed(
             kind="workup",
             headline=f"{len(result.steps)} workup steps, {len(result.treatment_direction)} treatment directions",
@@ -267,6 +268,7 @@ class ComputedAnswers:
             ],
             result=result.model_dump(mode="json"),
             pending_wording=list(self.pending_wording),
+            picture=workup_picture(result, {sid: t.text for sid, t in step_titles.items() if t is not None}),
         )
         self.set_needs(result.missing)
         if not self.direct and not steps:

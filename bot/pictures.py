@@ -3,24 +3,29 @@
 - a grade: each index given (Ki-67, mitoses per 2 mm²) on its three bands, the cut-offs at the band edges and
   the value marked in the band it falls in. The bands, cut-offs and labels are the scales the grading rules use
   (bot/grading.py `KI67_SCALE`, `GEP_MITOSES_SCALE`, `THORACIC_MITOSES_SCALE`): one rule in one place;
-- a stage: T, N, M and the stage group as a compact row, an input not known marked.
+- a stage: T, N, M and the stage group as a compact row, an input not known marked;
+- a workup: the pathway's steps in the order of the step table (bot/workup.py `STEP_CATALOGUE`), each marked
+  done, next (the rules recommend it now) or later (to consider), as the workup rules decided them. The step
+  labels are the steps' titles from knowledge/computed/workup.yml, given by the caller.
 
-The words are the rules' own (`ThreeBandScale.where`, the category codes) and UI words; no clinical sentence.
+The words are the rules' own (`ThreeBandScale.where`, the category codes), the knowledge base's step titles
+and UI words; no clinical sentence.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Mapping, Optional, Tuple
 from xml.sax.saxutils import escape
 
 from pydantic import BaseModel
 
 from bot.grading import GEP_MITOSES_SCALE, KI67_SCALE, THORACIC_MITOSES_SCALE, ThreeBandScale, mitoses_per_2mm2
-from bot.models import Case, GradeResult, StageResult
+from bot.models import Case, GradeResult, StageResult, WorkupResult
+from bot.workup import CONSIDER, DONE, RECOMMENDED
 
 
 class Picture(BaseModel):
-    kind: str  # "grade_bands" | "stage_row"
+    kind: str  # "grade_bands" | "stage_row" | "workup_pathway"
     alt: str
     svg: str
 
@@ -140,3 +145,78 @@ def stage_picture(result: StageResult) -> Optional[Picture]:
             f'fill="{"#b00020" if missing else INK}">{escape(code or "?")}</text></g>'
         )
     return Picture(kind="stage_row", alt=alt, svg=_svg("stage_row", alt, 48, body))
+
+
+# workup step status (the engine's) -> where the step is on the pathway, as the picture and its alt text say it
+PATHWAY_PLACE = {DONE: "done", RECOMMENDED: "next", CONSIDER: "later"}
+PATHWAY_LEGEND = (("done", "Done"), ("next", "Next"), ("later", "Later"))
+PATHWAY_STYLE = {  # marker fill, marker stroke, dashes, text colour (contrast at least 4.5:1 on white)
+    "done": ("#2e7d32", "#2e7d32", "", "#555555"),
+    "next": ("#1565c0", "#0d47a1", "", INK),
+    "later": ("#ffffff", "#555555", ' stroke-dasharray="3 2"', "#444444"),
+}
+PATHWAY_CHARS = 48  # characters of a step's label per line (11 px sans-serif, bold, in 330 px)
+PATHWAY_LINE = 14
+
+
+def _wrap(text: str, width: int) -> List[str]:
+    """The label in lines of at most `width` characters, broken between words (a longer word stays whole)."""
+    lines: List[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _pathway_marker(place: str, cx: float, cy: float) -> str:
+    fill, stroke, dashes, _ = PATHWAY_STYLE[place]
+    box = f'<rect x="{cx - 7:g}" y="{cy - 7:g}" width="14" height="14" rx="7" fill="{fill}" stroke="{stroke}" ' \
+          f'stroke-width="1.5"{dashes}/>'
+    if place == "done":  # a tick
+        return box + f'<path d="M{cx - 4:g} {cy:g} l3 3 l5 -6" fill="none" stroke="#ffffff" stroke-width="2"/>'
+    if place == "next":  # an arrow head
+        return box + f'<path d="M{cx - 2:g} {cy - 4:g} l5 4 l-5 4 z" fill="#ffffff"/>'
+    return box
+
+
+def workup_picture(result: WorkupResult, titles: Mapping[str, str]) -> Optional[Picture]:
+    """The workup steps in pathway order, each marked done / next / later; `titles` gives each step's label (its
+    title from the knowledge base). None when no step has a label."""
+    steps = [(step, titles[step.id]) for step in result.steps if step.id in titles and step.status in PATHWAY_PLACE]
+    if not steps:
+        return None
+    places = [(PATHWAY_PLACE[step.status], title) for step, title in steps]
+    # the alt text (and Slack's text form): the steps of each place in pathway order ("; " between steps: a
+    # title may hold commas)
+    alt = "Workup pathway. " + " ".join(
+        f"{word}: " + "; ".join(title for place, title in places if place == key) + "."
+        for key, word in PATHWAY_LEGEND if any(place == key for place, _ in places))
+    body: List[str] = []
+    # the legend
+    x = 0
+    for key, word in PATHWAY_LEGEND:
+        body.append(_pathway_marker(key, x + 8, 9))
+        body.append(f'<text x="{x + 20}" y="13" font-size="11" fill="{INK}">{word}</text>')
+        x += 70
+    y = 30
+    centres: List[float] = []
+    rows: List[str] = []
+    for (step, _), (place, title) in zip(steps, places):
+        lines = _wrap(title, PATHWAY_CHARS)
+        height = max(22, len(lines) * PATHWAY_LINE + 8)
+        cy = y + 11
+        centres.append(cy)
+        colour = PATHWAY_STYLE[place][3]
+        weight = ' font-weight="bold"' if place == "next" else ""
+        rows.append(f'<g class="ng-step" data-step="{escape(step.id)}" data-place="{place}">'
+                    + _pathway_marker(place, 12, cy)
+                    + "".join(f'<text x="28" y="{cy + 4 + i * PATHWAY_LINE:g}" font-size="11" fill="{colour}"{weight}>'
+                              f'{escape(line)}</text>' for i, line in enumerate(lines))
+                    + "</g>")
+        y += height
+    if len(centres) > 1:  # the pathway: one line through the markers, drawn under them
+        body.append(f'<path d="M12 {centres[0]:g} V{centres[-1]:g}" fill="none" stroke="#999999" stroke-width="2"/>')
+    body.extend(rows)
+    return Picture(kind="workup_pathway", alt=alt, svg=_svg("workup_pathway", alt, y, body))

@@ -52,6 +52,22 @@ else
   info "npm not found: the chat page will not work until Node.js/npm is installed (REST and Slack still work)"
 fi
 
+step "Accessibility checker for the widget test (axe-core 4.14.1 from npm, in tests/vendor)"
+AXE="$ROOT/tests/vendor/axe.min.js"
+if [ -s "$AXE" ]; then
+  info "axe-core is present: tests/vendor/axe.min.js"
+elif command -v npm >/dev/null 2>&1; then
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent axe-core@4.14.1 >/dev/null) || die "npm could not download axe-core@4.14.1; check access to the npm registry"
+  tar -xzf "$tmp"/axe-core-4.14.1.tgz -C "$tmp" package/axe.min.js
+  mkdir -p "$ROOT/tests/vendor"
+  cp "$tmp/package/axe.min.js" "$AXE"
+  rm -rf "$tmp"
+  info "installed tests/vendor/axe.min.js"
+else
+  info "npm not found: the chat page's accessibility test will fail until Node.js/npm is installed"
+fi
+
 step "Checking the knowledge base"
 "$VENV_ACTIONS/bin/python" -m bot kb check || die "the knowledge base in knowledge/ is invalid (see above); fix the named file and statement"
 

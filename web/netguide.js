@@ -326,6 +326,21 @@
     addNoteButton(markdown);
   }
 
+  // Keyboard focus goes to the start of a new reply (its title) when the question was sent with a button: the
+  // button is gone and focus would fall back to the page's start. A question typed keeps focus in the message
+  // box, so the next one can be typed at once (screen readers hear the reply through aria-live).
+  var focusedStart = null;
+
+  function focusStartOfReply(start) {
+    if (start === focusedStart) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;
+    var target = start.querySelector(".rw-markdown h3") || start;
+    target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+    focusedStart = start;
+  }
+
   // A new reply is read from its start: the view goes to the first answer after the last question asked
   // (the widget itself scrolls to the end, the reference list), and screen readers hear it (aria-live).
   function showStartOfReply() {
@@ -342,6 +357,7 @@
         // the message list scrolls, not the page
         if (list) list.scrollTop += start.getBoundingClientRect().top - list.getBoundingClientRect().top;
         else start.scrollIntoView({ block: "start" });
+        focusStartOfReply(start);
         return;
       }
     }
@@ -380,6 +396,26 @@
     button.setAttribute("aria-expanded", "true");
   }
 
+  // The widget's own controls, made usable without a mouse: its send button (only an icon) gets a name, and its
+  // quick replies (the audience choice, answers to a question, follow-up questions), which are plain divs with
+  // a click handler, become buttons that Tab reaches and Enter or Space presses. Attributes and a listener
+  // only: React leaves alone what it did not set.
+  function accessibleControls() {
+    var sendButton = chat.querySelector(".rw-send:not([aria-label])");
+    if (sendButton) sendButton.setAttribute("aria-label", "Send");
+    var box = chat.querySelector(".rw-new-message:not([aria-label])");
+    if (box) box.setAttribute("aria-label", "Your question");
+    Array.prototype.forEach.call(chat.querySelectorAll("div.rw-reply:not([role])"), function (reply) {
+      reply.setAttribute("role", "button");
+      reply.setAttribute("tabindex", "0");
+      reply.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter" && event.key !== " ") return;
+        event.preventDefault();
+        reply.click();
+      });
+    });
+  }
+
   var chat = document.getElementById("webchat");
   chat.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".ng-cite");
@@ -392,6 +428,7 @@
     scheduled = true;
     requestAnimationFrame(function () {
       scheduled = false;
+      accessibleControls();
       var fresh = chat.querySelectorAll(".rw-response .rw-markdown:not([data-ng])");
       Array.prototype.forEach.call(fresh, enhance);
       // the widget scrolls its list to the end whenever a message arrives (a question follows the answer after

@@ -7,6 +7,7 @@ cited content (sentence, bullet, conflict) and fixed boilerplate (everything els
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -19,6 +20,10 @@ BOILERPLATE_KINDS = frozenset(
      "disclaimer"}
 )
 MAX_KEY_POINTS = 3
+# the words the key points of the short form may take together: a point longer than the room left stays in the
+# details (the full form), so the short form is read in a glance (issue 18: median at most 200 words per reply)
+KEY_POINT_WORDS = 70
+WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")  # a word as the benchmark counts it (bench/answer_words.py)
 # the lead of each computed part's bottom line in a reply of several parts (UI words); other parts are led by
 # the question they answer
 PART_LABELS: Dict[str, str] = {"grade": "Grade", "stage": "Stage", "workup": "Workup"}
@@ -211,9 +216,14 @@ def layout(item: Union[Answer, Reply]) -> List[Line]:
 KEY_POINT_SECTIONS = ("steps", "caveats", "treatment")
 
 
-def key_points(reply: Reply, limit: int = MAX_KEY_POINTS) -> List[Line]:
-    """At most `limit` cited lines that matter most after the bottom lines: each part's next steps, caveats
-    and treatment direction, then its guideline and research bullets, taken from the parts in turn."""
+def word_count(text: str) -> int:
+    return len(WORD.findall(text))
+
+
+def key_points(reply: Reply, limit: int = MAX_KEY_POINTS, words: int = KEY_POINT_WORDS) -> List[Line]:
+    """At most `limit` cited lines that matter most after the bottom lines, together at most `words` words:
+    each part's next steps, caveats and treatment direction, then its guideline and research bullets, taken
+    from the parts in turn; a line longer than the room left is passed over (it stays in the full form)."""
     queues: List[List[Line]] = []
     for part in reply.parts:
         queue: List[Line] = []
@@ -225,10 +235,16 @@ def key_points(reply: Reply, limit: int = MAX_KEY_POINTS) -> List[Line]:
         queue.extend(_bullet_lines([b.model_copy(update={"conflict": None}) for b in part.guideline_bullets + part.research_bullets]))
         queues.append(queue)
     chosen: List[Line] = []
+    room = words
     while any(queues) and len(chosen) < limit:
         for queue in queues:
-            if queue and len(chosen) < limit:
-                chosen.append(queue.pop(0))
+            while queue and len(chosen) < limit:
+                line = queue.pop(0)
+                size = word_count(line.text)
+                if size <= room:
+                    chosen.append(line)
+                    room -= size
+                    break
     return chosen
 
 

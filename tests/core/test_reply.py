@@ -14,7 +14,7 @@ from bot.conversation import ConversationState, handle_turn
 from bot.knowledge import DEFAULT_ROOT, KnowledgeBase, load_knowledge
 from bot.models import Case, MetastaticSite, Site
 from bot.render import render, render_markdown, render_slack, render_text
-from bot.render.layout import MAX_KEY_POINTS, layout, short_layout
+from bot.render.layout import KEY_POINT_WORDS, MAX_KEY_POINTS, key_points, layout, short_layout, word_count
 from bot.render.markdown import without_pictures
 from reply_parts import answer_parts
 
@@ -120,6 +120,31 @@ def test_the_short_form_is_the_bottom_line_key_points_and_their_references(kb: K
     assert short_words < full_words
     text = render_text(reply, short=True)
     assert "How it was worked out" not in text and "References: [" in text
+
+
+@pytest.mark.parametrize("topics", [("grade",), ("stage",), ("sstr_pet",), ("grade", "stage"), ("grade", "stage", "workup")])
+def test_key_points_fit_their_word_budget_in_order_passing_over_a_long_one(kb: KnowledgeBase, topics) -> None:
+    reply = compose_reply(parts(kb, CUP, *topics), kb=kb)
+    candidates = [line.text for line in key_points(reply, limit=100, words=10**6)]
+    chosen = [line.text for line in key_points(reply)]
+    assert chosen and sum(word_count(t) for t in chosen) <= KEY_POINT_WORDS
+    positions = [candidates.index(t) for t in chosen]
+    assert positions == sorted(positions), "the points keep their order of importance"
+    # every candidate passed over before the last one chosen was too long for the room left at that point
+    room = KEY_POINT_WORDS
+    for text in candidates[:positions[-1] + 1]:
+        if text in chosen:
+            room -= word_count(text)
+        else:
+            assert word_count(text) > room, text
+
+
+def test_a_point_too_long_for_the_room_left_is_passed_over_for_a_shorter_one(kb: KnowledgeBase) -> None:
+    reply = compose_reply(parts(kb, CUP, "grade"), kb=kb)
+    candidates = [line.text for line in key_points(reply, limit=100, words=10**6)]
+    chosen = [line.text for line in key_points(reply)]
+    assert candidates[:2] != chosen[:2] and chosen[0] == candidates[0], "a longer second point was passed over"
+    assert chosen[1] in candidates[2:]
 
 
 def test_compact_reference_names_author_year_and_journal(kb: KnowledgeBase) -> None:
