@@ -23,7 +23,9 @@ from pydantic import BaseModel, Field
 
 from bot.answer_tables import COMPUTED_TOPICS, need_question
 from bot.case_update import describe_value, field_label
-from bot.models import Case
+from bot.knowledge import load_knowledge
+from bot.models import Case, CaseNote
+from bot.result_wording import CASE_NOTES, note_words
 from bot.results import INPUTS, SHARED_INPUTS, describe_result_changes, describe_results, has_inputs, result_codes
 from bot.understanding import (
     PAYLOAD,
@@ -290,7 +292,7 @@ class _Turn:
         # a value now given is no longer "not known"
         unknown = [f for f in unknown if f not in request.changed]
         self.state = self.state.model_copy(update={"case": request.case, "unknown_fields": unknown})
-        for text in request.problems + request.notes:
+        for text in request.problems + note_texts(request.notes):
             self.say(text)
         changes = describe_changes(request.previous, request.case, request.changed, only_corrections=True)
         if changes:
@@ -362,7 +364,7 @@ class _Turn:
         return self.result()
 
     def what_if(self, request: Request) -> TurnResult:
-        for text in request.problems + request.notes:
+        for text in request.problems + note_texts(request.notes):
             self.say(text)
         if not request.changed:
             if not request.problems:
@@ -488,6 +490,15 @@ def describe_changes(
             text += f" ({was}: {describe_value(field, before)})"
         parts.append(text)
     return ", ".join(parts)
+
+
+def note_texts(notes: Sequence[CaseNote]) -> List[str]:
+    """The notes on how values were read, in the words of knowledge/computed/case_notes.yml (a note whose
+    template is missing is left out; `kb check` fails on it)."""
+    if not notes:
+        return []
+    wording = load_knowledge().wording(CASE_NOTES.name)
+    return [words.text for words in (note_words(n, wording) for n in notes) if words is not None]
 
 
 def compose_for_turn(topic: str, case: Case, audience: str, uncapped: bool = False, question: str = "") -> Dict[str, Any]:

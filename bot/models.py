@@ -214,6 +214,15 @@ class TraceLine(BaseModel):
     values: Dict[str, FieldValue] = Field(default_factory=dict)
 
 
+class CaseNote(BaseModel):
+    """How a value of the user's message was read (a range, a bound, a unit conversion, several values), as a
+    code: the words are a template in knowledge/computed/case_notes.yml, named by `id` and filled with
+    `values`."""
+
+    id: str
+    values: Dict[str, FieldValue] = Field(default_factory=dict)
+
+
 class WhatIf(BaseModel):
     """A one-step counterfactual: 'if Ki-67 were above 20% the grade would be G3'. `about` names the input
     changed, as a code (ki67, mitoses, necrosis, differentiation, metastases, nodes, invasion, size)."""

@@ -15,10 +15,10 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from pydantic import Field
 
-from bot import grading, staging
+from bot import case_update, grading, staging
 from bot.computed_wording import EngineWording, Filler, Rendered, Template, WordingFile, as_list, render
 from bot.workup_wording import WORKUP
-from bot.models import Case, Differentiation, FieldValue, Flag, GradeResult, MitoticUnit, TraceLine
+from bot.models import Case, CaseNote, Differentiation, FieldValue, Flag, GradeResult, MitoticUnit, TraceLine
 
 # --------------------------------------------------------------------------------------------
 # Grading
@@ -292,5 +292,32 @@ __all__: Tuple[str, ...] = (
 )
 
 
+# --------------------------------------------------------------------------------------------
+# Notes on how a case value was read (bot/case_update.py)
+# --------------------------------------------------------------------------------------------
+
+CASE_NOTES_FILE = "computed/case_notes.yml"
+
+
+class CaseNotesWording(WordingFile):
+    KINDS = ("notes",)
+    notes: Dict[str, Template] = Field(default_factory=dict)
+
+
+CASE_NOTES = EngineWording(
+    name="case_notes",
+    file=CASE_NOTES_FILE,
+    model=CaseNotesWording,
+    emitted={"notes": case_update.NOTE_TEMPLATES},
+    formats={"area": lambda v: f"{float(v):.2f}"},  # type: ignore[arg-type]
+    key_prefix="case_notes.",
+)
+
+
+def note_words(note: CaseNote, wording: Optional[WordingFile]) -> Optional[Rendered]:
+    """A note on how a value was read, in words; None when its template is missing."""
+    return render(CASE_NOTES, wording, "notes", note.id, note.values)
+
+
 # Every engine's wording file, in the order `kb check` reports them (the knowledge loader reads this).
-WORDING_SPECS: Tuple[EngineWording, ...] = (WORKUP, GRADING, STAGING)
+WORDING_SPECS: Tuple[EngineWording, ...] = (WORKUP, GRADING, STAGING, CASE_NOTES)
