@@ -12,10 +12,8 @@ from bot.answer_model import capitalise as _capitalise
 from bot.answer_model import unique as _unique
 from bot.knowledge import CaseContext, GradeLabel
 from bot.models import Case, Differentiation, GradeResult, Site, Syndrome, WorkupStep
-from bot.result_wording import GRADING, STAGING, grade_sentence, stage_sentence, trace_words
+from bot.result_wording import GRADING, STAGING, cell_type_words, grade_sentence, stage_sentence, trace_words
 from bot.workup_wording import step_reason, step_title
-
-NEC_SUBTYPE_LABELS = {"small_cell": ", small cell type", "large_cell": ", large cell type"}  # labels of a code
 
 STEP_STATUS_WORD = {"recommended": "Recommended", "consider": "Consider", "done": "Done"}
 
@@ -51,14 +49,15 @@ class ComputedAnswers:
         wording = self.kb.wording(GRADING.name)
 
         decisive = [line for line in result.trace if line.rule_id in DECISIVE_GRADE_RULES]
-        headline = result.category + NEC_SUBTYPE_LABELS.get(result.nec_subtype or "", "") + (
+        cell_type = cell_type_words(result.nec_subtype, wording)
+        headline = result.category + (f", {cell_type.text}" if cell_type else "") + (
             " (provisional)" if result.provisional else "")
         label = "No grade yet" if result.kind == "not_gradable" else f"{headline}, {result.system}"
         # the direct answer says the result in a sentence; every rule line stays in the trace below
         sentence = grade_sentence(case, result, wording)  # type: ignore[arg-type]
         parts = [sentence] if sentence else [trace_words(GRADING, wording, line) for line in decisive]
         detail = "; ".join(p.text for p in parts if p)
-        direct = self.cite_wording(f"{label}: {detail}" if detail else label, parts, fit_case=True)
+        direct = self.cite_wording(f"{label}: {detail}" if detail else label, parts + ([cell_type] if cell_type else []), fit_case=True)
         if direct:
             self.direct.append(direct)
 

@@ -23,6 +23,7 @@ from bot.models import (
     Flag,
     GradeResult,
     MitoticUnit,
+    NecSubtype,
     ReviewStatus,
     Site,
     TraceLine,
@@ -196,7 +197,7 @@ TRACE_TEMPLATES: Dict[str, FrozenSet[str]] = {
     "gep.g3_morphology_needed": _NONE,
     "gep.net.well": frozenset({"grade"}),
     "gep.net.differentiation_not_stated": frozenset({"grade"}),
-    "nec.not_graded": _NONE,
+    "nec.not_graded": frozenset({"cell_type"}),
     "thoracic.scope": frozenset({"site"}),
     "thoracic.ki67_not_used": frozenset({"ki67"}),
     "thoracic.high_grade_on_morphology": _NONE,
@@ -225,6 +226,14 @@ FLAG_TEMPLATES: Dict[str, FrozenSet[str]] = {
     "lung_ki67_ignored": frozenset({"ki67"}),
     "lung_boundary_10": _NONE,
 }
+# Under `phrases`: words that fill a field in place. {cell_type}: the cell type of a NEC as given, or both types
+# when it was not given (cell_type.<NecSubtype value> | cell_type.not_stated).
+PHRASE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "cell_type.small_cell": _NONE,
+    "cell_type.large_cell": _NONE,
+    "cell_type.not_stated": _NONE,
+}
+PHRASE_FIELDS = frozenset({"cell_type"})
 # Under `rules`: each rule id's summary, and the statements that back the rule wherever the answer cites the
 # rule itself (the direct answer, what-ifs, the grade line of the workup).
 RULE_TEMPLATES: Dict[str, FrozenSet[str]] = {rule_id: _NONE for rule_id in GRADING_RULES}
@@ -442,7 +451,7 @@ def _grade_gep(case: Case) -> GradeResult:
 
 def _grade_nec(case: Case) -> GradeResult:
     work = _Work()
-    work.fire("WHO2019-NEC-NOT-GRADED", "nec.not_graded")
+    work.fire("WHO2019-NEC-NOT-GRADED", "nec.not_graded", cell_type=cell_type_phrase(case.nec_subtype))
     mitoses = _mitoses(case, work)
     # F1.6: a NEC is expected above 20 on both indices; a lower value is discordant.
     low: Dict[str, FieldValue] = {}
@@ -457,6 +466,11 @@ def _grade_nec(case: Case) -> GradeResult:
 
 def _necrosis_code(necrosis: Optional[bool]) -> str:
     return {True: "present", False: "absent", None: "not_stated"}[necrosis]
+
+
+def cell_type_phrase(subtype: Optional[NecSubtype]) -> str:
+    """The phrase id of a NEC's cell type (grading.yml `phrases`): as given, or 'not stated'."""
+    return f"cell_type.{subtype.value}" if subtype is not None else "cell_type.not_stated"
 
 
 def _grade_thoracic(case: Case) -> GradeResult:

@@ -28,10 +28,11 @@ GRADING_FILE = "computed/grading.yml"
 
 
 class GradingWording(WordingFile):
-    KINDS = ("rules", "trace", "flags", "sentences")
+    KINDS = ("rules", "trace", "flags", "phrases", "sentences")
     rules: Dict[str, Template] = Field(default_factory=dict)
     trace: Dict[str, Template] = Field(default_factory=dict)
     flags: Dict[str, Template] = Field(default_factory=dict)
+    phrases: Dict[str, Template] = Field(default_factory=dict)
     sentences: Dict[str, Template] = Field(default_factory=dict)
 
 
@@ -64,8 +65,10 @@ GRADING = EngineWording(
         "rules": grading.RULE_TEMPLATES,
         "trace": grading.TRACE_TEMPLATES,
         "flags": grading.FLAG_TEMPLATES,
+        "phrases": grading.PHRASE_TEMPLATES,
         "sentences": SENTENCE_TEMPLATES,
     },
+    phrase_fields=grading.PHRASE_FIELDS,
     formats={
         "necrosis": lambda v: _NECROSIS[str(v)],
         "with_necrosis": lambda v: _WITH_NECROSIS[str(v)],
@@ -129,6 +132,15 @@ def grade_sentence(case: Case, result: GradeResult, wording: Optional[GradingWor
     elif case.differentiation != Differentiation.well:
         parts.append(filler.fill("sentences", "differentiation_not_stated"))
     return _joined(filler, parts)
+
+
+def cell_type_words(nec_subtype: Optional[str], wording: Optional[WordingFile]) -> Optional[Rendered]:
+    """A NEC's cell type as given ('small cell type'), shown with the category; None when not given."""
+    if nec_subtype is None or wording is None:
+        return None
+    filler = Filler(GRADING, wording, {})
+    text = filler.fill("phrases", f"cell_type.{nec_subtype}")
+    return None if text is None else filler.rendered(text)
 
 
 def _joined(filler: Filler, parts: List[Optional[str]]) -> Optional[Rendered]:

@@ -14,7 +14,7 @@ import yaml
 
 from bot.answer import compose_answer
 from bot.knowledge import DEFAULT_ROOT, KnowledgeError, clear_knowledge_cache, load_knowledge
-from bot.models import Case, Differentiation, Invasion, Site
+from bot.models import Case, Differentiation, Invasion, NecSubtype, Site
 from bot.result_wording import GRADING_FILE, STAGING_FILE
 
 
@@ -114,3 +114,21 @@ def test_a_stage_is_cited_to_its_own_chapter(site: Site, statement_id: str) -> N
                 nodes_positive=False, metastatic_sites=[])
     answer = compose_answer("stage", case)
     assert answer.direct_answer[0].statement_ids == [statement_id]
+
+
+def _all_text(answer: Any) -> str:
+    return " ".join([s.text for s in answer.direct_answer] + [line.text for section in answer.computed.sections
+                                                              for line in section.lines if line])
+
+
+@pytest.mark.parametrize("subtype, headline, trace", [
+    (None, "NEC, WHO 2019", "Poorly differentiated -> NEC (small or large cell type)"),
+    (NecSubtype.small_cell, "NEC, small cell type, WHO 2019", "Poorly differentiated -> NEC (small cell type)"),
+    (NecSubtype.large_cell, "NEC, large cell type, WHO 2019", "Poorly differentiated -> NEC (large cell type)"),
+])
+def test_a_nec_line_says_its_cell_type_in_the_knowledge_base_words(subtype: Any, headline: str, trace: str) -> None:
+    answer = compose_answer("grade", Case(differentiation=Differentiation.poorly, ki67_percent=60, nec_subtype=subtype))
+    text = _all_text(answer)
+    assert answer.direct_answer[0].text.startswith(headline) and trace in text, text
+    # the cell type's words are a template of grading.yml and cite the statement that names both types
+    assert "grading_gep.who2019_table" in answer.statement_ids()
