@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from bot.answer import compose_answer
+from bot.cli import main as cli_main
 from bot.knowledge import DEFAULT_ROOT, KnowledgeError, clear_knowledge_cache, load_knowledge
 from bot.models import Case, Differentiation, Invasion, NecSubtype, Site
 from bot.result_wording import GRADING_FILE, STAGING_FILE
@@ -132,3 +133,23 @@ def test_a_nec_line_says_its_cell_type_in_the_knowledge_base_words(subtype: Any,
     assert answer.direct_answer[0].text.startswith(headline) and trace in text, text
     # the cell type's words are a template of grading.yml and cite the statement that names both types
     assert "grading_gep.who2019_table" in answer.statement_ids()
+
+
+def test_kb_review_lists_the_result_templates_of_every_file_with_their_status(capsys: pytest.CaptureFixture) -> None:
+    assert cli_main(["kb", "review", "--templates"]) == 0
+    out = capsys.readouterr().out
+    for rel in ("computed/workup.yml", GRADING_FILE, STAGING_FILE, "computed/case_notes.yml"):
+        assert f"knowledge/{rel}: " in out
+    # the grading and staging templates under review are listed beside the statements, with their status
+    assert "grading.trace.thoracic.scope [under_review]" in out
+    assert "staging.rules.AJCC8-NX [under_review]" in out
+    assert "case_notes.notes.metastases.m0_from_clear_scan [under_review]" in out
+    # --templates: every template, checked ones too
+    assert "grading.trace.gep.ki67.G2 [source_checked]" in out
+
+
+def test_kb_check_counts_the_templates_of_every_file(capsys: pytest.CaptureFixture) -> None:
+    assert cli_main(["kb", "check"]) == 0
+    out = capsys.readouterr().out
+    for name in ("workup", "grading", "staging", "case_notes"):
+        assert f"Templates of {name} (computed/{name}.yml): " in out
