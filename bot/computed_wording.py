@@ -110,6 +110,9 @@ class WordingFile(_Strict):
 
 
 FieldFormat = Callable[[FieldValue], Optional[str]]
+# A field said by phrases chosen from its value: [(phrase id, the phrase's own values)], and how they are joined.
+PhraseList = Callable[[FieldValue], List[Tuple[str, Dict[str, FieldValue]]]]
+PhraseJoin = Callable[[List[str]], str]
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,9 @@ class EngineWording:
     (or a list of ids) of a template under `phrases`, filled in place. `formats`: how a field's value is written
     (default: a number as '%g', a list joined with ', ', a code as it is). `chapters`: the chapter keys
     `statements_by_chapter` may name (empty: the engine has no chapters). `key_prefix` names the file in
-    template keys ('staging.' -> 'staging.flags.t_as_stated'; the workup's keys have none)."""
+    template keys ('staging.' -> 'staging.flags.t_as_stated'; the workup's keys have none). `phrase_lists`: fields
+    whose value chooses phrases with values of their own (a node count: 'given.count' with {count}), joined by
+    `phrase_joins` (default '; ')."""
 
     name: str  # "workup", "grading", ...: the engine, in problems and reports
     file: str  # under the knowledge root
@@ -130,6 +135,8 @@ class EngineWording:
     formats: Mapping[str, FieldFormat] = field(default_factory=dict)
     chapters: FrozenSet[str] = frozenset()
     key_prefix: str = ""
+    phrase_lists: Mapping[str, PhraseList] = field(default_factory=dict)
+    phrase_joins: Mapping[str, PhraseJoin] = field(default_factory=dict)
 
     def key(self, kind: str, template_id: str) -> str:
         """How a template is named in problems, the review queue and answers: 'reasons.workup.fdg_pet.g3'."""
@@ -298,21 +305,28 @@ class Filler:
         self.chapter = chapter
         self.used: List[Tuple[str, str]] = []  # (kind, id)
 
-    def fill(self, kind: str, template_id: str) -> Optional[str]:
+    def fill(self, kind: str, template_id: str, values: Optional[Mapping[str, FieldValue]] = None) -> Optional[str]:
+        """One template filled with the result's values (`values`: a phrase's own values instead)."""
         template = self.wording.table(kind).get(template_id)
         if template is None:
             return None
         self.used.append((kind, template_id))
         words: Dict[str, str] = {}
         for name in template.fields:
-            rendered = self.field(name)
+            rendered = self.field(name, values)
             if rendered is None:
                 return None
             words[name] = rendered
         return template.text.format_map(words)
 
-    def field(self, name: str) -> Optional[str]:
-        value = self.values.get(name)
+    def field(self, name: str, values: Optional[Mapping[str, FieldValue]] = None) -> Optional[str]:
+        value = (self.values if values is None else values).get(name)
+        if values is None and name in self.spec.phrase_lists:
+            filled = [self.fill("phrases", pid, own) for pid, own in self.spec.phrase_lists[name](value)]
+            if any(p is None for p in filled):
+                return None
+            join = self.spec.phrase_joins.get(name, PHRASE_SEPARATOR.join)
+            return join([p for p in filled if p])
         if name in self.spec.phrase_fields:
             phrases = [self.fill("phrases", pid) for pid in as_list(value)]
             return None if any(p is None for p in phrases) else PHRASE_SEPARATOR.join(p for p in phrases if p)

@@ -418,6 +418,16 @@ PHRASE_TEMPLATES: Dict[str, FrozenSet[str]] = {
     **{f"invasion.{table.key}.{inv.value}": _NONE for table in T_TABLES.values() for inv in table.invasion_wording},
 }
 PHRASE_FIELDS = frozenset({"definition", "invasion", "shallowest"})
+# Under `what_ifs`: the change a what-if makes (`size`: the size it tries), and the words of its result
+# (result.stage: the stage group it gives; result.no_group: none assigned).
+WHAT_IF_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **{f"metastases.{change}": _NONE for change in ("none", "liver_present", "liver", "bone", "also_liver", "also_bone")},
+    "nodes.positive": _NONE,
+    "invasion.serosa_or_adjacent_organs": _NONE,
+    "size": frozenset({"size"}),
+    "result.stage": frozenset({"group"}),
+    "result.no_group": _NONE,
+}
 RULE_TEMPLATES: Dict[str, FrozenSet[str]] = {
     **{table.rule_id: _NONE for table in T_TABLES.values()},
     **{rule: _NONE for c in CHAPTERS.values() for rule in (c.n_rule_id, c.group_rule_id)},
@@ -469,11 +479,6 @@ class Finding:
 
 def _within(size_cm: float, cutoff_cm: float, distance_cm: float) -> bool:
     return abs(size_cm - cutoff_cm) <= distance_cm + 1e-9  # 2.0 - 1.9 is 0.1000...09 in floats
-
-
-def _fmt_cm(size_cm: float) -> str:
-    text = f"{size_cm:g}"
-    return f"{text if '.' in text else text + '.0'} cm"
 
 
 # --------------------------------------------------------------------------------------------
@@ -923,35 +928,36 @@ def _stage_core(case: Case) -> StageResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _what_if_cases(case: Case, base: StageResult) -> List[Tuple[str, str, Case]]:
-    out: List[Tuple[str, str, Case]] = []
+def _what_if_cases(case: Case, base: StageResult) -> List[Tuple[str, Dict[str, FieldValue], str, Case]]:
+    """(template id under `what_ifs`, its values, what it is about, the changed case)."""
+    out: List[Tuple[str, Dict[str, FieldValue], str, Case]] = []
     sites = case.metastatic_sites
     if sites is None:
-        out.append(("if there were no distant metastases", "metastases", case.model_copy(update={"metastatic_sites": []})))
-        out.append(("if liver metastases were present", "metastases",
+        out.append(("metastases.none", {}, "metastases", case.model_copy(update={"metastatic_sites": []})))
+        out.append(("metastases.liver_present", {}, "metastases",
                     case.model_copy(update={"metastatic_sites": [MetastaticSite.liver]})))
     else:
-        also = "also " if sites else ""
-        for extra, label in ((MetastaticSite.liver, "liver"), (MetastaticSite.bone, "bone")):
+        also = "also_" if sites else ""
+        for extra in (MetastaticSite.liver, MetastaticSite.bone):
             if extra not in sites:
-                out.append((f"if there were {also}{label} metastases", "metastases",
+                out.append((f"metastases.{also}{extra.value}", {}, "metastases",
                             case.model_copy(update={"metastatic_sites": [*sites, extra]})))
     if base.chapter is not None and base.n == "N0":
-        out.append(("if regional nodes were positive", "nodes", case.model_copy(update={
+        out.append(("nodes.positive", {}, "nodes", case.model_copy(update={
             "nodes_positive": True, "positive_node_count": None, "bulky_mesenteric_mass": None})))
     if base.chapter is not None and base.t not in (None, "T4"):
-        out.append(("if the tumour invaded the serosa or adjacent organs", "invasion",
+        out.append(("invasion.serosa_or_adjacent_organs", {}, "invasion",
                     case.model_copy(update={"invasion": Invasion.serosa_or_adjacent_organs})))
     out.extend(_size_what_ifs(case, base))
     return out
 
 
-def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, str, Case]]:
+def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, Dict[str, FieldValue], str, Case]]:
     """Near a size cut-off: the nearest size on the other side that changes T."""
     size = case.tumour_size_cm
     if size is None or case.site not in T_TABLES or base.t is None:
         return []
-    out: List[Tuple[str, str, Case]] = []
+    out: List[Tuple[str, Dict[str, FieldValue], str, Case]] = []
     for cutoff in T_TABLES[case.site].cutoffs():
         if not _within(size, cutoff, WHAT_IF_NEAR_CUTOFF_CM):
             continue
@@ -961,27 +967,22 @@ def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, str, Case]]
         )
         for other in candidates:
             if other != size and t_category(case.site, other, case.invasion) not in (None, base.t):
-                out.append((f"if it measured {_fmt_cm(other)}", "size",
-                            case.model_copy(update={"tumour_size_cm": other})))
+                out.append(("size", {"size": other}, "size", case.model_copy(update={"tumour_size_cm": other})))
                 break
     return out
 
 
-def _describe_change(base: StageResult, new: StageResult) -> str:
-    parts = [v for old, v in ((base.t, new.t), (base.n, new.n), (base.m, new.m)) if v is not None and v != old]
-    parts.append(f"stage {new.stage_group}" if new.stage_group else "stage group not assigned")
-    return ", ".join(parts)
-
-
 def _what_ifs(case: Case, base: StageResult) -> List[WhatIf]:
-    """Keep only what-ifs that change the stage group or the M category."""
+    """Keep only what-ifs that change the stage group or the M category: each with the stage group it gives and
+    the T, N and M codes that differ."""
     if not base.staged and base.m is None:
         return []  # NEC, lung, thymus: nothing to vary here
     out: List[WhatIf] = []
-    for change, about, changed_case in _what_if_cases(case, base):
+    for change, values, about, changed_case in _what_if_cases(case, base):
         new = _stage_core(changed_case)
         if new.stage_group != base.stage_group or (new.m != base.m and new.m is not None):
-            out.append(WhatIf(change=change, result=_describe_change(base, new), about=about))
+            changed = [v for old, v in ((base.t, new.t), (base.n, new.n), (base.m, new.m)) if v is not None and v != old]
+            out.append(WhatIf(change=change, values=values, result=new.stage_group, changed=changed, about=about))
     return out
 
 

@@ -16,7 +16,8 @@ from bot.answer import compose_answer
 from bot.cli import main as cli_main
 from bot.knowledge import DEFAULT_ROOT, KnowledgeError, clear_knowledge_cache, load_knowledge
 from bot.models import Case, Differentiation, Invasion, NecSubtype, Site
-from bot.result_wording import GRADING_FILE, STAGING_FILE
+from bot import grading
+from bot.result_wording import CASE_NOTES_FILE, GRADING, GRADING_FILE, STAGING_FILE, category_label
 
 
 def _copy_with(tmp_path: Path, rel: str, change: Callable[[Dict[str, Any]], None]) -> Path:
@@ -43,6 +44,11 @@ def _problems(root: Path) -> List[str]:
     (STAGING_FILE, "flags", "t_as_stated", "staging.flags.t_as_stated"),
     (STAGING_FILE, "trace", "group.assigned", "staging.trace.group.assigned"),
     (STAGING_FILE, "phrases", "t.PANCREAS.T1", "staging.phrases.t.PANCREAS.T1"),
+    (GRADING_FILE, "categories", "g3_nen", "grading.categories.g3_nen"),
+    (GRADING_FILE, "what_ifs", "ki67.above", "grading.what_ifs.ki67.above"),
+    (STAGING_FILE, "what_ifs", "metastases.also_bone", "staging.what_ifs.metastases.also_bone"),
+    (STAGING_FILE, "phrases", "given.count.lt12", "staging.phrases.given.count.lt12"),
+    (CASE_NOTES_FILE, "notes", "ki67.several", "case_notes.notes.ki67.several"),
 ])
 def test_a_code_the_engine_emits_without_a_template_fails(tmp_path: Path, rel: str, kind: str, template_id: str,
                                                           key: str) -> None:
@@ -153,3 +159,64 @@ def test_kb_check_counts_the_templates_of_every_file(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     for name in ("workup", "grading", "staging", "case_notes"):
         assert f"Templates of {name} (computed/{name}.yml): " in out
+
+
+@pytest.mark.parametrize("code", sorted(grading.CATEGORY_TEMPLATES))
+def test_every_category_code_has_a_name_in_the_knowledge_base(code: str) -> None:
+    name = category_label(code, load_knowledge().wording(GRADING.name))
+    assert name and name != code
+
+
+@pytest.mark.parametrize("case, category, headline", [
+    (Case(site=Site.pancreas, differentiation=Differentiation.well, ki67_percent=12), "net.G2", "NET G2"),
+    (Case(site=Site.pancreas, ki67_percent=40), "g3_nen", "G3 NEN (morphology needed to separate NET G3 from NEC)"),
+    (Case(site=Site.lung, mitoses=1), "carcinoid_necrosis_not_stated",
+     "typical carcinoid if no necrosis; atypical carcinoid if necrosis present"),
+    (Case(site=Site.lung, mitoses=12, necrosis=True), "thoracic_high_grade",
+     "high-grade NEC (LCNEC or SCLC; separated by cytology)"),
+])
+def test_the_grade_is_a_code_and_its_name_comes_from_grading_yml(case: Case, category: str, headline: str) -> None:
+    answer = compose_answer("grade", case)
+    assert answer.computed.result["category_code"] == category
+    assert answer.computed.result["category"] == headline  # REST and the CLI keep showing the name
+    assert answer.computed.headline.startswith(headline)
+
+
+@pytest.mark.parametrize("topic, case, line", [
+    ("grade", Case(site=Site.pancreas, differentiation=Differentiation.well, ki67_percent=2.9, mitoses=1),
+     "If Ki-67 were 3-20%: NET G2."),
+    ("grade", Case(site=Site.lung, mitoses=1), "If necrosis were present: atypical carcinoid."),
+    ("stage", Case(site=Site.jejunum_ileum, differentiation=Differentiation.well, metastatic_sites=["liver"]),
+     "If there were also bone metastases: M1c, stage IV."),
+    ("stage", Case(site=Site.stomach, differentiation=Differentiation.well, tumour_size_cm=1.0,
+                   invasion=Invasion.confined, nodes_positive=False, metastatic_sites=[]),
+     "If it measured 1.1 cm: T2, stage II."),
+])
+def test_a_what_if_is_said_in_the_words_of_its_template(topic: str, case: Case, line: str) -> None:
+    answer = compose_answer(topic, case)
+    [what_ifs] = [section for section in answer.computed.sections if section.kind == "what_ifs"]
+    assert line in [cited.text for cited in what_ifs.lines]
+
+
+def test_the_nodal_values_given_are_said_by_staging_phrases() -> None:
+    case = Case(site=Site.jejunum_ileum, differentiation=Differentiation.well, tumour_size_cm=2.2,
+                invasion=Invasion.subserosa, nodes_positive=True, positive_node_count=3, metastatic_sites=[])
+    text = _all_text(compose_answer("stage", case))
+    assert "regional nodes positive, 3 positive nodes (< 12) -> N1" in text, text
+
+
+def test_a_reworded_what_if_template_keeps_its_citation(tmp_path: Path) -> None:
+    def reword(data: Dict[str, Any]) -> None:
+        data["what_ifs"]["ki67.within"]["text"] = "were the Ki-67 {low} to {high}%"
+        data["what_ifs"]["ki67.within"]["review"] = {"status": "under_review"}
+
+    root = _copy_with(tmp_path, GRADING_FILE, reword)
+    clear_knowledge_cache()
+    kb = load_knowledge(root)
+    clear_knowledge_cache()
+    case = Case(site=Site.pancreas, differentiation=Differentiation.well, ki67_percent=2.9, mitoses=1)
+    before = [line for s in compose_answer("grade", case).computed.sections if s.kind == "what_ifs" for line in s.lines]
+    after = [line for s in compose_answer("grade", case, kb=kb).computed.sections if s.kind == "what_ifs" for line in s.lines]
+    assert after[0].text == "Were the Ki-67 3 to 20%: NET G2."
+    assert after[0].statement_ids == before[0].statement_ids
+    assert "wording grading.what_ifs.ki67.within" in compose_answer("grade", case, kb=kb).pending_review
