@@ -270,3 +270,11 @@ def test_a_clear_scan_does_not_undo_metastases_already_recorded() -> None:
 )
 def test_no_extrahepatic_disease_leaves_only_the_liver(before, entities, expected) -> None:
     assert apply_entities(Case(metastatic_sites=before), ents(**entities)).case.metastatic_sites == expected
+
+
+def test_a_note_whose_template_is_under_review_says_so() -> None:
+    update = apply_entities(Case(site=Site.rectum), ents(test_result="ct:negative"))
+    [text] = note_texts(update.notes)
+    assert text.startswith("Read as no distant metastases (M0) from the negative CT") and text.endswith("(under review)")
+    [checked] = note_texts(parse_ki67("<1")[1:])
+    assert not checked.endswith("(under review)")
