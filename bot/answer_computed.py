@@ -4,18 +4,29 @@ the citations and the finishing; the engines' results come in as codes and rule 
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
+
+from pydantic import BaseModel
 
 from bot.pictures import grade_picture, stage_picture, workup_picture
 from bot.answer_model import AbstainKind, CitedSentence, Computed
 from bot.answer_model import capitalise as _capitalise
 from bot.answer_model import unique as _unique
 from bot.knowledge import CaseContext, GradeLabel
-from bot.models import Case, Differentiation, GradeResult, Site, Syndrome, WorkupStep
-from bot.result_wording import GRADING, STAGING, grade_sentence, stage_sentence, trace_words
+from bot.computed_wording import EngineWording, Rendered, WordingFile
+from bot.models import Case, Differentiation, GradeResult, Site, Syndrome, WhatIf, WorkupStep
+from bot.result_wording import (
+    GRADING,
+    STAGING,
+    category_label,
+    category_name,
+    cell_type_words,
+    grade_sentence,
+    stage_sentence,
+    trace_words,
+    what_if_words,
+)
 from bot.workup_wording import step_reason, step_title
-
-NEC_SUBTYPE_LABELS = {"small_cell": ", small cell type", "large_cell": ", large cell type"}  # labels of a code
 
 STEP_STATUS_WORD = {"recommended": "Recommended", "consider": "Consider", "done": "Done"}
 
@@ -51,14 +62,18 @@ class ComputedAnswers:
         wording = self.kb.wording(GRADING.name)
 
         decisive = [line for line in result.trace if line.rule_id in DECISIVE_GRADE_RULES]
-        headline = result.category + NEC_SUBTYPE_LABELS.get(result.nec_subtype or "", "") + (
+        name = category_name(result.category, wording)
+        cell_type = cell_type_words(result.nec_subtype, wording, result.thoracic)
+        headline = (name.text if name else result.category) + (f", {cell_type.text}" if cell_type else "") + (
             " (provisional)" if result.provisional else "")
         label = "No grade yet" if result.kind == "not_gradable" else f"{headline}, {result.system}"
+        named = [name] if result.kind != "not_gradable" else []  # the category's name is cited where it is shown
         # the direct answer says the result in a sentence; every rule line stays in the trace below
         sentence = grade_sentence(case, result, wording)  # type: ignore[arg-type]
         parts = [sentence] if sentence else [trace_words(GRADING, wording, line) for line in decisive]
         detail = "; ".join(p.text for p in parts if p)
-        direct = self.cite_wording(f"{label}: {detail}" if detail else label, parts, fit_case=True)
+        direct = self.cite_wording(f"{label}: {detail}" if detail else label,
+                                   parts + named + ([cell_type] if cell_type else []), fit_case=True)
         if direct:
             self.direct.append(direct)
 
@@ -72,8 +87,7 @@ class ComputedAnswers:
                 rule_id = "WHO2019-GEP-KI67"
             else:
                 rule_id = "WHO2019-GEP-MITOSES"
-            what_if_lines.append(self.cite_wording(f"{_capitalise(what_if.change)}: {what_if.result}",
-                                                   [self.rule_part(GRADING, rule_id)], fit_case=True))
+            what_if_lines.append(self.what_if_line(GRADING, wording, what_if, self.rule_part(GRADING, rule_id)))
 
         self.computed = Computed(
             kind="grade",
@@ -90,9 +104,9 @@ class ComputedAnswers:
                 )
                 if s
             ],
-            result=result.model_dump(mode="json"),
+            result=self.result_json(GRADING, wording, result),
             pending_wording=list(self.pending_wording),
-            picture=grade_picture(case, result),
+            picture=grade_picture(case, result, lambda code: category_label(code, wording) or code),
         )
         self.set_needs(result.missing)
         if result.kind == "not_gradable":
@@ -103,6 +117,29 @@ class ComputedAnswers:
         self.add_statements(self.background(main_topic))
         self.add_extra_topics(self.extra_topics(case, result))
         self.follow_up_key = "grade:" + self.result_kind(result, thoracic)
+
+    def what_if_line(self, spec: EngineWording, wording: Optional[WordingFile], what_if: WhatIf,
+                     rule: Optional[Rendered], chapter: Optional[str] = None) -> Optional[CitedSentence]:
+        """A what-if in the words of the engine's `what_ifs` templates, cited with the rule that decides it."""
+        words = what_if_words(spec, wording, what_if, chapter)
+        if words is None:
+            self.omitted.append(f"what-if {what_if.change}: no template")
+            return None
+        return self.cite_wording(words.text, [words, rule], fit_case=True)
+
+    @staticmethod
+    def result_json(spec: EngineWording, wording: Optional[WordingFile], result: BaseModel,
+                    chapter: Optional[str] = None) -> Dict[str, Any]:
+        """The result as JSON for REST and the CLI: its codes, a grade's category by its name (`category`, with the
+        code in `category_code`) and each what-if with its words (`text`)."""
+        data = result.model_dump(mode="json")
+        if spec is GRADING:
+            data["category_code"] = data["category"]
+            data["category"] = category_label(data["category"], wording)
+        for what_if, shown in zip(getattr(result, "what_ifs", []), data.get("what_ifs", [])):
+            words = what_if_words(spec, wording, what_if, chapter)
+            shown["text"] = words.text if words else None
+        return data
 
     def result_kind(self, result: GradeResult, thoracic: bool) -> str:
         if thoracic:
@@ -171,8 +208,8 @@ class ComputedAnswers:
         for what_if in result.what_ifs:
             rule_id = staging.M1_STAGE_IV_RULE if what_if.about == "metastases" or chapter is None \
                 else staging.CHAPTERS[result.chapter].group_rule_id  # type: ignore[index]
-            what_if_lines.append(self.cite_wording(f"{_capitalise(what_if.change)}: {what_if.result}",
-                                                   [self.rule_part(STAGING, rule_id, chapter)], fit_case=True))
+            what_if_lines.append(self.what_if_line(STAGING, wording, what_if, self.rule_part(STAGING, rule_id, chapter),
+                                                   chapter))
         self.computed = Computed(
             kind="stage",
             headline=headline,
@@ -188,7 +225,7 @@ class ComputedAnswers:
                 )
                 if s
             ],
-            result=result.model_dump(mode="json"),
+            result=self.result_json(STAGING, wording, result, chapter),
             pending_wording=list(self.pending_wording),
             picture=stage_picture(result),
         )
@@ -244,9 +281,10 @@ class ComputedAnswers:
         grade_line = None
         if grade_result.kind != "not_gradable":
             grade_rules = [rid for rid in grade_result.rule_ids if rid in DECISIVE_GRADE_RULES]
+            grade_name = category_name(grade_result.category, self.kb.wording(GRADING.name))
             grade_line = self.cite_wording(
-                f"Grade used: {grade_result.category} ({grade_result.system})",
-                [self.rule_part(GRADING, rid) for rid in _unique(grade_rules)], fit_case=True,
+                f"Grade used: {grade_name.text if grade_name else grade_result.category} ({grade_result.system})",
+                [self.rule_part(GRADING, rid) for rid in _unique(grade_rules)] + [grade_name], fit_case=True,
             )
         steps = [step_line(s) for s in result.steps]
         treatment = [step_line(s) for s in result.treatment_direction]

@@ -10,11 +10,22 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional
 
 from pydantic import ValidationError
 
-from bot.models import Case, IhcMarker, IhcResult, MetastaticSite, MitoticUnit, TestDone, TestKind, TestOutcome
+from bot.models import (
+    Case,
+    CaseNote,
+    FieldValue,
+    IhcMarker,
+    IhcResult,
+    MetastaticSite,
+    MitoticUnit,
+    TestDone,
+    TestKind,
+    TestOutcome,
+)
 
 MITOTIC_UNITS = {"2mm2": MitoticUnit.per_2mm2, "10hpf": MitoticUnit.per_10hpf, "50hpf": MitoticUnit.per_50hpf}
 
@@ -31,10 +42,30 @@ _FIELD_OF_ENTITY = {
     "stated_n": "stated_n",
 }
 HPF_FIELDS = {MitoticUnit.per_10hpf: 10, MitoticUnit.per_50hpf: 50}
-HPF_CONVERTED = (
-    "Mitotic count converted to the WHO area: {count:g} per {fields} HPF of {diameter:g} mm diameter "
-    "= {count:g} per {area:.2f} mm², which is {per_2mm2:g} per 2 mm²."
-)
+
+# The notes apply_entities can return (`CaseNote`: id and values), with the fields each fills. Their words are
+# templates in knowledge/computed/case_notes.yml (bot/result_wording.py CASE_NOTES); `kb check` fails on a note
+# id without one. No sentence is written here.
+_BOUND = frozenset({"bound"})
+_RANGE = frozenset({"range", "upper"})
+NOTE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "ki67.just_under": _BOUND,
+    "ki67.just_over": _BOUND,
+    "ki67.range": _RANGE,
+    "mitoses.just_under": _BOUND,
+    "mitoses.just_over": _BOUND,
+    "mitoses.range": _RANGE,
+    "mitoses.area_not_given": frozenset(),
+    "mitoses.hpf_converted": frozenset({"count", "fields", "diameter", "area", "per_2mm2"}),
+    "ki67.several": frozenset({"values", "used", "lowest"}),
+    "mitoses.several": frozenset({"values", "used", "lowest"}),
+    "metastases.m0_from_clear_scan": frozenset({"scans"}),
+}
+
+
+def case_note(note_id: str, **values: FieldValue) -> CaseNote:
+    assert NOTE_TEMPLATES[note_id] == set(values), (note_id, values)
+    return CaseNote(id=note_id, values=values)
 
 
 def _convert_hpf_count(data: Dict[str, Any], raw: str, set_field: Any, update: "CaseUpdate") -> None:
@@ -49,16 +80,13 @@ def _convert_hpf_count(data: Dict[str, Any], raw: str, set_field: Any, update: "
         return
     area = fields * math.pi * (diameter / 2) ** 2
     per_2mm2 = round(float(data["mitoses"]) * 2 / area, 1)
-    update.notes.append(HPF_CONVERTED.format(count=float(data["mitoses"]), fields=fields, diameter=diameter,
-                                             area=area, per_2mm2=per_2mm2))
+    update.notes.append(case_note("mitoses.hpf_converted", count=float(data["mitoses"]), fields=float(fields),
+                             diameter=diameter, area=area, per_2mm2=per_2mm2))
     set_field("mitoses", per_2mm2)
     set_field("mitoses_unit", MitoticUnit.per_2mm2)
 
 # Whole-body imaging whose negative result, with no site named as involved, reads as no distant metastasis.
 WHOLE_BODY_STAGING = {"ct": "CT", "mri": "MRI", "sstr_pet": "SSTR PET", "fdg_pet": "FDG PET"}
-M0_FROM_CLEAR_SCAN = (
-    "Read as no distant metastases (M0) from the negative {scans}; if any distant site is involved, tell me which."
-)
 
 # the Case field a not-assessed finding leaves open (extractor entity not_assessed)
 NOT_ASSESSED_FIELD = {"necrosis": "necrosis", "nodes": "nodes_positive", "metastasis": "metastatic_sites",
@@ -89,14 +117,15 @@ class CaseUpdate:
     case: Case
     changed: List[str] = field(default_factory=list)  # Case fields that received a value
     problems: List[str] = field(default_factory=list)  # user-facing messages about rejected values
-    notes: List[str] = field(default_factory=list)  # how a value was read, e.g. a range
+    notes: List[CaseNote] = field(default_factory=list)  # how a value was read, e.g. a range (codes)
     not_assessed: List[str] = field(default_factory=list)  # Case fields the message says were not assessed
 
 
-def parse_bounded_number(text: str, name: str, unit: str) -> tuple[float, Optional[str]]:
+def parse_bounded_number(text: str, name: str) -> tuple[float, Optional[CaseNote]]:
     """'8' -> 8; '2-3' -> 3 (the upper bound, the conservative reading); '<1' -> 0.99; '>20' -> 20.01.
 
-    Returns the number to compute with and a note saying how a range or bound was read.
+    Returns the number to compute with and a note (`name`: 'ki67' or 'mitoses') saying how a range or bound
+    was read.
     """
     text = text.strip().replace(",", ".")
     for prefix, offset in (("<=", 0.0), (">=", 0.0), ("<", -0.01), (">", 0.01)):
@@ -104,27 +133,27 @@ def parse_bounded_number(text: str, name: str, unit: str) -> tuple[float, Option
             bound = float(text[len(prefix):])
             if offset == 0.0:
                 return bound, None
-            side = "just under" if offset < 0 else "just over"
+            side = "just_under" if offset < 0 else "just_over"
             # just past the bound, so '<3%' stays below the 3% cut-off and '>20%' is above 20%
-            return round(bound + offset, 2), f"{name} '{prefix}{text[len(prefix):]}{unit}' is read as {side} {text[len(prefix):]}{unit}."
+            return round(bound + offset, 2), case_note(f"{name}.{side}", bound=text[len(prefix):])
     match = re.fullmatch(r"([\d.]+)\s*-\s*([\d.]+)", text)
     if match:
         high = max(float(match.group(1)), float(match.group(2)))
-        return high, f"{name} range {text}{unit} is graded on its upper bound, {high:g}{unit}."
+        return high, case_note(f"{name}.range", range=text, upper=high)
     return float(text), None
 
 
-def parse_ki67(value: str) -> tuple[float, Optional[str]]:
-    return parse_bounded_number(value, "Ki-67", "%")
+def parse_ki67(value: str) -> tuple[float, Optional[CaseNote]]:
+    return parse_bounded_number(value, "ki67")
 
 
-def parse_mitoses(value: str) -> tuple[float, MitoticUnit, Optional[str]]:
+def parse_mitoses(value: str) -> tuple[float, MitoticUnit, Optional[CaseNote]]:
     """'3/2mm2' -> (3, per 2 mm2); a bare '3' is taken as per 2 mm2 and the note says so."""
     count, _, unit = value.partition("/")
-    number, note = parse_bounded_number(count, "Mitotic count", "")
+    number, bound_note = parse_bounded_number(count, "mitoses")
     if not unit:
-        return number, MitoticUnit.per_2mm2, "No area was given for the mitotic count; it is read as per 2 mm² (WHO 2019)."
-    return number, MITOTIC_UNITS.get(unit.strip(), MitoticUnit.per_2mm2), note
+        return number, MitoticUnit.per_2mm2, case_note("mitoses.area_not_given")
+    return number, MITOTIC_UNITS.get(unit.strip(), MitoticUnit.per_2mm2), bound_note
 
 
 def _values(entities: Iterable[Dict[str, Any]], name: str) -> List[str]:
@@ -213,7 +242,8 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
         # no site named as involved is no distant metastasis found (clinical M0); said, so a missed site can be
         # corrected. With the primary unknown the scans search for it, and say nothing about M.
         set_field("metastatic_sites", [])
-        update.notes.append(M0_FROM_CLEAR_SCAN.format(scans=" and ".join(WHOLE_BODY_STAGING[k] for k in clear_scans)))
+        update.notes.append(case_note("metastases.m0_from_clear_scan",
+                                 scans=" and ".join(WHOLE_BODY_STAGING[k] for k in clear_scans)))
     for raw in _values(entities, "test_result"):
         kind, _, outcome = raw.partition(":")
         if kind in TestKind._value2member_map_:
@@ -246,13 +276,6 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
     return update
 
 
-SEVERAL_KI67 = (
-    "Several Ki-67 values were given ({values}). I graded on the highest, {used}, the cautious choice: "
-    "a lower value can only give the same grade or a lower one. If the values come from different samples "
-    "or tumours, tell me which one to use (e.g. \"Ki-67 was {lowest}\")."
-)
-
-
 def _several_ki67(raws: List[str], set_field: Any, update: CaseUpdate) -> None:
     """'ki67 15 vs 5', '5% on biopsy, 15% on resection': never keep one silently. Grade on the highest
     (the cautious choice; which sample should grade is not among the verified facts, so the text makes no
@@ -275,22 +298,16 @@ def _several_ki67(raws: List[str], set_field: Any, update: CaseUpdate) -> None:
     used, used_raw = max(readable)
     set_field("ki67_percent", used)
     if len(readable) > 1:
-        update.notes.append(SEVERAL_KI67.format(
-            values=", ".join(f"{raw}%" for _, raw in readable), used=f"{used_raw}%", lowest=f"{min(readable)[1]}%",
+        update.notes.append(case_note(
+            "ki67.several", values=", ".join(f"{raw}%" for _, raw in readable), used=f"{used_raw}%",
+            lowest=f"{min(readable)[1]}%",
         ))
-
-
-SEVERAL_MITOSES = (
-    "Several mitotic counts were given ({values}). I graded on the highest, {used}, the cautious choice: "
-    "a lower count can only give the same grade or a lower one. If the counts come from different samples "
-    "or tumours, tell me which one to use (e.g. \"mitoses {lowest}\")."
-)
 
 
 def _several_mitoses(raws: List[str], set_field: Any, update: CaseUpdate) -> None:
     """'mitoses 3/2mm2 and 8/2mm2', '4 per 2mm2 on biopsy and 12 on resection': the same handling as several
     Ki-67 values (_several_ki67): grade on the highest count, show every count, ask which one if they differ."""
-    readable: List[tuple[float, str, MitoticUnit, Optional[str]]] = []
+    readable: List[tuple[float, str, MitoticUnit, Optional[CaseNote]]] = []
     for raw in raws:
         try:
             count, unit, note = parse_mitoses(raw)
@@ -306,8 +323,8 @@ def _several_mitoses(raws: List[str], set_field: Any, update: CaseUpdate) -> Non
     if used[3] and "/" not in used[1]:
         update.notes.append(used[3])  # no area given: say it is read per 2 mm2
     lowest = min(readable, key=lambda r: r[0])
-    update.notes.append(SEVERAL_MITOSES.format(
-        values=", ".join(_mitoses_words(r[1]) for r in readable), used=_mitoses_words(used[1]),
+    update.notes.append(case_note(
+        "mitoses.several", values=", ".join(_mitoses_words(r[1]) for r in readable), used=_mitoses_words(used[1]),
         lowest=_mitoses_words(lowest[1]),
     ))
 

@@ -309,7 +309,7 @@ def _common_tail(result: Any, engine: str, chapter: Optional[str] = None) -> Lis
         words = flag_words(spec, wording, flag, chapter)
         flag_texts.append(f"{flag.code}: {words.text if words else flag.template_id}")
     for title, items in (("Flags:", flag_texts),
-                         ("What if:", [f"{w.change}: {w.result}" for w in getattr(result, "what_ifs", [])])):
+                         ("What if:", [_what_if_text(spec, wording, w, chapter) for w in getattr(result, "what_ifs", [])])):
         if items:
             lines += ["", title] + [ln for item in items for ln in _wrap(f"- {item}", "  ", "  ")]
     if result.missing:
@@ -318,8 +318,24 @@ def _common_tail(result: Any, engine: str, chapter: Optional[str] = None) -> Lis
     return lines
 
 
+def _what_if_text(spec: Any, wording: Any, what_if: Any, chapter: Optional[str]) -> str:
+    from bot.result_wording import what_if_words
+
+    words = what_if_words(spec, wording, what_if, chapter)
+    return words.text if words else f"{what_if.change}: {what_if.result}"
+
+
+def grade_name(result: GradeResult) -> str:
+    """The category's name (knowledge/computed/grading.yml), or its code when the template is missing."""
+    from bot.knowledge import load_knowledge
+    from bot.result_wording import GRADING, category_label
+
+    return category_label(result.category, load_knowledge().wording(GRADING.name)) or result.category
+
+
 def format_grade(result: GradeResult) -> str:
-    lines = [f"Grade: {result.category}" + (f" ({result.grade})" if result.grade and result.grade not in result.category else ""),
+    name = grade_name(result)
+    lines = [f"Grade: {name}" + (f" ({result.grade})" if result.grade and result.grade not in name else ""),
              f"System: {result.system} - {result.edition}"]
     if result.provisional:
         lines.append("Provisional: yes")
@@ -370,7 +386,7 @@ def format_workup(result: WorkupResult, grade_result: Optional[GradeResult] = No
     """The plan in words from knowledge/computed/workup.yml; without `wording`, template ids are shown."""
     lines: List[str] = []
     if grade_result is not None:
-        lines += [f"Grade used: {grade_result.category}", ""]
+        lines += [f"Grade used: {grade_name(grade_result)}", ""]
     lines += ["Workup steps:"] + _step_lines(result.steps, wording)
     lines += ["", "Treatment direction (no doses):"]
     lines += _step_lines(result.treatment_direction, wording)

@@ -110,6 +110,9 @@ class WordingFile(_Strict):
 
 
 FieldFormat = Callable[[FieldValue], Optional[str]]
+# A field said by phrases chosen from its value: [(phrase id, the phrase's own values)], and how they are joined.
+PhraseList = Callable[[FieldValue], List[Tuple[str, Dict[str, FieldValue]]]]
+PhraseJoin = Callable[[List[str]], str]
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,9 @@ class EngineWording:
     (or a list of ids) of a template under `phrases`, filled in place. `formats`: how a field's value is written
     (default: a number as '%g', a list joined with ', ', a code as it is). `chapters`: the chapter keys
     `statements_by_chapter` may name (empty: the engine has no chapters). `key_prefix` names the file in
-    template keys ('staging.' -> 'staging.flags.t_as_stated'; the workup's keys have none)."""
+    template keys ('staging.' -> 'staging.flags.t_as_stated'; the workup's keys have none). `phrase_lists`: fields
+    whose value chooses phrases with values of their own (a node count: 'given.count' with {count}), joined by
+    `phrase_joins` (default '; ')."""
 
     name: str  # "workup", "grading", ...: the engine, in problems and reports
     file: str  # under the knowledge root
@@ -130,6 +135,8 @@ class EngineWording:
     formats: Mapping[str, FieldFormat] = field(default_factory=dict)
     chapters: FrozenSet[str] = frozenset()
     key_prefix: str = ""
+    phrase_lists: Mapping[str, PhraseList] = field(default_factory=dict)
+    phrase_joins: Mapping[str, PhraseJoin] = field(default_factory=dict)
 
     def key(self, kind: str, template_id: str) -> str:
         """How a template is named in problems, the review queue and answers: 'reasons.workup.fdg_pet.g3'."""
@@ -160,30 +167,120 @@ class WordingProblem:
 # A figure in a template: a number not glued to a name. Left out: digits inside a name (G3, CDX2, MEN1, E2211,
 # NKX2.2), after a name and a hyphen (Ki-67, TTF-1, NETTER-1), and before letters (68Ga, 177Lu, 5-HIAA, M1a).
 _FIGURE = re.compile(r"(?<![\w.])(?<![A-Za-z]-)(\d+(?:\.\d+)?)(?![\w])(?!-[A-Z])(?!\.\d)")
-_ANY_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Any number in a statement, with what follows it (a statement's own names are not figures either, but a number
+# inside one never matches a template's figure with its unit, and a bare number is compared by value only).
+_ANY_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?![\d])")
+# A figure's unit: the word right after it (a hyphen allowed: '5-year'), normalised. A number without one of
+# these is unitless ('20 or less', '> 10 per 2 mm²' for the 10).
+_UNITS: Tuple[Tuple[re.Pattern, str], ...] = tuple((re.compile(pattern, re.IGNORECASE), unit) for pattern, unit in (
+    (r"\s?(?:%|per ?cent\b)", "%"),
+    (r"\s?(?:mm²|mm2\b|mm\^2|square millimetres?\b)", "mm²"),
+    (r"\s?cm\b", "cm"),
+    (r"\s?mm\b", "mm"),
+    (r"\s?(?:hpf\b|high[- ]power fields?\b|fields?\b)", "hpf"),  # '50 fields of 0.2 mm²' are high-power fields
+    (r"[\s-]?(?:months?|mo)\b", "month"),
+    (r"[\s-]?(?:years?|yrs?)\b", "year"),
+    (r"[\s-]?weeks?\b", "week"),
+    (r"[\s-]?days?\b", "day"),
+    (r"\s?(?:hours?|h)\b", "hour"),
+    (r"\s?cells?\b", "cell"),
+    (r"\s?(?:(?:lymph |positive |regional )?nodes?)\b", "node"),
+    (r"\s?(?:mitoses|mitosis|mitotic figures)\b", "mitosis"),
+    (r"\s?genes?\b", "gene"),
+    (r"\s?(?:patients|cases)\b", "patient"),
+    (r"\s?(?:mg|µg|ug|ng|mmol|nmol|pmol)\b", "mass"),
+))
+# Two numbers joined as a range or a pair share the unit written after the second: '3-20%', '2–20 %', '1 to 2 cm'.
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|to|and|or)\s*(?=\d)")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number with the unit written after it (None: none of the units above), as it reads in the text."""
+
+    value: float
+    unit: Optional[str]
+    text: str
+
+    @property
+    def shown(self) -> str:
+        return f"{self.text} {self.unit}" if self.unit and self.unit != "%" else self.text + ("%" if self.unit else "")
+
+
+def _unit_at(text: str, end: int, numbers: re.Pattern) -> Optional[str]:
+    """The unit after the number ending at `end`; across a range or pair, the unit after its second number."""
+    for pattern, unit in _UNITS:
+        if pattern.match(text, end):
+            return unit
+    join = _RANGE_JOIN.match(text, end)
+    if join:
+        following = numbers.match(text, join.end())
+        if following:
+            return _unit_at(text, following.end(), numbers)
+    return None
+
+
+_SAMPLE_SIZE = re.compile(r"\bn\s*=\s*$")  # 'EGD (n = 24)': a count of patients
+
+
+def _figures_in(text: str, numbers: re.Pattern) -> List[Figure]:
+    out = []
+    for m in numbers.finditer(text):
+        unit = "patient" if _SAMPLE_SIZE.search(text, 0, m.start()) else _unit_at(text, m.end(), numbers)
+        out.append(Figure(float(m.group(1).replace(",", ".")), unit, m.group(1)))
+    return out
 
 
 def figures(text: str) -> List[str]:
     """The figures written in a template's own words (fields left out)."""
+    return [f.text for f in template_figures(text)]
+
+
+def template_figures(text: str) -> List[Figure]:
+    """The figures of a template's own words (fields left out), each with its unit."""
     literal = re.sub(r"\{[^}]*\}", " ", text)
-    return _FIGURE.findall(literal)
+    return _figures_in(literal, _FIGURE)
 
 
-def _is_year(figure: str) -> bool:
-    return figure.isdigit() and 1900 <= int(figure) <= 2099
+def statement_figures(text: str) -> List[Figure]:
+    """Every number of a statement, with its unit."""
+    return _figures_in(text, _ANY_NUMBER)
+
+
+def _is_year(figure: Figure) -> bool:
+    return figure.unit is None and figure.value.is_integer() and 1900 <= figure.value <= 2099
+
+
+def figure_is_backed(figure: Figure, held: Sequence[Figure], years: FrozenSet[int] = frozenset()) -> bool:
+    """Whether statements holding `held` back a template's figure: the same value with the same unit (a
+    template's unitless figure: the same value with any unit). '20%' is not backed by '20 mm', nor '5-year' by
+    '5 patients'; '2.0 cm' is backed by '2 cm'. A year is also backed by the year of a cited source."""
+    if _is_year(figure) and int(figure.value) in years:
+        return True
+    return any(h.value == figure.value and (figure.unit is None or h.unit == figure.unit) for h in held)
+
+
+def _unbacked_figures(text: str, statement_ids: Sequence[str],
+                      statements: Mapping[str, StatementFacts]) -> List[Tuple[Figure, List[Figure]]]:
+    """Each figure of `text` that the statements do not back, with the same value as they hold it (other units)."""
+    cited = [statements[sid] for sid in statement_ids if sid in statements]
+    held = [f for facts in cited for f in statement_figures(facts.text)]
+    years = frozenset(year for facts in cited for year in facts.source_years)
+    unbacked: List[Tuple[Figure, List[Figure]]] = []
+    for figure in template_figures(text):
+        if not figure_is_backed(figure, held, years) and all(figure != f for f, _ in unbacked):
+            unbacked.append((figure, [h for h in held if h.value == figure.value]))
+    return unbacked
 
 
 def _unbacked(text: str, statement_ids: Sequence[str], statements: Mapping[str, StatementFacts]) -> List[str]:
-    cited = [statements[sid] for sid in statement_ids if sid in statements]
-    numbers = {float(n) for facts in cited for n in _ANY_NUMBER.findall(facts.text)}
-    years = {year for facts in cited for year in facts.source_years}
-    return [f for f in figures(text) if float(f) not in numbers and not (_is_year(f) and int(f) in years)]
+    return [f.shown for f, _ in _unbacked_figures(text, statement_ids, statements)]
 
 
 def unbacked_figures(template: Template, statements: Mapping[str, StatementFacts]) -> List[str]:
-    """Figures of the template that some list of its statements does not hold (each chapter's list must hold
-    them all). A year also counts as backed when it is the year of a source one of the statements cites (an
-    author-year reference, 'Zhang 2018')."""
+    """Figures of the template that some list of its statements does not hold with the same unit (each chapter's
+    list must hold them all). A year also counts as backed when it is the year of a source one of the statements
+    cites (an author-year reference, 'Zhang 2018')."""
     missing: List[str] = []
     for _, ids in template.variants():
         missing += [f for f in _unbacked(template.text, ids, statements) if f not in missing]
@@ -237,10 +334,17 @@ def _checked_problems(key: str, template: Template, statements: Mapping[str, Sta
                 key, "review.status", f"a {status} template cites only checked statements; '{sid}' is "
                 f"{statements[sid].status.value}: mark the template under_review"))
     for where, ids in template.variants():
-        for figure in _unbacked(template.text, ids, statements):
-            problems.append(WordingProblem(
-                key, "text", f"the figure {figure} is in none of the statements it cites "
-                f"({where}: {', '.join(ids)}): cite the statement that holds it, or mark the template under_review"))
+        for figure, same_value in _unbacked_figures(template.text, ids, statements):
+            if same_value:
+                units = ", ".join(sorted({h.shown for h in same_value}))
+                problems.append(WordingProblem(
+                    key, "text", f"the figure {figure.shown} is in none of the statements it cites with that unit "
+                    f"({where}: {', '.join(ids)} hold {units}): cite the statement that holds it, or mark the "
+                    "template under_review"))
+            else:
+                problems.append(WordingProblem(
+                    key, "text", f"the figure {figure.text} is in none of the statements it cites "
+                    f"({where}: {', '.join(ids)}): cite the statement that holds it, or mark the template under_review"))
     if template.review.content_hash and not template.review.reviewed_by:
         problems.append(WordingProblem(key, "review.reviewed_by", "a recorded check names its reviewer"))
     if template.review.content_hash and template.review.date is None:
@@ -298,21 +402,28 @@ class Filler:
         self.chapter = chapter
         self.used: List[Tuple[str, str]] = []  # (kind, id)
 
-    def fill(self, kind: str, template_id: str) -> Optional[str]:
+    def fill(self, kind: str, template_id: str, values: Optional[Mapping[str, FieldValue]] = None) -> Optional[str]:
+        """One template filled with the result's values (`values`: a phrase's own values instead)."""
         template = self.wording.table(kind).get(template_id)
         if template is None:
             return None
         self.used.append((kind, template_id))
         words: Dict[str, str] = {}
         for name in template.fields:
-            rendered = self.field(name)
+            rendered = self.field(name, values)
             if rendered is None:
                 return None
             words[name] = rendered
         return template.text.format_map(words)
 
-    def field(self, name: str) -> Optional[str]:
-        value = self.values.get(name)
+    def field(self, name: str, values: Optional[Mapping[str, FieldValue]] = None) -> Optional[str]:
+        value = (self.values if values is None else values).get(name)
+        if values is None and name in self.spec.phrase_lists:
+            filled = [self.fill("phrases", pid, own) for pid, own in self.spec.phrase_lists[name](value)]
+            if any(p is None for p in filled):
+                return None
+            join = self.spec.phrase_joins.get(name, PHRASE_SEPARATOR.join)
+            return join([p for p in filled if p])
         if name in self.spec.phrase_fields:
             phrases = [self.fill("phrases", pid) for pid in as_list(value)]
             return None if any(p is None for p in phrases) else PHRASE_SEPARATOR.join(p for p in phrases if p)

@@ -23,7 +23,9 @@ from pydantic import BaseModel, Field
 
 from bot.answer_tables import COMPUTED_TOPICS, need_question
 from bot.case_update import describe_value, field_label
-from bot.models import Case
+from bot.knowledge import load_knowledge
+from bot.models import CHECKED_STATUSES, Case, CaseNote
+from bot.result_wording import CASE_NOTES, note_words
 from bot.results import INPUTS, SHARED_INPUTS, describe_result_changes, describe_results, has_inputs, result_codes
 from bot.understanding import (
     PAYLOAD,
@@ -52,6 +54,7 @@ COVERED = (
 OUT_OF_SCOPE_DEFAULT = "That is outside what I cover."
 # Emergencies, doses, other cancers, requests to invent and invented names: bot/safety.py, before anything else.
 # gibberish may be classified as fallback or out of scope: both say what is covered and offer the same buttons
+NOTE_UNDER_REVIEW = " (under review)"  # a note whose template is not yet checked against its statements
 CLARIFY = "I am not sure what you are asking. " + COVERED + " Did you mean one of these?"
 CLARIFY_BUTTONS = [
     {"title": "Grade a tumour", "payload": "How do I grade a NET from Ki-67 and mitoses?"},
@@ -290,7 +293,7 @@ class _Turn:
         # a value now given is no longer "not known"
         unknown = [f for f in unknown if f not in request.changed]
         self.state = self.state.model_copy(update={"case": request.case, "unknown_fields": unknown})
-        for text in request.problems + request.notes:
+        for text in request.problems + note_texts(request.notes):
             self.say(text)
         changes = describe_changes(request.previous, request.case, request.changed, only_corrections=True)
         if changes:
@@ -362,7 +365,7 @@ class _Turn:
         return self.result()
 
     def what_if(self, request: Request) -> TurnResult:
-        for text in request.problems + request.notes:
+        for text in request.problems + note_texts(request.notes):
             self.say(text)
         if not request.changed:
             if not request.problems:
@@ -488,6 +491,21 @@ def describe_changes(
             text += f" ({was}: {describe_value(field, before)})"
         parts.append(text)
     return ", ".join(parts)
+
+
+def note_texts(notes: Sequence[CaseNote]) -> List[str]:
+    """The notes on how values were read, in the words of knowledge/computed/case_notes.yml; a note whose
+    template is not checked says so ("(under review)"), one whose template is missing is left out (`kb check`
+    fails on it)."""
+    if not notes:
+        return []
+    wording = load_knowledge().wording(CASE_NOTES.name)
+    texts = []
+    for words in (note_words(n, wording) for n in notes):
+        if words is not None:
+            pending = any(status not in CHECKED_STATUSES for status in words.statuses)
+            texts.append(words.text + (NOTE_UNDER_REVIEW if pending else ""))
+    return texts
 
 
 def compose_for_turn(topic: str, case: Case, audience: str, uncapped: bool = False, question: str = "") -> Dict[str, Any]:

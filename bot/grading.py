@@ -23,6 +23,7 @@ from bot.models import (
     Flag,
     GradeResult,
     MitoticUnit,
+    NecSubtype,
     ReviewStatus,
     Site,
     TraceLine,
@@ -42,20 +43,20 @@ THORACIC_SITES = frozenset({Site.lung, Site.thymus})
 
 GRADES = ("G1", "G2", "G3")  # ordered, lowest first
 
-TYPICAL_CARCINOID = "typical carcinoid"
-ATYPICAL_CARCINOID = "atypical carcinoid"
-HIGH_GRADE_THORACIC = "high-grade NEC (LCNEC or SCLC; separated by cytology)"
-NEC = "NEC"
-G3_NEN_UNKNOWN_DIFFERENTIATION = "G3 NEN (morphology needed to separate NET G3 from NEC)"
-NOT_GRADABLE = "not gradable"
+# Category codes (GradeResult.category). Their names ("NET G2", "typical carcinoid", ...) are templates under
+# `categories` in knowledge/computed/grading.yml (bot/result_wording.py category_name).
+TYPICAL_CARCINOID = "typical_carcinoid"
+ATYPICAL_CARCINOID = "atypical_carcinoid"
+HIGH_GRADE_THORACIC = "thoracic_high_grade"
+CARCINOID_NECROSIS_NOT_STATED = "carcinoid_necrosis_not_stated"  # typical or atypical: necrosis decides
+NEC = "nec"
+G3_NEN_UNKNOWN_DIFFERENTIATION = "g3_nen"
+NOT_GRADABLE = "not_gradable"
 
-# Secondary tables map the thoracic categories to grade words (F2.4, VERIFIED). The
-# "NET grade 1/2" synonyms are FROM MEMORY and deliberately not used.
-THORACIC_GRADE_WORDS = {
-    TYPICAL_CARCINOID: "low grade",
-    ATYPICAL_CARCINOID: "intermediate grade",
-    HIGH_GRADE_THORACIC: "high grade",
-}
+
+def net_category(grade: str) -> str:
+    """The category code of a well-differentiated (or presumed) NET of a grade: 'net.G2'."""
+    return f"net.{grade}"
 
 MIN_KI67_CELLS = 500  # F1.3: count at least 500 cells in hot spots
 
@@ -196,7 +197,7 @@ TRACE_TEMPLATES: Dict[str, FrozenSet[str]] = {
     "gep.g3_morphology_needed": _NONE,
     "gep.net.well": frozenset({"grade"}),
     "gep.net.differentiation_not_stated": frozenset({"grade"}),
-    "nec.not_graded": _NONE,
+    "nec.not_graded": frozenset({"cell_type"}),
     "thoracic.scope": frozenset({"site"}),
     "thoracic.ki67_not_used": frozenset({"ki67"}),
     "thoracic.high_grade_on_morphology": _NONE,
@@ -225,6 +226,33 @@ FLAG_TEMPLATES: Dict[str, FrozenSet[str]] = {
     "lung_ki67_ignored": frozenset({"ki67"}),
     "lung_boundary_10": _NONE,
 }
+# Under `what_ifs`: the change a what-if makes, with the cut-offs it names (from the scales above).
+_LOW, _BOTH, _HIGH = frozenset({"low"}), frozenset({"low", "high"}), frozenset({"high"})
+WHAT_IF_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **{f"{index}.{band}": fields for index in ("ki67", "mitoses", "thoracic.mitoses")
+       for band, fields in zip(("below", "within", "above"), (_LOW, _BOTH, _HIGH))},
+    "necrosis.present": _NONE,
+    "necrosis.absent": _NONE,
+    "differentiation.well": _NONE,
+    "differentiation.poorly": _NONE,
+}
+# Under `categories`: the name of each category code.
+CATEGORY_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **{net_category(g): _NONE for g in GRADES},
+    **{code: _NONE for code in (G3_NEN_UNKNOWN_DIFFERENTIATION, NEC, TYPICAL_CARCINOID, ATYPICAL_CARCINOID,
+                                HIGH_GRADE_THORACIC, CARCINOID_NECROSIS_NOT_STATED, NOT_GRADABLE)},
+}
+# Under `phrases`: words that fill a field in place. {cell_type}: the cell type of a NEC as given, or both types
+# when it was not given (cell_type.<NecSubtype value> | cell_type.not_stated); a thoracic carcinoma's cell type as
+# given (cell_type.thoracic.<NecSubtype value>), shown with the category.
+PHRASE_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    "cell_type.small_cell": _NONE,
+    "cell_type.large_cell": _NONE,
+    "cell_type.not_stated": _NONE,
+    "cell_type.thoracic.small_cell": _NONE,
+    "cell_type.thoracic.large_cell": _NONE,
+}
+PHRASE_FIELDS = frozenset({"cell_type"})
 # Under `rules`: each rule id's summary, and the statements that back the rule wherever the answer cites the
 # rule itself (the direct answer, what-ifs, the grade line of the workup).
 RULE_TEMPLATES: Dict[str, FrozenSet[str]] = {rule_id: _NONE for rule_id in GRADING_RULES}
@@ -268,19 +296,6 @@ def lung_category(mitoses_per_2mm2: float, necrosis: bool) -> str:
 
 def mitoses_per_2mm2(count: float, unit: MitoticUnit) -> float:
     return count / MITOTIC_UNITS[unit].divisor
-
-
-def describe_cutoffs() -> List[str]:
-    """One line per scale, built from the tables above."""
-    lines = []
-    for title, scale in (
-        ("Ki-67 (WHO 2019 digestive)", KI67_SCALE),
-        ("Mitoses per 2 mm² (WHO 2019 digestive)", GEP_MITOSES_SCALE),
-        ("Mitoses per 2 mm² (WHO thoracic)", THORACIC_MITOSES_SCALE),
-    ):
-        bands = "; ".join(f"{scale.band_text(b)} -> {scale.labels[b]}" for b in range(3))
-        lines.append(f"{title}: {bands}")
-    return lines
 
 
 # --------------------------------------------------------------------------------------------
@@ -437,12 +452,12 @@ def _grade_gep(case: Case) -> GradeResult:
     else:
         work.missing.add("differentiation")
         work.fire("WHO2019-GEP-NET", "gep.net.differentiation_not_stated", grade=final)
-    return work.result(f"NET {final}", final, thoracic=False)
+    return work.result(net_category(final), final, thoracic=False)
 
 
 def _grade_nec(case: Case) -> GradeResult:
     work = _Work()
-    work.fire("WHO2019-NEC-NOT-GRADED", "nec.not_graded")
+    work.fire("WHO2019-NEC-NOT-GRADED", "nec.not_graded", cell_type=cell_type_phrase(case.nec_subtype))
     mitoses = _mitoses(case, work)
     # F1.6: a NEC is expected above 20 on both indices; a lower value is discordant.
     low: Dict[str, FieldValue] = {}
@@ -457,6 +472,11 @@ def _grade_nec(case: Case) -> GradeResult:
 
 def _necrosis_code(necrosis: Optional[bool]) -> str:
     return {True: "present", False: "absent", None: "not_stated"}[necrosis]
+
+
+def cell_type_phrase(subtype: Optional[NecSubtype]) -> str:
+    """The phrase id of a NEC's cell type (grading.yml `phrases`): as given, or 'not stated'."""
+    return f"cell_type.{subtype.value}" if subtype is not None else "cell_type.not_stated"
 
 
 def _grade_thoracic(case: Case) -> GradeResult:
@@ -483,7 +503,7 @@ def _grade_thoracic(case: Case) -> GradeResult:
     if case.necrosis is None and scale.band(mitoses) == 0:
         work.missing.add("necrosis")
         work.provisional = True
-        category = f"{TYPICAL_CARCINOID} if no necrosis; {ATYPICAL_CARCINOID} if necrosis present"
+        category = CARCINOID_NECROSIS_NOT_STATED
         work.fire("WHO2021-LUNG-NECROSIS-UNKNOWN", "thoracic.necrosis_not_stated", mitoses=mitoses)
     else:
         category = lung_category(mitoses, bool(case.necrosis))
@@ -507,47 +527,51 @@ def _grade_thoracic(case: Case) -> GradeResult:
 
 
 _WHAT_IF_ABOUT = {"ki67_percent": "ki67"}  # the Case field a what-if changes, as the code it is about
+_BANDS = ("below", "within", "above")
+
+
+def _band_values(scale: ThreeBandScale, band: int) -> Dict[str, FieldValue]:
+    """The cut-offs a band's what-if names: below {low}, {low}-{high}, above {high}."""
+    return ({"low": scale.low}, {"low": scale.low, "high": scale.high}, {"high": scale.high})[band]
 
 
 def _what_ifs(case: Case, base: GradeResult) -> List[WhatIf]:
-    changes: List[Tuple[str, dict]] = []
+    # (template id under `what_ifs`, its values, the changed Case fields)
+    changes: List[Tuple[str, Dict[str, FieldValue], dict]] = []
     per_2mm2 = MitoticUnit.per_2mm2
     if case.site in THORACIC_SITES:
         if case.mitoses is None:
             return []  # no category guess from Ki-67 alone
         scale = THORACIC_MITOSES_SCALE
         for band in range(3):
-            changes.append(
-                (f"if mitoses were {scale.band_text(band)}", {"mitoses": scale.example(band), "mitoses_unit": per_2mm2})
-            )
+            changes.append((f"thoracic.mitoses.{_BANDS[band]}", _band_values(scale, band),
+                            {"mitoses": scale.example(band), "mitoses_unit": per_2mm2}))
         if case.necrosis is not True:
-            changes.append(("if necrosis were present", {"necrosis": True}))
+            changes.append(("necrosis.present", {}, {"necrosis": True}))
         if case.necrosis is not False:
-            changes.append(("if necrosis were absent", {"necrosis": False}))
+            changes.append(("necrosis.absent", {}, {"necrosis": False}))
     else:
         for band in range(3):
-            changes.append((f"if Ki-67 were {KI67_SCALE.band_text(band)}", {"ki67_percent": KI67_SCALE.example(band)}))
+            changes.append((f"ki67.{_BANDS[band]}", _band_values(KI67_SCALE, band),
+                            {"ki67_percent": KI67_SCALE.example(band)}))
         for band in range(3):
-            changes.append(
-                (
-                    f"if mitoses were {GEP_MITOSES_SCALE.band_text(band)}",
-                    {"mitoses": GEP_MITOSES_SCALE.example(band), "mitoses_unit": per_2mm2},
-                )
-            )
+            changes.append((f"mitoses.{_BANDS[band]}", _band_values(GEP_MITOSES_SCALE, band),
+                            {"mitoses": GEP_MITOSES_SCALE.example(band), "mitoses_unit": per_2mm2}))
         if case.differentiation != Differentiation.well:
-            changes.append(("if the tumour were well differentiated", {"differentiation": Differentiation.well}))
+            changes.append(("differentiation.well", {}, {"differentiation": Differentiation.well}))
         if case.differentiation != Differentiation.poorly:
-            changes.append(("if the tumour were poorly differentiated", {"differentiation": Differentiation.poorly}))
+            changes.append(("differentiation.poorly", {}, {"differentiation": Differentiation.poorly}))
 
     what_ifs = []
-    for change, update in changes:
+    for change, values, update in changes:
         # A what-if about an index only makes sense once the tumour is gradable at all.
         if base.category == NOT_GRADABLE:
             break
         other = _grade(Case.model_validate({**case.model_dump(), **update}))
         if other.category not in (base.category, NOT_GRADABLE):
             about = next(iter(update))
-            what_ifs.append(WhatIf(change=change, result=other.category, about=_WHAT_IF_ABOUT.get(about, about)))
+            what_ifs.append(WhatIf(change=change, values=values, result=other.category,
+                                   about=_WHAT_IF_ABOUT.get(about, about)))
     return what_ifs
 
 

@@ -23,7 +23,8 @@ from typing import List, Optional
 
 from bot.knowledge import STATUS_ORDER, KnowledgeBase, KnowledgeError, clear_knowledge_cache, load_knowledge
 from bot.models import CHECKED_STATUSES, ReviewStatus
-from bot.workup_wording import WORDING_FILE, StatementFacts, template_key, unbacked_figures
+from bot.computed_wording import StatementFacts, unbacked_figures
+from bot.result_wording import WORDING_SPECS
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -57,6 +58,8 @@ def add_kb_arguments(parser: argparse.ArgumentParser) -> None:
         "review", help="list what needs review: pending, changed since approval (with a diff), newer source editions"
     )
     review.add_argument("--root", help="knowledge directory (default: <repo>/knowledge)")
+    review.add_argument("--templates", action="store_true",
+                        help="also list every result template (knowledge/computed/*.yml) with its review status")
     approve = sub.add_parser(
         "approve",
         help="approve a statement as it reads now, or reject it with --reject --reason",
@@ -101,29 +104,31 @@ def check_report(kb: KnowledgeBase) -> List[str]:
 
 
 def wording_check_report(kb: KnowledgeBase) -> List[str]:
-    """Counts of the workup templates by effective status, the stale ones with their hashes, and the figures of
-    templates under review that no cited statement holds (allowed while under review, listed so they are seen)."""
-    wording = kb.workup_wording
-    if wording is None:
-        return [f"Workup templates: no {WORDING_FILE} in {kb.root} (the shipped knowledge base has one)"]
-    items = list(wording.items())
-    by_status = {s.value: 0 for s in STATUS_ORDER}
-    for _, _, template in items:
-        by_status[template.effective_status.value] += 1
-    lines = [
-        f"Workup templates ({WORDING_FILE}): {len(items)}, every code the workup engine can emit has one; "
-        "by effective review status: " + ", ".join(f"{k} {v}" for k, v in by_status.items())
-    ]
-    stale = [(template_key(k, i), t) for k, i, t in items if t.is_stale]
-    lines.append(f"Stale workup templates (checked, but the content hash was not recorded or no longer matches): {len(stale)}")
-    lines += [f"  {key}: recorded {t.review.content_hash or 'no hash'}, now {t.current_hash}" for key, t in stale]
+    """Per result-template file (knowledge/computed/*.yml): counts by effective status, the stale templates with
+    their hashes, and the figures of templates under review that no cited statement holds (allowed while under
+    review, listed so they are seen)."""
     facts = {s.id: StatementFacts(s.text, s.review.status, frozenset(
         kb.sources[sid].year for sid in s.sources if sid in kb.sources and kb.sources[sid].year)) for s in kb.statements}
-    unbacked = [(template_key(k, i), unbacked_figures(t, facts)) for k, i, t in items
-                if t.review.status not in CHECKED_STATUSES]
-    unbacked = [(key, figures) for key, figures in unbacked if figures]
-    lines.append(f"Figures in workup templates under review that no cited statement holds: {len(unbacked)}")
-    lines += [f"  {key}: {', '.join(figures)}" for key, figures in unbacked]
+    lines: List[str] = []
+    for spec in WORDING_SPECS:
+        wording = kb.wording(spec.name)
+        if wording is None:
+            lines.append(f"Templates of {spec.name}: no {spec.file} in {kb.root} (the shipped knowledge base has one)")
+            continue
+        items = [(spec.key(kind, tid), template) for kind, tid, template in wording.items()]
+        by_status = {s.value: 0 for s in STATUS_ORDER}
+        for _, template in items:
+            by_status[template.effective_status.value] += 1
+        lines.append(
+            f"Templates of {spec.name} ({spec.file}): {len(items)}, every code the {spec.name} engine can emit has one; "
+            "by effective review status: " + ", ".join(f"{k} {v}" for k, v in by_status.items()))
+        stale = [(key, t) for key, t in items if t.is_stale]
+        lines.append(f"  stale (checked, but the content hash was not recorded or no longer matches): {len(stale)}")
+        lines += [f"    {key}: recorded {t.review.content_hash or 'no hash'}, now {t.current_hash}" for key, t in stale]
+        unbacked = [(key, unbacked_figures(t, facts)) for key, t in items if t.review.status not in CHECKED_STATUSES]
+        unbacked = [(key, figures) for key, figures in unbacked if figures]
+        lines.append(f"  figures in templates under review that no cited statement holds: {len(unbacked)}")
+        lines += [f"    {key}: {', '.join(figures)}" for key, figures in unbacked]
     return lines
 
 
@@ -163,7 +168,7 @@ def _run_review(ns: argparse.Namespace) -> int:
     from bot.kb_review import queue_report, review_queue
 
     kb = _load(ns.root)
-    print("\n".join(queue_report(kb, review_queue(kb))))
+    print("\n".join(queue_report(kb, review_queue(kb), every_template=ns.templates)))
     return EXIT_OK
 
 

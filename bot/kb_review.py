@@ -37,7 +37,8 @@ from bot.knowledge import (
     load_knowledge,
 )
 from bot.models import CHECKED_STATUSES, ReviewStatus
-from bot.workup_wording import WORDING_FILE, Template, template_key
+from bot.computed_wording import EngineWording, Template
+from bot.result_wording import WORDING_SPECS
 
 FOLD_WIDTH = 100  # approved copies are folded like the statement files
 MAX_IDS_SHOWN = 10
@@ -188,32 +189,69 @@ def statement_diff(approved: Approval, statement: Statement) -> List[str]:
     )
 
 
+def wording_templates(kb: KnowledgeBase) -> List[Tuple[EngineWording, List[Tuple[str, Template]]]]:
+    """Every result template of knowledge/computed/*.yml, per file (bot/result_wording.py WORDING_SPECS order), as
+    (key, template); a file the knowledge base does not have is left out."""
+    out = []
+    for spec in WORDING_SPECS:
+        wording = kb.wording(spec.name)
+        if wording is not None:
+            out.append((spec, [(spec.key(kind, tid), template) for kind, tid, template in wording.items()]))
+    return out
+
+
 def wording_pending(kb: KnowledgeBase) -> List[Tuple[str, Template]]:
-    """Workup templates (knowledge/computed/workup.yml) not checked against their statements, or changed since."""
-    if kb.workup_wording is None:
-        return []
-    return [(template_key(kind, template_id), template) for kind, template_id, template in kb.workup_wording.items()
+    """Result templates (knowledge/computed/*.yml) not checked against their statements, or changed since."""
+    return [(key, template) for _, items in wording_templates(kb) for key, template in items
             if template.effective_status not in CHECKED_STATUSES]
 
 
-def wording_report(kb: KnowledgeBase) -> List[str]:
+def _template_state(template: Template) -> str:
+    if template.is_stale:
+        recorded = template.review.content_hash or "no hash"
+        return f"changed since its check: recorded {recorded}, now {template.current_hash}"
+    return template.review.status.value
+
+
+def _template_citation(template: Template) -> str:
+    by_chapter = {tuple(ids) for ids in template.statements_by_chapter.values()}
+    if by_chapter:
+        return "cites per chapter " + ", ".join(template.all_statements)
+    return "cites " + ", ".join(template.statements)
+
+
+def wording_report(kb: KnowledgeBase, every_template: bool = False) -> List[str]:
+    """The result templates beside the statements: per file, the count by effective review status; then each
+    template under review or changed since its check, with what it cites and its words (`every_template`: every
+    template of every file, with its status)."""
+    files = wording_templates(kb)
+    total = sum(len(items) for _, items in files)
+    lines = [f"Result templates (knowledge/computed/*.yml): {total} in {len(files)} files"]
+    for spec, items in files:
+        by_status: Dict[str, int] = {}
+        for _, template in items:
+            by_status[template.effective_status.value] = by_status.get(template.effective_status.value, 0) + 1
+        counts = ", ".join(f"{status.value} {by_status.get(status.value, 0)}" for status in ReviewStatus)
+        lines.append(f"  knowledge/{spec.file}: {len(items)} ({counts})")
     pending = wording_pending(kb)
-    lines = [f"Workup templates under review or changed since their check ({len(pending)}), knowledge/{WORDING_FILE}:"]
+    lines += ["", f"Result templates under review or changed since their check ({len(pending)}):"]
     for key, template in pending:
-        if template.is_stale:
-            recorded = template.review.content_hash or "no hash"
-            state = f"changed since its check: recorded {recorded}, now {template.current_hash}"
-        else:
-            state = template.review.status.value
-        lines.append(f"  {key} [{state}] cites {', '.join(template.statements)}")
+        lines.append(f"  {key} [{_template_state(template)}] {_template_citation(template)}")
         lines.append(f"      {template.text}")
     if pending:
-        lines.append("  (once every figure is in a checked statement it cites, set its review block by hand to source_checked "
-                     "with reviewed_by and date; `kb check` then lists it as stale with the content hash to record)")
+        lines.append("  (a template passes review only when every fact it states is VERIFIED and every figure is in a "
+                     "checked statement it cites: then set its review block by hand to source_checked with reviewed_by "
+                     "and date; `kb check` lists it as stale with the content hash to record. approved needs a named "
+                     "clinical reviewer)")
+    if every_template:
+        lines += ["", "Every result template, with its review status:"]
+        for spec, items in files:
+            lines.append(f"  knowledge/{spec.file}:")
+            lines += [f"    {key} [{_template_state(template)}]" for key, template in items]
     return lines
 
 
-def queue_report(kb: KnowledgeBase, queue: ReviewQueue) -> List[str]:
+def queue_report(kb: KnowledgeBase, queue: ReviewQueue, every_template: bool = False) -> List[str]:
     lines = [
         f"Review queue (knowledge base {kb.version}): {len(queue.pending)} submitted or under review, "
         f"{len(queue.changed)} changed since approval, {len(queue.newer_editions)} citing a source with a newer edition",
@@ -255,7 +293,7 @@ def queue_report(kb: KnowledgeBase, queue: ReviewQueue) -> List[str]:
             f"{shown}{more}",
             "  (approved by hand; `python -m bot kb record-approved` copies them so later edits show as a diff)",
         ]
-    lines += [""] + wording_report(kb)
+    lines += [""] + wording_report(kb, every_template)
     lines += ["", f"Approve: {APPROVE_HINT} [--source SOURCE_ID]", f"Reject:  {REJECT_HINT}"]
     return lines
 

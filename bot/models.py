@@ -214,17 +214,31 @@ class TraceLine(BaseModel):
     values: Dict[str, FieldValue] = Field(default_factory=dict)
 
 
+class CaseNote(BaseModel):
+    """How a value of the user's message was read (a range, a bound, a unit conversion, several values), as a
+    code: the words are a template in knowledge/computed/case_notes.yml, named by `id` and filled with
+    `values`."""
+
+    id: str
+    values: Dict[str, FieldValue] = Field(default_factory=dict)
+
+
 class WhatIf(BaseModel):
-    """A one-step counterfactual: 'if Ki-67 were above 20% the grade would be G3'. `about` names the input
-    changed, as a code (ki67, mitoses, necrosis, differentiation, metastases, nodes, invasion, size)."""
+    """A one-step counterfactual as codes: the change is a template under `what_ifs` in the engine's file of
+    knowledge/computed/ ('ki67.above', filled with `values`: 'if Ki-67 were above 20%'); `result` is what the
+    changed case computes to (grading: the category code; staging: the stage group, None when not assigned, with
+    `changed` the T, N and M codes that differ). `about` names the input changed, as a code (ki67, mitoses,
+    necrosis, differentiation, metastases, nodes, invasion, size)."""
 
     change: str
-    result: str
+    values: Dict[str, FieldValue] = Field(default_factory=dict)
+    result: Optional[str] = None
+    changed: List[str] = Field(default_factory=list)
     about: str = ""
 
 
 class GradeResult(BaseModel):
-    category: str  # e.g. "NET G2", "NEC", "typical carcinoid", "G3 NEN (morphology needed)"
+    category: str  # a code ("net.G2", "nec", "typical_carcinoid", "g3_nen"); its name is in grading.yml `categories`
     grade: Optional[str] = None  # "G1" | "G2" | "G3" | None (NEC, lung categories, not gradable)
     nec_subtype: Optional[str] = None  # "small_cell" | "large_cell" when a NEC's cell type was given
     system: str  # "WHO 2019 digestive" | "WHO 2021 thoracic"

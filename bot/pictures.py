@@ -8,13 +8,13 @@
   done, next (the rules recommend it now) or later (to consider), as the workup rules decided them. The step
   labels are the steps' titles from knowledge/computed/workup.yml, given by the caller.
 
-The words are the rules' own (`ThreeBandScale.where`, the category codes), the knowledge base's step titles
-and UI words; no clinical sentence.
+The words are the rules' own (the scales' cut-offs; a thoracic band's category by the name the caller gives,
+from knowledge/computed/grading.yml), the knowledge base's step titles and UI words; no clinical sentence.
 """
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional, Tuple
+from typing import Callable, List, Mapping, Optional, Tuple
 from xml.sax.saxutils import escape
 
 from pydantic import BaseModel
@@ -57,22 +57,29 @@ def _marker_x(scale: ThreeBandScale, value: float) -> float:
     return LABEL_WIDTH + band * BAND_WIDTH + share * BAND_WIDTH
 
 
-def _band_row(y: int, label: str, scale: ThreeBandScale, value: float) -> List[str]:
+Namer = Callable[[str], str]  # a band's label (a grade, or a category code) -> the words shown
+
+
+def _same(label: str) -> str:
+    return label
+
+
+def _band_row(y: int, label: str, scale: ThreeBandScale, value: float, name: Namer = _same) -> List[str]:
     marked = scale.band(value)
     parts = [f'<g class="ng-index" data-index="{escape(label)}" data-value="{_number(value)}" '
-             f'data-band="{escape(scale.labels[marked])}">',
+             f'data-band="{escape(name(scale.labels[marked]))}">',
              f'<text x="0" y="{y + 27}" font-size="12" fill="{INK}">{escape(label)}</text>']
     for band in range(3):
         x = LABEL_WIDTH + band * BAND_WIDTH
         is_marked = band == marked
         parts.append(
-            f'<rect x="{x}" y="{y + 14}" width="{BAND_WIDTH}" height="18" data-band="{escape(scale.labels[band])}" '
+            f'<rect x="{x}" y="{y + 14}" width="{BAND_WIDTH}" height="18" data-band="{escape(name(scale.labels[band]))}" '
             f'data-marked="{"true" if is_marked else "false"}" fill="{(MARKED_FILL if is_marked else BAND_FILL)[band]}" '
             f'stroke="{INK if is_marked else "#999"}" stroke-width="{2 if is_marked else 1}"/>'
         )
         weight = ' font-weight="bold"' if is_marked else ""
         parts.append(f'<text x="{x + BAND_WIDTH / 2:g}" y="{y + 27}" font-size="11" text-anchor="middle" fill="{INK}"'
-                     f'{weight}>{escape(scale.labels[band])}</text>')
+                     f'{weight}>{escape(name(scale.labels[band]))}</text>')
     for edge, cut in ((1, scale.low), (2, scale.high)):
         x = LABEL_WIDTH + edge * BAND_WIDTH
         parts.append(f'<text x="{x}" y="{y + 44}" font-size="10" text-anchor="middle" fill="#444">{_number(cut)}</text>')
@@ -95,9 +102,10 @@ def _svg(kind: str, alt: str, height: int, body: List[str]) -> str:
             f'font-family="sans-serif"><title>{escape(alt)}</title>' + "".join(body) + "</svg>")
 
 
-def grade_picture(case: Optional[Case], result: GradeResult) -> Optional[Picture]:
+def grade_picture(case: Optional[Case], result: GradeResult, name: Namer = _same) -> Optional[Picture]:
     """The indices given, marked on their bands; None when no index was given or the tumour is a NEC by
-    morphology (its grade does not come from the bands)."""
+    morphology (its grade does not come from the bands). `name`: the words of a band's label (a thoracic band is
+    a category code)."""
     if case is None or result.kind == "nec":
         return None
     rows: List[Tuple[str, ThreeBandScale, float]] = []
@@ -113,11 +121,11 @@ def grade_picture(case: Optional[Case], result: GradeResult) -> Optional[Picture
         return None
     # the alt text restates the value, its band and the band's label (grading's own table, no clinical sentence)
     alt = "Grade bands: " + "; ".join(
-        f"{scale.index} {value:g}{scale.unit} in band {scale.band_text(scale.band(value))} ({scale.classify(value)})"
+        f"{scale.index} {value:g}{scale.unit} in band {scale.band_text(scale.band(value))} ({name(scale.classify(value))})"
         for _, scale, value in rows) + "."
     body: List[str] = []
     for number, (label, scale, value) in enumerate(rows):
-        body.extend(_band_row(8 + number * (ROW_HEIGHT + 8), label, scale, value))
+        body.extend(_band_row(8 + number * (ROW_HEIGHT + 8), label, scale, value, name))
     return Picture(kind="grade_bands", alt=alt, svg=_svg("grade_bands", alt, 8 + len(rows) * (ROW_HEIGHT + 8), body))
 
 

@@ -15,10 +15,20 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from pydantic import Field
 
-from bot import grading, staging
-from bot.computed_wording import EngineWording, Filler, Rendered, Template, WordingFile, as_list, render
+from bot import case_update, grading, staging
+from bot.computed_wording import EngineWording, Filler, Rendered, Template, WordingFile, as_list, first_upper, render
 from bot.workup_wording import WORKUP
-from bot.models import Case, Differentiation, FieldValue, Flag, GradeResult, MitoticUnit, TraceLine
+from bot.models import (
+    Case,
+    CaseNote,
+    Differentiation,
+    FieldValue,
+    Flag,
+    GradeResult,
+    MitoticUnit,
+    TraceLine,
+    WhatIf,
+)
 
 # --------------------------------------------------------------------------------------------
 # Grading
@@ -28,10 +38,13 @@ GRADING_FILE = "computed/grading.yml"
 
 
 class GradingWording(WordingFile):
-    KINDS = ("rules", "trace", "flags", "sentences")
+    KINDS = ("rules", "trace", "flags", "categories", "what_ifs", "phrases", "sentences")
+    categories: Dict[str, Template] = Field(default_factory=dict)
+    what_ifs: Dict[str, Template] = Field(default_factory=dict)
     rules: Dict[str, Template] = Field(default_factory=dict)
     trace: Dict[str, Template] = Field(default_factory=dict)
     flags: Dict[str, Template] = Field(default_factory=dict)
+    phrases: Dict[str, Template] = Field(default_factory=dict)
     sentences: Dict[str, Template] = Field(default_factory=dict)
 
 
@@ -64,8 +77,12 @@ GRADING = EngineWording(
         "rules": grading.RULE_TEMPLATES,
         "trace": grading.TRACE_TEMPLATES,
         "flags": grading.FLAG_TEMPLATES,
+        "categories": grading.CATEGORY_TEMPLATES,
+        "what_ifs": grading.WHAT_IF_TEMPLATES,
+        "phrases": grading.PHRASE_TEMPLATES,
         "sentences": SENTENCE_TEMPLATES,
     },
+    phrase_fields=grading.PHRASE_FIELDS,
     formats={
         "necrosis": lambda v: _NECROSIS[str(v)],
         "with_necrosis": lambda v: _WITH_NECROSIS[str(v)],
@@ -131,6 +148,34 @@ def grade_sentence(case: Case, result: GradeResult, wording: Optional[GradingWor
     return _joined(filler, parts)
 
 
+def category_name(category: str, wording: Optional[WordingFile]) -> Optional[Rendered]:
+    """The name of a grading category code ('net.G2' -> 'NET G2'), as written; None when its template is missing."""
+    if wording is None:
+        return None
+    filler = Filler(GRADING, wording, {})
+    text = filler.fill("categories", category)
+    return None if text is None else filler.rendered(text)
+
+
+def category_label(category: Optional[str], wording: Optional[WordingFile]) -> Optional[str]:
+    """The name of a category code for a label or a comparison ('NET G1 → NET G2'); the code itself when its
+    template is missing (never an empty label)."""
+    if category is None:
+        return None
+    name = category_name(category, wording)
+    return name.text if name else category
+
+
+def cell_type_words(nec_subtype: Optional[str], wording: Optional[WordingFile],
+                    thoracic: bool = False) -> Optional[Rendered]:
+    """A NEC's cell type as given ('small cell type'), shown with the category; None when not given."""
+    if nec_subtype is None or wording is None:
+        return None
+    filler = Filler(GRADING, wording, {})
+    text = filler.fill("phrases", f"cell_type.{'thoracic.' if thoracic else ''}{nec_subtype}")
+    return None if text is None else filler.rendered(text)
+
+
 def _joined(filler: Filler, parts: List[Optional[str]]) -> Optional[Rendered]:
     if any(p is None for p in parts):
         return None
@@ -145,7 +190,8 @@ STAGING_FILE = "computed/staging.yml"
 
 
 class StagingWording(WordingFile):
-    KINDS = ("rules", "trace", "flags", "phrases", "sentences")
+    KINDS = ("rules", "trace", "flags", "what_ifs", "phrases", "sentences")
+    what_ifs: Dict[str, Template] = Field(default_factory=dict)
     rules: Dict[str, Template] = Field(default_factory=dict)
     trace: Dict[str, Template] = Field(default_factory=dict)
     flags: Dict[str, Template] = Field(default_factory=dict)
@@ -159,21 +205,17 @@ STAGE_SENTENCES: Dict[str, Tuple[str, str]] = {
 }
 STAGE_SENTENCE_TEMPLATES: Dict[str, FrozenSet[str]] = {tid: _NONE for pair in STAGE_SENTENCES.values() for tid in pair}
 
-# Labels of the case values a staging line restates (the user's own findings, not clinical claims).
-_NEEDS_LABELS: Dict[str, str] = {
-    "tumour_size_cm": "the tumour size",
-    "invasion": "the depth of invasion",
-    "nodes_positive": "the regional node status",
-    "positive_node_count": "the number of positive nodes",
-    "bulky_mesenteric_mass": "whether there is a mesenteric mass > 2 cm",
+# The nodal values given and the inputs a line needs are said by phrases of staging.yml (`phrases`: given.*,
+# needs.*): a value's words, with a count and its N band where the chapter has one.
+_NEEDS_FIELDS = ("tumour_size_cm", "invasion", "nodes_positive", "positive_node_count", "bulky_mesenteric_mass")
+_GIVEN_CODES = ("nodes.positive", "nodes.negative", "mass.present", "mass.absent")
+NODAL_PHRASES: Dict[str, FrozenSet[str]] = {
+    **{f"needs.{name}": _NONE for name in _NEEDS_FIELDS},
+    **{f"given.{code}": _NONE for code in _GIVEN_CODES},
+    **{f"given.count{band}{one}": frozenset({"count"})
+       for band in ("", ".lt12", ".ge12") for one in ("", ".one") if not (band == ".ge12" and one)},
+    "given.none": _NONE,
 }
-_GIVEN_LABELS: Dict[str, str] = {
-    "nodes.positive": "regional nodes positive",
-    "nodes.negative": "regional nodes negative",
-    "mass.present": "mesenteric mass > 2 cm",
-    "mass.absent": "no mesenteric mass > 2 cm",
-}
-_COUNT_NOTES = {"": "", ".lt12": " (< 12)", ".ge12": " (≥ 12)"}
 
 
 def _or_list(value: FieldValue) -> str:
@@ -192,16 +234,21 @@ def _size_words(value: FieldValue) -> str:
     return f"{text if '.' in text else text + '.0'} cm"
 
 
-def _given_words(value: FieldValue) -> str:
-    """'regional nodes positive, 3 positive nodes (< 12)': the nodal values given, restated."""
-    words = []
+def _given_phrases(value: FieldValue) -> List[Tuple[str, Dict[str, FieldValue]]]:
+    """The nodal values given (bot/staging.py codes: 'nodes.positive', 'count.lt12:3', 'mass.absent') as phrases:
+    'regional nodes positive, 3 positive nodes (< 12)'."""
+    phrases: List[Tuple[str, Dict[str, FieldValue]]] = []
     for code in as_list(value):
         if code.startswith("count"):
             band, _, count = code[len("count"):].partition(":")
-            words.append(f"{count} positive node{'s' if count != '1' else ''}{_COUNT_NOTES[band]}")
+            phrases.append((f"given.count{band}{'.one' if count == '1' else ''}", {"count": count}))
         else:
-            words.append(_GIVEN_LABELS[code])
-    return ", ".join(words) if words else "regional nodes not given"
+            phrases.append((f"given.{code}", {}))
+    return phrases or [("given.none", {})]
+
+
+def _needs_phrases(value: FieldValue) -> List[Tuple[str, Dict[str, FieldValue]]]:
+    return [(f"needs.{name}", {}) for name in as_list(value)]
 
 
 _CHAPTER_NAMES = {c.key: c.name for c in staging.CHAPTERS.values()}
@@ -214,17 +261,18 @@ STAGING = EngineWording(
         "rules": staging.RULE_TEMPLATES,
         "trace": staging.TRACE_TEMPLATES,
         "flags": staging.FLAG_TEMPLATES,
-        "phrases": staging.PHRASE_TEMPLATES,
+        "what_ifs": staging.WHAT_IF_TEMPLATES,
+        "phrases": {**staging.PHRASE_TEMPLATES, **NODAL_PHRASES},
         "sentences": STAGE_SENTENCE_TEMPLATES,
     },
     phrase_fields=staging.PHRASE_FIELDS,
+    phrase_lists={"given": _given_phrases, "needs": _needs_phrases},
+    phrase_joins={"given": ", ".join, "needs": _and_list},
     formats={
         "size": _size_words,
         "possible": _or_list,
         "deeper": _or_list,
         "groups": _or_list,
-        "needs": lambda v: _and_list([_NEEDS_LABELS[f] for f in as_list(v)]),
-        "given": _given_words,
         "sites": lambda v: ", ".join(s.replace("_", " ") for s in as_list(v)),
         "chapter": lambda v: _CHAPTER_NAMES[str(v)],
         "t": lambda v: str(v) if v else "T?",
@@ -276,6 +324,28 @@ def rule_words(spec: EngineWording, wording: Optional[WordingFile], rule_id: str
     return render(spec, wording, "rules", rule_id, {}, chapter)
 
 
+def what_if_words(spec: EngineWording, wording: Optional[WordingFile], what_if: WhatIf,
+                  chapter: Optional[str] = None) -> Optional[Rendered]:
+    """'If Ki-67 were above 20%: NET G3', 'If there were also bone metastases: M1c, stage IV': the change in the
+    words of `what_ifs`, then what it gives (grading: the category's name; staging: the T, N and M codes that
+    change and the stage group). None when a template is missing."""
+    if wording is None:
+        return None
+    filler = Filler(spec, wording, what_if.values, chapter)
+    change = filler.fill("what_ifs", what_if.change)
+    if spec is GRADING:
+        result = filler.fill("categories", what_if.result) if what_if.result else None
+    elif what_if.result:
+        group = filler.fill("what_ifs", "result.stage", {"group": what_if.result})
+        result = None if group is None else ", ".join([*what_if.changed, group])
+    else:
+        none = filler.fill("what_ifs", "result.no_group")
+        result = None if none is None else ", ".join([*what_if.changed, none])
+    if change is None or result is None:
+        return None
+    return filler.rendered(f"{first_upper(change)}: {result}")
+
+
 def plain_trace(spec: EngineWording, wording: Optional[WordingFile], lines: List[TraceLine],
                 chapter: Optional[str] = None) -> List[str]:
     """Each trace line in words, or its line id when it has no template (the CLI and tests)."""
@@ -288,9 +358,36 @@ def plain_trace(spec: EngineWording, wording: Optional[WordingFile], lines: List
 
 __all__: Tuple[str, ...] = (
     "GRADING", "GRADING_FILE", "GradingWording", "SENTENCE_TEMPLATES", "grade_sentence", "trace_words", "flag_words",
-    "rule_words", "plain_trace",
+    "rule_words", "plain_trace", "what_if_words", "category_name", "category_label",
 )
 
 
+# --------------------------------------------------------------------------------------------
+# Notes on how a case value was read (bot/case_update.py)
+# --------------------------------------------------------------------------------------------
+
+CASE_NOTES_FILE = "computed/case_notes.yml"
+
+
+class CaseNotesWording(WordingFile):
+    KINDS = ("notes",)
+    notes: Dict[str, Template] = Field(default_factory=dict)
+
+
+CASE_NOTES = EngineWording(
+    name="case_notes",
+    file=CASE_NOTES_FILE,
+    model=CaseNotesWording,
+    emitted={"notes": case_update.NOTE_TEMPLATES},
+    formats={"area": lambda v: f"{float(v):.2f}"},  # type: ignore[arg-type]
+    key_prefix="case_notes.",
+)
+
+
+def note_words(note: CaseNote, wording: Optional[WordingFile]) -> Optional[Rendered]:
+    """A note on how a value was read, in words; None when its template is missing."""
+    return render(CASE_NOTES, wording, "notes", note.id, note.values)
+
+
 # Every engine's wording file, in the order `kb check` reports them (the knowledge loader reads this).
-WORDING_SPECS: Tuple[EngineWording, ...] = (WORKUP, GRADING, STAGING)
+WORDING_SPECS: Tuple[EngineWording, ...] = (WORKUP, GRADING, STAGING, CASE_NOTES)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from bot.grading import grade
+from bot.knowledge import load_knowledge
 from bot.models import Case, Differentiation
+from bot.result_wording import GRADING, category_label
 from bot.staging import stage
 
 # Values each computation reads; a change to one of them re-answers that computation.
@@ -36,7 +38,8 @@ def has_inputs(case: Case, topic: str) -> bool:
 
 
 def result_codes(case: Case) -> Dict[str, Optional[str]]:
-    """The codes a case computes to (category, T, N, M, stage group), for showing what an update changed."""
+    """What a case computes to (the category by its name in knowledge/computed/grading.yml, T, N, M, stage
+    group), for showing what an update changed."""
     codes: Dict[str, Optional[str]] = {}
     for topic, fields in RESULT_CODES:
         if not has_inputs(case, topic):
@@ -46,11 +49,13 @@ def result_codes(case: Case) -> Dict[str, Optional[str]]:
         except (ValueError, TypeError):  # an incomplete case the engine refuses: nothing to compare
             continue
         codes.update({field: getattr(result, field, None) for field in fields})
+        if topic == "grade":
+            codes["category"] = category_label(codes["category"], load_knowledge().wording(GRADING.name))
     return codes
 
 
 def describe_result_changes(before: Dict[str, Optional[str]], after: Dict[str, Optional[str]]) -> str:
-    """'NET G1 → NET G2, stage II → III': the computed codes that an update changed (codes only, no words)."""
+    """'NET G1 → NET G2, stage II → III': the computed results that an update changed (codes and category names)."""
     parts = []
     for field in (field for _, fields in RESULT_CODES for field in fields if field not in _SAID_BY_ANOTHER):
         old, new = before.get(field), after.get(field)
@@ -61,7 +66,7 @@ def describe_result_changes(before: Dict[str, Optional[str]], after: Dict[str, O
 
 
 def describe_results(codes: Dict[str, Optional[str]], fields: Optional[set] = None) -> str:
-    """'NET G2; T2 N0 M0; stage II': the codes of a case's results (only `fields`, when given), codes only."""
+    """'NET G2; T2 N0 M0; stage II': a case's results (only `fields`, when given): codes and category names."""
     def wanted(field: str) -> Optional[str]:
         return codes.get(field) if fields is None or field in fields else None
 

@@ -88,9 +88,10 @@ class Condition:
 
 @dataclass(frozen=True)
 class TRow:
+    """One T row. The AJCC 8 row's words are a comment beside it, for review against the book; answers say the
+    phrase t.<table key>.<T> of knowledge/computed/staging.yml."""
+
     category: str
-    definition: str  # the AJCC 8 row, shortened, beside the row for review; answers say the phrase t.<table key>.<T>
-    # of knowledge/computed/staging.yml
     any_of: Tuple[Condition, ...]
 
 
@@ -99,9 +100,9 @@ class TTable:
     """T definitions of one site, highest T first: the first row that holds gives T."""
 
     rule_id: str
-    # the invasion values this chapter defines, with the chapter's words beside them for review (answers say the
-    # phrase invasion.<table key>.<value> of knowledge/computed/staging.yml)
-    invasion_wording: Dict[Invasion, str]
+    # the invasion values this chapter defines, with the chapter's words as comments beside them for review
+    # (answers say the phrase invasion.<table key>.<value> of knowledge/computed/staging.yml)
+    invasions: Tuple[Invasion, ...]
     rows: Tuple[TRow, ...]
 
     @property
@@ -145,103 +146,110 @@ NX_RULE = "AJCC8-NX"
 # T tables (F3.3 - F3.8)
 # --------------------------------------------------------------------------------------------
 
-_LUMINAL_WORDING: Dict[Invasion, str] = {
-    Inv.confined: "lamina propria or submucosa",
-    Inv.muscularis_propria: "into the muscularis propria",
-    Inv.subserosa: "through the muscularis propria into the subserosa",
-    Inv.serosa_or_adjacent_organs: "into the serosa (visceral peritoneum) or other organs",
-}
+_LUMINAL_INVASIONS: Tuple[Invasion, ...] = (
+    Inv.confined,  # lamina propria or submucosa
+    Inv.muscularis_propria,  # into the muscularis propria
+    Inv.subserosa,  # through the muscularis propria into the subserosa
+    Inv.serosa_or_adjacent_organs,  # into the serosa (visceral peritoneum) or other organs
+)
 
 
 def _luminal_t_rows() -> Tuple[TRow, ...]:
     """Stomach and jejunum/ileum share the same T wording and the 1 cm cut-off."""
     return (
-        TRow("T4", "invades the serosa or other organs/adjacent structures",
-             (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
-        TRow("T3", "through the muscularis propria into the subserosa, serosa intact",
-             (Condition(_inv(Inv.subserosa)),)),
-        TRow("T2", "invades the muscularis propria or > 1 cm",
-             (Condition(_inv(Inv.muscularis_propria)), Condition(size=SizeRange(gt=1.0)))),
-        TRow("T1", "lamina propria or submucosa and ≤ 1 cm",
-             (Condition(_inv(Inv.confined), SizeRange(le=1.0)),)),
+        # T4: invades the serosa or other organs/adjacent structures
+        TRow("T4", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
+        # T3: through the muscularis propria into the subserosa, serosa intact
+        TRow("T3", (Condition(_inv(Inv.subserosa)),)),
+        # T2: invades the muscularis propria or > 1 cm
+        TRow("T2", (Condition(_inv(Inv.muscularis_propria)), Condition(size=SizeRange(gt=1.0)))),
+        # T1: lamina propria or submucosa and ≤ 1 cm
+        TRow("T1", (Condition(_inv(Inv.confined), SizeRange(le=1.0)),)),
     )
 
 
-STOMACH_T = TTable("AJCC8-STOMACH-T", _LUMINAL_WORDING, _luminal_t_rows())
+STOMACH_T = TTable("AJCC8-STOMACH-T", _LUMINAL_INVASIONS, _luminal_t_rows())
 
-JEJUNUM_ILEUM_T = TTable("AJCC8-JEJUNUM-ILEUM-T", _LUMINAL_WORDING, _luminal_t_rows())
+JEJUNUM_ILEUM_T = TTable("AJCC8-JEJUNUM-ILEUM-T", _LUMINAL_INVASIONS, _luminal_t_rows())
 
 DUODENUM_T = TTable(
     "AJCC8-DUODENUM-T",
-    {
-        Inv.confined: "mucosa or submucosa only",
-        Inv.muscularis_propria: "into the muscularis propria",
-        Inv.pancreas_or_peripancreatic: "into the pancreas or peripancreatic adipose tissue",
-        Inv.serosa_or_adjacent_organs: "into the serosa (visceral peritoneum) or other organs",
-    },
     (
-        TRow("T4", "invades the serosa or other organs", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
-        TRow("T3", "invades the pancreas or peripancreatic adipose tissue",
-             (Condition(_inv(Inv.pancreas_or_peripancreatic)),)),
+        Inv.confined,  # mucosa or submucosa only
+        Inv.muscularis_propria,  # into the muscularis propria
+        Inv.pancreas_or_peripancreatic,  # into the pancreas or peripancreatic adipose tissue
+        Inv.serosa_or_adjacent_organs,  # into the serosa (visceral peritoneum) or other organs
+    ),
+    (
+        # T4: invades the serosa or other organs
+        TRow("T4", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
+        # T3: invades the pancreas or peripancreatic adipose tissue
+        TRow("T3", (Condition(_inv(Inv.pancreas_or_peripancreatic)),)),
         # "> 1 cm" as in the AJCC text (S97); PathologyOutlines' "≥ 1 cm" is a transcription error.
-        TRow("T2", "invades the muscularis propria or > 1 cm",
-             (Condition(_inv(Inv.muscularis_propria)), Condition(size=SizeRange(gt=1.0)))),
-        TRow("T1", "mucosa or submucosa only and ≤ 1 cm", (Condition(_inv(Inv.confined), SizeRange(le=1.0)),)),
+        # T2: invades the muscularis propria or > 1 cm
+        TRow("T2", (Condition(_inv(Inv.muscularis_propria)), Condition(size=SizeRange(gt=1.0)))),
+        # T1: mucosa or submucosa only and ≤ 1 cm
+        TRow("T1", (Condition(_inv(Inv.confined), SizeRange(le=1.0)),)),
     ),
 )
 
 AMPULLA_T = TTable(
     "AJCC8-AMPULLA-T",
-    {
-        Inv.confined: "confined within the sphincter of Oddi",
-        Inv.muscularis_propria: "through the sphincter of Oddi into the duodenal submucosa or muscularis propria",
-        Inv.pancreas_or_peripancreatic: "into the pancreas or peripancreatic adipose tissue",
-        Inv.serosa_or_adjacent_organs: "into the serosa (visceral peritoneum) or other organs",
-    },
     (
-        TRow("T4", "invades the serosa or other organs", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
-        TRow("T3", "invades the pancreas or peripancreatic adipose tissue",
-             (Condition(_inv(Inv.pancreas_or_peripancreatic)),)),
-        TRow("T2", "through the sphincter into the duodenal submucosa or muscularis propria, or > 1 cm",
-             (Condition(_inv(Inv.muscularis_propria)), Condition(size=SizeRange(gt=1.0)))),
-        TRow("T1", "≤ 1 cm and confined within the sphincter of Oddi",
-             (Condition(_inv(Inv.confined), SizeRange(le=1.0)),)),
+        Inv.confined,  # confined within the sphincter of Oddi
+        Inv.muscularis_propria,  # through the sphincter of Oddi into the duodenal submucosa or muscularis propria
+        Inv.pancreas_or_peripancreatic,  # into the pancreas or peripancreatic adipose tissue
+        Inv.serosa_or_adjacent_organs,  # into the serosa (visceral peritoneum) or other organs
+    ),
+    (
+        # T4: invades the serosa or other organs
+        TRow("T4", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
+        # T3: invades the pancreas or peripancreatic adipose tissue
+        TRow("T3", (Condition(_inv(Inv.pancreas_or_peripancreatic)),)),
+        # T2: through the sphincter into the duodenal submucosa or muscularis propria, or > 1 cm
+        TRow("T2", (Condition(_inv(Inv.muscularis_propria)), Condition(size=SizeRange(gt=1.0)))),
+        # T1: ≤ 1 cm and confined within the sphincter of Oddi
+        TRow("T1", (Condition(_inv(Inv.confined), SizeRange(le=1.0)),)),
     ),
 )
 
 APPENDIX_T = TTable(
     "AJCC8-APPENDIX-T",
-    {
-        Inv.confined: "lamina propria or submucosa",
-        Inv.muscularis_propria: "into the muscularis propria",
-        Inv.subserosa: "into the subserosa or the mesoappendix",
-        Inv.serosa_or_adjacent_organs: "perforating the peritoneum or invading adjacent organs or structures",
-    },
     (
-        TRow("T4", "perforates the peritoneum or directly invades adjacent organs or structures",
-             (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
-        TRow("T3", "> 4 cm, or subserosal invasion, or involvement of the mesoappendix",
-             (Condition(_inv(Inv.subserosa)), Condition(size=SizeRange(gt=4.0)))),
-        TRow("T2", "> 2 cm but ≤ 4 cm", (Condition(size=SizeRange(gt=2.0, le=4.0)),)),
-        TRow("T1", "≤ 2 cm", (Condition(size=SizeRange(le=2.0)),)),
+        Inv.confined,  # lamina propria or submucosa
+        Inv.muscularis_propria,  # into the muscularis propria
+        Inv.subserosa,  # into the subserosa or the mesoappendix
+        Inv.serosa_or_adjacent_organs,  # perforating the peritoneum or invading adjacent organs or structures
+    ),
+    (
+        # T4: perforates the peritoneum or directly invades adjacent organs or structures
+        TRow("T4", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
+        # T3: > 4 cm, or subserosal invasion, or involvement of the mesoappendix
+        TRow("T3", (Condition(_inv(Inv.subserosa)), Condition(size=SizeRange(gt=4.0)))),
+        # T2: > 2 cm but ≤ 4 cm
+        TRow("T2", (Condition(size=SizeRange(gt=2.0, le=4.0)),)),
+        # T1: ≤ 2 cm
+        TRow("T1", (Condition(size=SizeRange(le=2.0)),)),
     ),
 )
 
 COLORECTUM_T = TTable(
     "AJCC8-COLORECTUM-T",
-    {
-        Inv.confined: "lamina propria or submucosa",
-        Inv.muscularis_propria: "into the muscularis propria",
-        Inv.subserosa: "through the muscularis propria into the subserosa or non-peritonealised pericolic/perirectal tissue",
-        Inv.serosa_or_adjacent_organs: "into the visceral peritoneum or other organs",
-    },
     (
-        TRow("T4", "invades the visceral peritoneum or other organs", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
-        TRow("T3", "through the muscularis propria into the subserosa or non-peritonealised tissue",
-             (Condition(_inv(Inv.subserosa)),)),
-        TRow("T2", "invades the muscularis propria, or > 2 cm with lamina propria/submucosal invasion",
-             (Condition(_inv(Inv.muscularis_propria)), Condition(_inv(Inv.confined), SizeRange(gt=2.0)))),
-        TRow("T1", "lamina propria or submucosa and ≤ 2 cm", (Condition(_inv(Inv.confined), SizeRange(le=2.0)),)),
+        Inv.confined,  # lamina propria or submucosa
+        Inv.muscularis_propria,  # into the muscularis propria
+        Inv.subserosa,  # through the muscularis propria into the subserosa or non-peritonealised pericolic/perirectal tissue
+        Inv.serosa_or_adjacent_organs,  # into the visceral peritoneum or other organs
+    ),
+    (
+        # T4: invades the visceral peritoneum or other organs
+        TRow("T4", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
+        # T3: through the muscularis propria into the subserosa or non-peritonealised tissue
+        TRow("T3", (Condition(_inv(Inv.subserosa)),)),
+        # T2: invades the muscularis propria, or > 2 cm with lamina propria/submucosal invasion
+        TRow("T2", (Condition(_inv(Inv.muscularis_propria)), Condition(_inv(Inv.confined), SizeRange(gt=2.0)))),
+        # T1: lamina propria or submucosa and ≤ 2 cm
+        TRow("T1", (Condition(_inv(Inv.confined), SizeRange(le=2.0)),)),
     ),
 )
 
@@ -249,21 +257,23 @@ _LIMITED_TO_PANCREAS = _inv(Inv.confined, Inv.pancreas_or_peripancreatic)
 
 PANCREAS_T = TTable(
     "AJCC8-PANCREAS-T",
-    {
-        Inv.confined: "limited to the pancreas",
-        # S98: extension into peripancreatic adipose tissue is not a basis for staging.
-        Inv.pancreas_or_peripancreatic: "peripancreatic fat only, which AJCC 8 does not use for staging (limited to the pancreas)",
-        Inv.duodenum_or_bile_duct: "invading the duodenum or common bile duct",
-        Inv.serosa_or_adjacent_organs: "invading adjacent organs or the wall of large vessels",
-    },
     (
-        TRow("T4", "invades adjacent structures (stomach, spleen, colon, adrenal) or the wall of large vessels",
-             (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
-        TRow("T3", "limited to the pancreas and > 4 cm, or invades the duodenum or common bile duct",
-             (Condition(_inv(Inv.duodenum_or_bile_duct)), Condition(_LIMITED_TO_PANCREAS, SizeRange(gt=4.0)))),
+        Inv.confined,  # limited to the pancreas
+        # S98: extension into peripancreatic adipose tissue is not a basis for staging.
+        Inv.pancreas_or_peripancreatic,  # peripancreatic fat only, which AJCC 8 does not use for staging (limited to the pancreas)
+        Inv.duodenum_or_bile_duct,  # invading the duodenum or common bile duct
+        Inv.serosa_or_adjacent_organs,  # invading adjacent organs or the wall of large vessels
+    ),
+    (
+        # T4: invades adjacent structures (stomach, spleen, colon, adrenal) or the wall of large vessels
+        TRow("T4", (Condition(_inv(Inv.serosa_or_adjacent_organs)),)),
+        # T3: limited to the pancreas and > 4 cm, or invades the duodenum or common bile duct
+        TRow("T3", (Condition(_inv(Inv.duodenum_or_bile_duct)), Condition(_LIMITED_TO_PANCREAS, SizeRange(gt=4.0)))),
         # T1 is "< 2 cm" (S98): 2.0 cm is T2. UICC words T1 as "≤ 2 cm" (flagged, not applied).
-        TRow("T2", "limited to the pancreas, 2-4 cm", (Condition(_LIMITED_TO_PANCREAS, SizeRange(ge=2.0, le=4.0)),)),
-        TRow("T1", "limited to the pancreas, < 2 cm", (Condition(_LIMITED_TO_PANCREAS, SizeRange(lt=2.0)),)),
+        # T2: limited to the pancreas, 2-4 cm
+        TRow("T2", (Condition(_LIMITED_TO_PANCREAS, SizeRange(ge=2.0, le=4.0)),)),
+        # T1: limited to the pancreas, < 2 cm
+        TRow("T1", (Condition(_LIMITED_TO_PANCREAS, SizeRange(lt=2.0)),)),
     ),
 )
 
@@ -415,9 +425,19 @@ FLAG_TEMPLATES: Dict[str, FrozenSet[str]] = {
 PHRASE_TEMPLATES: Dict[str, FrozenSet[str]] = {
     "invasion.not_given": _NONE,
     **{f"t.{table.key}.{row.category}": _NONE for table in T_TABLES.values() for row in table.rows},
-    **{f"invasion.{table.key}.{inv.value}": _NONE for table in T_TABLES.values() for inv in table.invasion_wording},
+    **{f"invasion.{table.key}.{inv.value}": _NONE for table in T_TABLES.values() for inv in table.invasions},
 }
 PHRASE_FIELDS = frozenset({"definition", "invasion", "shallowest"})
+# Under `what_ifs`: the change a what-if makes (`size`: the size it tries), and the words of its result
+# (result.stage: the stage group it gives; result.no_group: none assigned).
+WHAT_IF_TEMPLATES: Dict[str, FrozenSet[str]] = {
+    **{f"metastases.{change}": _NONE for change in ("none", "liver_present", "liver", "bone", "also_liver", "also_bone")},
+    "nodes.positive": _NONE,
+    "invasion.serosa_or_adjacent_organs": _NONE,
+    "size": frozenset({"size"}),
+    "result.stage": frozenset({"group"}),
+    "result.no_group": _NONE,
+}
 RULE_TEMPLATES: Dict[str, FrozenSet[str]] = {
     **{table.rule_id: _NONE for table in T_TABLES.values()},
     **{rule: _NONE for c in CHAPTERS.values() for rule in (c.n_rule_id, c.group_rule_id)},
@@ -471,11 +491,6 @@ def _within(size_cm: float, cutoff_cm: float, distance_cm: float) -> bool:
     return abs(size_cm - cutoff_cm) <= distance_cm + 1e-9  # 2.0 - 1.9 is 0.1000...09 in floats
 
 
-def _fmt_cm(size_cm: float) -> str:
-    text = f"{size_cm:g}"
-    return f"{text if '.' in text else text + '.0'} cm"
-
-
 # --------------------------------------------------------------------------------------------
 # T
 # --------------------------------------------------------------------------------------------
@@ -501,7 +516,7 @@ def possible_t_categories(site: Site, size_cm: Optional[float], invasion: Option
     """Every T the tumour could have, given what is known (missing inputs take every value)."""
     table = T_TABLES[site]
     sizes = (size_cm,) if size_cm is not None else _sizes_to_try(table)
-    invasions = (invasion,) if invasion in table.invasion_wording else tuple(table.invasion_wording)
+    invasions = (invasion,) if invasion in table.invasions else tuple(table.invasions)
     return frozenset(_t_for(table, s, i) for s, i in product(sizes, invasions))
 
 
@@ -513,11 +528,11 @@ def t_category(site: Site, size_cm: Optional[float], invasion: Optional[Invasion
 
 def _t_finding(site: Site, size_cm: Optional[float], invasion: Optional[Invasion]) -> Finding:
     table = T_TABLES[site]
-    if invasion is Invasion.pancreas_or_peripancreatic and invasion not in table.invasion_wording \
-            and Invasion.serosa_or_adjacent_organs in table.invasion_wording:
+    if invasion is Invasion.pancreas_or_peripancreatic and invasion not in table.invasions \
+            and Invasion.serosa_or_adjacent_organs in table.invasions:
         # a gastric, intestinal or appendiceal NET growing into the pancreas has reached another organ (T4)
         invasion = Invasion.serosa_or_adjacent_organs
-    usable_invasion = invasion if invasion in table.invasion_wording else None
+    usable_invasion = invasion if invasion in table.invasions else None
     possible = possible_t_categories(site, size_cm, usable_invasion)
     flags: List[Flag] = []
     if invasion is not None and usable_invasion is None:
@@ -540,7 +555,7 @@ def _t_finding(site: Site, size_cm: Optional[float], invasion: Optional[Invasion
         "size": size_cm,
         "invasion": f"invasion.{table.key}.{usable_invasion.value}" if usable_invasion else "invasion.not_given",
     }
-    if len(possible) > 1 and size_cm is not None and usable_invasion is None and Invasion.confined in table.invasion_wording:
+    if len(possible) > 1 and size_cm is not None and usable_invasion is None and Invasion.confined in table.invasions:
         # The size fixes T unless an unreported deeper invasion raises it: give that T under the stated
         # assumption (no invasion beyond the shallowest layer), keep "invasion" missing so it is asked for.
         assumed = possible_t_categories(site, size_cm, Invasion.confined)
@@ -563,7 +578,7 @@ def _t_finding(site: Site, size_cm: Optional[float], invasion: Optional[Invasion
 
 
 def _invasions_for(table: TTable, invasion: Optional[Invasion]) -> Tuple[Invasion, ...]:
-    return (invasion,) if invasion is not None else tuple(table.invasion_wording)
+    return (invasion,) if invasion is not None else tuple(table.invasions)
 
 
 def _sizes_for(table: TTable, size_cm: Optional[float]) -> Tuple[float, ...]:
@@ -923,35 +938,36 @@ def _stage_core(case: Case) -> StageResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _what_if_cases(case: Case, base: StageResult) -> List[Tuple[str, str, Case]]:
-    out: List[Tuple[str, str, Case]] = []
+def _what_if_cases(case: Case, base: StageResult) -> List[Tuple[str, Dict[str, FieldValue], str, Case]]:
+    """(template id under `what_ifs`, its values, what it is about, the changed case)."""
+    out: List[Tuple[str, Dict[str, FieldValue], str, Case]] = []
     sites = case.metastatic_sites
     if sites is None:
-        out.append(("if there were no distant metastases", "metastases", case.model_copy(update={"metastatic_sites": []})))
-        out.append(("if liver metastases were present", "metastases",
+        out.append(("metastases.none", {}, "metastases", case.model_copy(update={"metastatic_sites": []})))
+        out.append(("metastases.liver_present", {}, "metastases",
                     case.model_copy(update={"metastatic_sites": [MetastaticSite.liver]})))
     else:
-        also = "also " if sites else ""
-        for extra, label in ((MetastaticSite.liver, "liver"), (MetastaticSite.bone, "bone")):
+        also = "also_" if sites else ""
+        for extra in (MetastaticSite.liver, MetastaticSite.bone):
             if extra not in sites:
-                out.append((f"if there were {also}{label} metastases", "metastases",
+                out.append((f"metastases.{also}{extra.value}", {}, "metastases",
                             case.model_copy(update={"metastatic_sites": [*sites, extra]})))
     if base.chapter is not None and base.n == "N0":
-        out.append(("if regional nodes were positive", "nodes", case.model_copy(update={
+        out.append(("nodes.positive", {}, "nodes", case.model_copy(update={
             "nodes_positive": True, "positive_node_count": None, "bulky_mesenteric_mass": None})))
     if base.chapter is not None and base.t not in (None, "T4"):
-        out.append(("if the tumour invaded the serosa or adjacent organs", "invasion",
+        out.append(("invasion.serosa_or_adjacent_organs", {}, "invasion",
                     case.model_copy(update={"invasion": Invasion.serosa_or_adjacent_organs})))
     out.extend(_size_what_ifs(case, base))
     return out
 
 
-def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, str, Case]]:
+def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, Dict[str, FieldValue], str, Case]]:
     """Near a size cut-off: the nearest size on the other side that changes T."""
     size = case.tumour_size_cm
     if size is None or case.site not in T_TABLES or base.t is None:
         return []
-    out: List[Tuple[str, str, Case]] = []
+    out: List[Tuple[str, Dict[str, FieldValue], str, Case]] = []
     for cutoff in T_TABLES[case.site].cutoffs():
         if not _within(size, cutoff, WHAT_IF_NEAR_CUTOFF_CM):
             continue
@@ -961,27 +977,22 @@ def _size_what_ifs(case: Case, base: StageResult) -> List[Tuple[str, str, Case]]
         )
         for other in candidates:
             if other != size and t_category(case.site, other, case.invasion) not in (None, base.t):
-                out.append((f"if it measured {_fmt_cm(other)}", "size",
-                            case.model_copy(update={"tumour_size_cm": other})))
+                out.append(("size", {"size": other}, "size", case.model_copy(update={"tumour_size_cm": other})))
                 break
     return out
 
 
-def _describe_change(base: StageResult, new: StageResult) -> str:
-    parts = [v for old, v in ((base.t, new.t), (base.n, new.n), (base.m, new.m)) if v is not None and v != old]
-    parts.append(f"stage {new.stage_group}" if new.stage_group else "stage group not assigned")
-    return ", ".join(parts)
-
-
 def _what_ifs(case: Case, base: StageResult) -> List[WhatIf]:
-    """Keep only what-ifs that change the stage group or the M category."""
+    """Keep only what-ifs that change the stage group or the M category: each with the stage group it gives and
+    the T, N and M codes that differ."""
     if not base.staged and base.m is None:
         return []  # NEC, lung, thymus: nothing to vary here
     out: List[WhatIf] = []
-    for change, about, changed_case in _what_if_cases(case, base):
+    for change, values, about, changed_case in _what_if_cases(case, base):
         new = _stage_core(changed_case)
         if new.stage_group != base.stage_group or (new.m != base.m and new.m is not None):
-            out.append(WhatIf(change=change, result=_describe_change(base, new), about=about))
+            changed = [v for old, v in ((base.t, new.t), (base.n, new.n), (base.m, new.m)) if v is not None and v != old]
+            out.append(WhatIf(change=change, values=values, result=new.stage_group, changed=changed, about=about))
     return out
 
 

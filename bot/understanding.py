@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.answer_tables import COMPUTED_TOPICS
 from bot.case_update import NUMBER_ENTITIES, CaseUpdate, apply_entities, reply_entities
 from bot.knowledge import CaseContext
-from bot.models import Case, Differentiation, Site
+from bot.models import Case, CaseNote, Differentiation, Site
 from bot.ranking import ROUTE_SCORE, STRONG_SCORE, about_case, best_topic, rank_statements, statement_index
 from bot.results import INPUTS, SHARED_INPUTS, has_inputs, result_codes
 from bot.safety import SafetyCheck, safety_check
@@ -187,7 +187,7 @@ class Request(BaseModel):
     case: Case = Field(default_factory=Case)  # after this message (for a what-if: the copy)
     changed: List[str] = Field(default_factory=list)  # Case fields that received a value
     problems: List[str] = Field(default_factory=list)  # values that could not be used, said to the user
-    notes: List[str] = Field(default_factory=list)  # how a value was read (a range, a conversion)
+    notes: List[CaseNote] = Field(default_factory=list)  # how a value was read (a range, a conversion), as codes
     said_unknown: Optional[str] = None  # the pending field the user said is not known
     not_assessed: List[str] = Field(default_factory=list)  # Case fields the message says were not assessed
     asks: List[Ask] = Field(default_factory=list)

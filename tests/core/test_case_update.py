@@ -3,6 +3,7 @@
 import pytest
 
 from bot.case_update import apply_entities, parse_ki67
+from bot.conversation import note_texts
 from bot.models import Case, MetastaticSite, MitoticUnit, Site, TestKind, TestOutcome
 
 
@@ -64,7 +65,8 @@ def test_impossible_ki67_is_reported_and_the_rest_kept():
 def test_several_ki67_values_grade_on_the_highest_and_show_all(ki67_values, previous, graded_on):
     update = apply_entities(Case(ki67_percent=previous), ents(ki67=ki67_values))
     assert update.case.ki67_percent == graded_on
-    note = " ".join(update.notes)
+    assert [n.id for n in update.notes if n.id.endswith(".several")] == ["ki67.several"]
+    note = " ".join(note_texts(update.notes))  # in the words of knowledge/computed/case_notes.yml
     assert all(f"{v}%" in note for v in ki67_values), note  # every value stays visible
     assert "highest" in note and "which one" in note
     assert not update.problems
@@ -82,7 +84,8 @@ def test_several_ki67_values_grade_on_the_highest_and_show_all(ki67_values, prev
 def test_several_mitotic_counts_grade_on_the_highest_and_show_all(mitoses_values, graded_on, unit, shown):
     update = apply_entities(Case(mitoses=1), ents(mitoses=mitoses_values))
     assert update.case.mitoses == graded_on and update.case.mitoses_unit == unit
-    note = " ".join(update.notes)
+    assert [n.id for n in update.notes if n.id.endswith(".several")] == ["mitoses.several"]
+    note = " ".join(note_texts(update.notes))
     assert all(s in note for s in shown), note
     assert "highest" in note and "which one" in note
     assert not update.problems
@@ -153,6 +156,17 @@ def test_ki67_bounds(text_value, expected):
     assert parse_ki67(text_value)[0] == expected
 
 
+@pytest.mark.parametrize("raw, note_id, words", [
+    ("<1", "ki67.just_under", "Ki-67 '<1%' is read as just under 1%."),
+    (">20", "ki67.just_over", "Ki-67 '>20%' is read as just over 20%."),
+    ("2-3", "ki67.range", "Ki-67 range 2-3% is graded on its upper bound, 3%."),
+])
+def test_a_bound_or_range_is_a_note_code_worded_by_the_knowledge_base(raw, note_id, words):
+    _, note = parse_ki67(raw)
+    assert note is not None and note.id == note_id
+    assert note_texts([note]) == [words]
+
+
 def test_yes_no_reply_sets_the_bulky_mesenteric_mass():
     assert apply_entities(Case(), ents(bulky_mesenteric_mass="yes")).case.bulky_mesenteric_mass is True
     assert apply_entities(Case(), ents(bulky_mesenteric_mass="no")).case.bulky_mesenteric_mass is False
@@ -194,7 +208,9 @@ def test_ki67_as_a_count_keeps_the_number_of_cells_counted():
 def test_a_count_per_hpf_with_the_field_diameter_is_converted_and_shown(count, unit, diameter, per_2mm2):
     update = apply_entities(Case(), [{"entity": "mitoses", "value": count}, {"entity": "field_diameter", "value": diameter}])
     assert update.case.mitoses == per_2mm2 and update.case.mitoses_unit == MitoticUnit.per_2mm2
-    assert any("per 2 mm²" in note and diameter in note for note in update.notes)
+    assert [n.id for n in update.notes] == ["mitoses.hpf_converted"]
+    assert update.notes[0].values["per_2mm2"] == per_2mm2
+    assert any("per 2 mm²" in note and diameter in note for note in note_texts(update.notes))
 
 
 def test_a_count_per_hpf_without_the_diameter_stays_per_hpf():
@@ -226,7 +242,8 @@ def test_nodes_said_positive_after_a_zero_count_drop_the_old_count():
 def test_a_clear_staging_scan_reads_as_m0(entities: dict, expected) -> None:
     update = apply_entities(Case(site=Site.rectum), ents(**entities))
     assert update.case.metastatic_sites == expected
-    assert any("M0" in note for note in update.notes) == (expected == [])
+    assert any(n.id == "metastases.m0_from_clear_scan" for n in update.notes) == (expected == [])
+    assert any("M0" in note for note in note_texts(update.notes)) == (expected == [])
 
 
 @pytest.mark.parametrize("site", [None, Site.unknown])
@@ -253,3 +270,11 @@ def test_a_clear_scan_does_not_undo_metastases_already_recorded() -> None:
 )
 def test_no_extrahepatic_disease_leaves_only_the_liver(before, entities, expected) -> None:
     assert apply_entities(Case(metastatic_sites=before), ents(**entities)).case.metastatic_sites == expected
+
+
+def test_a_note_whose_template_is_under_review_says_so() -> None:
+    update = apply_entities(Case(site=Site.rectum), ents(test_result="ct:negative"))
+    [text] = note_texts(update.notes)
+    assert text.startswith("Read as no distant metastases (M0) from the negative CT") and text.endswith("(under review)")
+    [checked] = note_texts(parse_ki67("<1")[1:])
+    assert not checked.endswith("(under review)")

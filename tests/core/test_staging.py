@@ -29,6 +29,7 @@ from bot.staging import (
     stage,
     stage_group,
     t_category,
+    WHAT_IF_TEMPLATES,
 )
 
 CONFINED = Invasion.confined
@@ -266,7 +267,7 @@ def test_pancreas_exactly_2cm_is_t2_stage_ii_with_t1_what_if() -> None:
     result = stage(well(site=Site.pancreas, tumour_size_cm=2.0, invasion=CONFINED,
                         nodes_positive=False, metastatic_sites=[]))
     assert (result.t, result.stage_group) == ("T2", "II")
-    assert {"change": "if it measured 1.9 cm", "result": "T1, stage I"} in [w.model_dump(exclude={"about"}) for w in result.what_ifs]
+    assert _what_ifs(result)["size:1.9"] == (("T1",), "I")
 
 
 @pytest.mark.parametrize("site", [Site.duodenum, Site.ampulla])
@@ -589,9 +590,9 @@ def test_unknown_primary_m0_has_no_stage_group_and_says_why() -> None:
     assert (result.t, result.m, result.stage_group, result.staged) == ("TX", "M0", None, False)
     assert result.rule_ids[-1] == "AJCC8-CUP-M0-NO-GROUP"
     assert "nodal-only disease without a primary cannot be grouped" in said(result)[-1]
-    assert [w.model_dump(exclude={"about"}) for w in result.what_ifs] == [
-        {"change": "if there were liver metastases", "result": "M1a, stage IV"},
-        {"change": "if there were bone metastases", "result": "M1b, stage IV"},
+    assert list(_what_ifs(result).items()) == [
+        ("metastases.liver", (("M1a",), "IV")),
+        ("metastases.bone", (("M1b",), "IV")),
     ]
 
 
@@ -662,52 +663,54 @@ def test_unknown_differentiation_is_flagged_and_missing(differentiation, flagged
 
 
 def _what_ifs(result: StageResult) -> dict:
-    return {w.change: w.result for w in result.what_ifs}
+    """change (template id, ':size' for a size) -> (the T/N/M codes that change, the stage group it gives)."""
+    return {w.change + (f":{w.values['size']:g}" if "size" in w.values else ""): (tuple(w.changed), w.result)
+            for w in result.what_ifs}
 
 
 def test_what_if_bone_metastases_on_liver_only_disease() -> None:
     result = stage(well(site=Site.jejunum_ileum, metastatic_sites=[LIVER]))
-    assert _what_ifs(result) == {"if there were also bone metastases": "M1c, stage IV"}
+    assert _what_ifs(result) == {"metastases.also_bone": (("M1c",), "IV")}
 
 
 def test_what_if_nodes_positive_gives_stage_iii_for_m0() -> None:
     result = stage(well(site=Site.stomach, tumour_size_cm=1.0, invasion=CONFINED, nodes_positive=False,
                         metastatic_sites=[]))
     assert _what_ifs(result) == {
-        "if there were liver metastases": "M1a, stage IV",
-        "if there were bone metastases": "M1b, stage IV",
-        "if regional nodes were positive": "N1, stage III",
-        "if the tumour invaded the serosa or adjacent organs": "T4, stage III",
-        "if it measured 1.1 cm": "T2, stage II",  # 1.0 cm sits on the T1/T2 cut-off
+        "metastases.liver": (("M1a",), "IV"),
+        "metastases.bone": (("M1b",), "IV"),
+        "nodes.positive": (("N1",), "III"),
+        "invasion.serosa_or_adjacent_organs": (("T4",), "III"),
+        "size:1.1": (("T2",), "II"),  # 1.0 cm sits on the T1/T2 cut-off
     }
 
 
-@pytest.mark.parametrize("size, expected", [(0.5, None), (0.9, "if it measured 1.1 cm"), (1.2, "if it measured 1.0 cm")])
+@pytest.mark.parametrize("size, expected", [(0.5, None), (0.9, "size:1.1"), (1.2, "size:1")])
 def test_size_what_if_only_near_a_cutoff(size: float, expected: Optional[str]) -> None:
     result = stage(well(site=Site.stomach, tumour_size_cm=size, invasion=CONFINED, nodes_positive=False,
                         metastatic_sites=[]))
-    size_changes = [w.change for w in result.what_ifs if w.change.startswith("if it measured")]
+    size_changes = [key for key in _what_ifs(result) if key.startswith("size")]
     assert size_changes == ([expected] if expected else [])
 
 
 def test_what_if_colorectal_nodes_give_iiib() -> None:
     result = stage(well(site=Site.rectum, tumour_size_cm=0.8, invasion=CONFINED, nodes_positive=False,
                         metastatic_sites=[]))
-    assert _what_ifs(result)["if regional nodes were positive"] == "N1, stage IIIB"
+    assert _what_ifs(result)["nodes.positive"] == (("N1",), "IIIB")
 
 
 def test_no_what_ifs_that_change_nothing() -> None:
     result = stage(well(site=Site.unknown, metastatic_sites=[LIVER, BONE]))
     assert result.what_ifs == []
     m1b = stage(well(site=Site.pancreas, metastatic_sites=[BONE]))
-    assert _what_ifs(m1b) == {"if there were also liver metastases": "M1c, stage IV"}
+    assert _what_ifs(m1b) == {"metastases.also_liver": (("M1c",), "IV")}
 
 
 def test_what_ifs_when_m_is_unknown() -> None:
     result = stage(well(site=Site.pancreas, tumour_size_cm=2.4, invasion=CONFINED, nodes_positive=False))
     assert _what_ifs(result) == {
-        "if there were no distant metastases": "M0, stage II",
-        "if liver metastases were present": "M1a, stage IV",
+        "metastases.none": (("M0",), "II"),
+        "metastases.liver_present": (("M1a",), "IV"),
     }
 
 
@@ -761,7 +764,8 @@ def test_staging_never_crashes_and_is_consistent(case: Case) -> None:
         assert result.chapter in CHAPTERS
         assert result.stage_group in (None, *(g for rows in STAGE_GROUPS.values() for _, _, g in rows), "IV")
     for what_if in result.what_ifs:
-        assert what_if.result
+        assert what_if.change in WHAT_IF_TEMPLATES and set(what_if.values) == WHAT_IF_TEMPLATES[what_if.change]
+        assert what_if.result or what_if.changed
 
 
 @pytest.mark.parametrize("site, size, invasion, stated, t, flag", [
