@@ -98,6 +98,7 @@ FIELD_LABELS = {
     "site": "primary site",
     "tumour_size_cm": "tumour size",
     "differentiation": "differentiation",
+    "called_net": "called a NET",
     "invasion": "depth of invasion",
     "functional_syndrome": "functional syndrome",
     "positive_node_count": "number of positive nodes",
@@ -200,6 +201,8 @@ def apply_entities(case: Case, entities: List[Dict[str, Any]]) -> CaseUpdate:
             set_field(field_name, raw)
     for raw in _values(entities, "necrosis")[-1:]:
         set_field("necrosis", raw == "present")
+    for raw in _values(entities, "tumour_name")[-1:]:
+        set_field("called_net", raw == "net")
     # internal: only produced by reply_entities for a yes/no answer (no extractor entity exists for it)
     for raw in _values(entities, "bulky_mesenteric_mass")[-1:]:
         set_field("bulky_mesenteric_mass", raw == "yes")

@@ -100,6 +100,7 @@ def _values(enum: Type[Enum]) -> str:
 CASE_OPTIONS: Tuple[CaseOption, ...] = (
     CaseOption("--site", "site", "SITE", f"primary site: {_values(Site)}"),
     CaseOption("--differentiation", "differentiation", "D", f"{_values(Differentiation)}"),
+    CaseOption("--called-net", "called_net", "yes|no", "the tumour is called a NET or carcinoid (no stated morphology)"),
     CaseOption("--ki67", "ki67_percent", "PCT", "Ki-67 index in percent, e.g. 12"),
     CaseOption("--mitoses", "mitoses", "N", "mitotic count (unit: --mitoses-unit)"),
     CaseOption("--mitoses-unit", "mitoses_unit", "UNIT", f"{_values(MitoticUnit)} (default per_2mm2)"),
@@ -225,6 +226,7 @@ FIELD_PARSERS: Dict[str, Callable[[str, Any], Any]] = {
     "mitoses": _number,
     "mitoses_unit": lambda o, v: _enum(o, MitoticUnit, v, MITOTIC_UNIT_ALIASES),
     "necrosis": lambda o, v: _choice(o, YES_NO, v, "yes, no"),
+    "called_net": lambda o, v: _choice(o, YES_NO, v, "yes, no"),
     "nec_subtype": lambda o, v: _enum(o, NecSubtype, v),
     "cells_counted": _integer,
     "tumour_size_cm": _number,

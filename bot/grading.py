@@ -197,6 +197,7 @@ TRACE_TEMPLATES: Dict[str, FrozenSet[str]] = {
     "gep.g3_morphology_needed": _NONE,
     "gep.net.well": frozenset({"grade"}),
     "gep.net.differentiation_not_stated": frozenset({"grade"}),
+    "gep.net.g3_called_net": frozenset({"grade"}),
     "nec.not_graded": frozenset({"cell_type"}),
     "thoracic.scope": frozenset({"site"}),
     "thoracic.ki67_not_used": frozenset({"ki67"}),
@@ -442,6 +443,12 @@ def _grade_gep(case: Case) -> GradeResult:
         work.flag("single_index", given, grade=final)
 
     well = case.differentiation == Differentiation.well
+    if final == "G3" and not well and case.called_net and case.differentiation != Differentiation.poorly:
+        # "SI NET, Ki-67 35%": WHO names only well-differentiated tumours NET, so the name given is read as NET G3;
+        # the morphology that would make it a NEC is still asked for
+        work.missing.add("differentiation")
+        work.fire("WHO2019-GEP-NET", "gep.net.g3_called_net", grade=final)
+        return work.result(net_category(final), final, thoracic=False)
     if final == "G3" and not well:
         work.missing.add("differentiation")
         work.fire("WHO2019-G3-MORPHOLOGY", "gep.g3_morphology_needed")

@@ -146,6 +146,9 @@ class Case(BaseModel):
 
     site: Optional[Site] = None
     differentiation: Optional[Differentiation] = None
+    # the message calls the tumour a NET or a carcinoid (names WHO keeps for well-differentiated tumours); not
+    # a stated morphology: a G3 tumour so called is read as NET G3 and its morphology is still asked for
+    called_net: Optional[bool] = None
     ki67_percent: Optional[float] = Field(None, ge=0, le=100)
     mitoses: Optional[float] = Field(None, ge=0)
     mitoses_unit: MitoticUnit = MitoticUnit.per_2mm2

@@ -60,6 +60,7 @@ SENTENCE_TEMPLATES: Dict[str, FrozenSet[str]] = {
     "combined.only_mitoses": _NONE,
     "g3_morphology_needed": _NONE,
     "differentiation_not_stated": _NONE,
+    "g3_called_net": _NONE,
     "nec": _NONE,
     "thoracic.necrosis_not_stated": frozenset({"about", "mitoses"}),
     **{f"thoracic.{c}": frozenset({"about", "mitoses", "with_necrosis"})
@@ -141,7 +142,9 @@ def grade_sentence(case: Case, result: GradeResult, wording: Optional[GradingWor
     elif result.grade != _GRADES[-1]:
         parts.append(filler.fill("sentences", "combined.only_ki67" if ki67_grade else "combined.only_mitoses"))
     parts.append(".")
-    if result.grade == _GRADES[-1] and case.differentiation != Differentiation.well:
+    if result.grade == _GRADES[-1] and case.differentiation != Differentiation.well and result.kind == "net":
+        parts.append(filler.fill("sentences", "g3_called_net"))
+    elif result.grade == _GRADES[-1] and case.differentiation != Differentiation.well:
         parts.append(filler.fill("sentences", "g3_morphology_needed"))
     elif case.differentiation != Differentiation.well:
         parts.append(filler.fill("sentences", "differentiation_not_stated"))

@@ -15,12 +15,12 @@ from bot.staging import stage
 # Values each computation reads; a change to one of them re-answers that computation.
 INPUTS: Dict[str, frozenset] = {
     "grade": frozenset({"ki67_percent", "mitoses", "mitoses_unit", "necrosis", "cells_counted", "nec_subtype", "site",
-                        "differentiation"}),
+                        "differentiation", "called_net"}),
     "stage": frozenset({"tumour_size_cm", "invasion", "nodes_positive", "positive_node_count", "bulky_mesenteric_mass",
                         "nodes_assessed", "metastatic_sites", "site", "differentiation"}),
 }
 # Values that alone do not say which computation is wanted (a NEC's cell type is its morphology too).
-SHARED_INPUTS = frozenset({"site", "differentiation", "nec_subtype"})
+SHARED_INPUTS = frozenset({"site", "differentiation", "nec_subtype", "called_net"})
 
 # the computed codes an update may change, by the engine that computes them
 RESULT_CODES = (("grade", ("grade", "category")), ("stage", ("t", "n", "m", "stage_group")))

@@ -41,7 +41,7 @@ AUDIENCES = ("clinician", "patient")
 
 WORKUP_ONLY_INPUTS = frozenset({"tests_done", "ihc", "functional_syndrome"})
 # what a knowledge question names to say what it is about, without giving a case to compute on
-QUESTION_CONTEXT_FIELDS = frozenset({"site", "functional_syndrome"})
+QUESTION_CONTEXT_FIELDS = frozenset({"site", "functional_syndrome", "called_net"})
 # staging values beyond the size: with one of them a stage is worth showing even before its group is known
 STAGING_FINDINGS = frozenset({"invasion", "nodes_positive", "positive_node_count", "nodes_assessed",
                               "bulky_mesenteric_mass", "metastatic_sites"})

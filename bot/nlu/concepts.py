@@ -17,6 +17,7 @@ from .text import Candidate, compile_terms
 # ("lung mets" is a metastasis, not a site; "invades the duodenum" is invasion, not a site).
 P_TEST, P_IHC, P_METASTASIS, P_NODES, P_INVASION = 10, 15, 20, 25, 30
 P_SYNDROME, P_DIFFERENTIATION, P_NECROSIS, P_SITE, P_AUDIENCE = 40, 45, 50, 60, 70
+P_TUMOUR_NAME = 80  # the tumour's name yields to every other reading of its words
 P_UNSPECIFIED_METASTASIS = 55  # "mets" with no site yields to "nodal mets" and every other reading
 
 BLOCKER = "_blocker"  # occupies a span without producing an entity (a test with no outcome)
@@ -283,6 +284,16 @@ def find_differentiation(text: str) -> Iterator[Candidate]:
             yield Candidate("differentiation", value, m.start(), m.end(), P_DIFFERENTIATION, "DIFFERENTIATION", "drop")
 
 
+_TUMOUR_CALLED_NET = re.compile(V.TUMOUR_CALLED_NET)
+
+
+def find_tumour_called_net(text: str) -> Iterator[Candidate]:
+    """The tumour called a NET or carcinoid ("SI NET", "carcinoid"): not when negated or offered as a choice
+    ("not a NET", "NET G3 or NEC?"), which the DIFFERENTIATION context rules decide."""
+    for m in _TUMOUR_CALLED_NET.finditer(text):
+        yield Candidate("tumour_name", "net", m.start(), m.end(), P_TUMOUR_NAME, "DIFFERENTIATION", "drop")
+
+
 def find_necrosis(text: str) -> Iterator[Candidate]:
     for m in _NECROSIS_ABSENT.finditer(text):
         yield Candidate("necrosis", "absent", m.start(), m.end(), P_NECROSIS - 1)
@@ -469,5 +480,5 @@ def find_audience(text: str) -> Iterator[Candidate]:
 
 FINDERS = (
     find_tests, find_ihc, find_metastases, find_nodes, find_invasion, find_syndromes,
-    find_differentiation, find_necrosis, find_sites, find_audience,
+    find_differentiation, find_necrosis, find_sites, find_audience, find_tumour_called_net,
 )

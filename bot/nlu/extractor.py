@@ -157,6 +157,7 @@ class ClinicalEntityExtractor:
         # phrase names it), before the phrases of one value are merged
         judged = self._one_tumour_site(corrected, self._resolve_conflicts(in_context))
         judged += self._nec_subtypes(corrected, in_context)
+        judged = self._tumour_called_net(corrected, judged)
         return [self._as_entity(c, text, origin) for c in judged]
 
     @staticmethod
@@ -173,6 +174,20 @@ class ClinicalEntityExtractor:
         named = named_primary_sites(text)
         keep = ([c for c in sites if c.value in named] or on_line or sites)[0]
         return sorted((c for c in candidates if c.entity != "site" or c is keep), key=lambda c: (c.start, c.entity))
+
+    @staticmethod
+    def _tumour_called_net(text: str, candidates: list[Candidate]) -> list[Candidate]:
+        """One "the tumour is called a NET" reading: from the name alone, or from a site or differentiation
+        phrase that holds it ("pNET", "lung carcinoid", "WD NET"); none when the text also calls it a carcinoma
+        (a NEC, "poorly differentiated"), which is a different family."""
+        names = [c for c in candidates if c.entity == "tumour_name"]
+        rest = [c for c in candidates if c.entity != "tumour_name"]
+        if any(c.entity == "differentiation" and c.value == "poorly" for c in rest):
+            return rest
+        if not names:
+            names = [Candidate("tumour_name", "net", c.start, c.end, c.priority) for c in rest
+                     if c.entity in ("site", "differentiation") and re.search(V.SITE_PHRASE_CALLS_NET, text[c.start:c.end])][:1]
+        return rest + names[:1]
 
     @staticmethod
     def _nec_subtypes(text: str, candidates: list[Candidate]) -> list[Candidate]:

@@ -241,6 +241,16 @@ DIFFERENTIATION_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     (r"(?<!disease\s)(?<!\()PD(?=\s*(?:NEC|NET|NEN|carcinoma|neuroendocrine|morpholog|histolog|[,.;]|$))", "poorly"),
 )
 
+# The tumour called a NET or a carcinoid: WHO keeps these names for well-differentiated tumours (NEC for
+# poorly differentiated ones), so the name itself says which family is meant. "NET" in capitals only ("net"
+# is an English word); "NEN" and "neoplasm" name both families and are not read.
+TUMOUR_CALLED_NET = (
+    r"(?<![\w-])NETs?(?![\w-])|(?i:(?<![\w-])(?:carcinoids?|neuroendocrine\s+tumou?rs?)(?![\w-]))"
+    r"|(?i:(?<![\w-])(?:(?:p|g|r|si|si-|sb|i)nets?|net-cup)(?![\w-]))"
+)
+# the words of a site phrase that call the tumour a NET ("pNET", "SI-NET", "ileal NET", "lung carcinoid")
+SITE_PHRASE_CALLS_NET = r"NETs?\b|(?i:carcinoid|neuroendocrine\s+tumou?r|\b(?:p|g|r|si|sb)-?nets?\b)"
+
 # ----------------------------------------------------------------------------- necrosis
 NECROSIS_TERMS = r"necros[ie]s|necrotic"
 NECROSIS_ABSENT_PHRASES = (

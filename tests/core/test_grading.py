@@ -685,3 +685,19 @@ def test_a_lung_carcinoma_named_on_morphology_is_high_grade_without_a_count():
 def test_the_kind_of_a_result_is_a_code(case, kind, thoracic):
     result = grade(case)
     assert (result.kind, result.thoracic) == (kind, thoracic), result.category
+
+
+# a G3 tumour the message calls a NET: WHO keeps that name for well-differentiated tumours (read as NET G3, the
+# morphology still asked for); a stated poorly differentiated morphology wins; a G1/G2 is unchanged
+@pytest.mark.parametrize("case, category, differentiation_asked", [
+    (gep(ki67_percent=25, differentiation=None, called_net=True), "net.G3", True),
+    (gep(ki67_percent=20.5, differentiation=None, called_net=True), "net.G3", True),
+    (gep(ki67_percent=20, differentiation=None, called_net=True), "net.G2", True),
+    (gep(ki67_percent=25, differentiation=None, called_net=None), G3_NEN_UNKNOWN_DIFFERENTIATION, True),
+    (gep(ki67_percent=25, differentiation=Differentiation.poorly, called_net=True), "nec", False),
+    (gep(ki67_percent=25, differentiation=Differentiation.well, called_net=True), "net.G3", False),
+])
+def test_a_g3_tumour_called_a_net_is_read_as_net_g3(case, category, differentiation_asked):
+    result = grade(case)
+    assert result.category == category
+    assert ("differentiation" in result.missing) == differentiation_asked
