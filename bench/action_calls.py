@@ -4,9 +4,12 @@
 
 In one run, against the real servers (NETguide's launchers, the shipped endpoints.yml, SQLite tracker
 store in a scratch folder), the conversations of bench/questions.yml:
-1. timing, twice in turn: `before` = every action call on a new connection (NETGUIDE_ACTION_KEEP_ALIVE=0,
-   Rasa's behaviour), `after` = calls reuse a kept connection (bot/channels/action_connection.py); p50/p95
-   sequential and at N concurrent conversations, msg/s;
+1. timing: two Rasa servers run side by side on one action server, `before` = every action call on a new
+   connection (NETGUIDE_ACTION_KEEP_ALIVE=0, Rasa's behaviour), `after` = calls reuse a kept connection
+   (bot/channels/action_connection.py); the load (sequential, then N concurrent conversations) goes to one
+   and then the other, in alternating order, for --rounds rounds, so both see the same machine (it is
+   shared: a single pass each was off by 2x either way); prints each round's after/before ratios and their
+   median;
 2. bytes, once more per setting with a byte-counting relay between the Rasa server and the action server
    (not timed): per turn, the action call's request and response, the REST reply, the events stored in
    the tracker store, and how many TCP connections the action calls opened.
@@ -18,12 +21,13 @@ import argparse
 import asyncio
 import json
 import sqlite3
+import statistics
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -75,27 +79,50 @@ class CountingRelay:
         self._loop.run_until_complete(main())
 
 
-def start(group: ProcessGroup, workdir: Path, label: str, env: Dict[str, str], relay: bool):
-    actions_port, rasa_port = free_port(), free_port()
-    actions = group.start(f"{label}-actions", actions_argv(actions_port), base_env())
+def start(group: ProcessGroup, workdir: Path, label: str, env: Dict[str, str], relay: bool,
+          actions_port: Optional[int] = None):
+    """A Rasa server (and an action server unless one is given); returns its REST URL and the relay."""
+    if actions_port is None:
+        actions_port = free_port()
+        actions = group.start(f"{label}-actions", actions_argv(actions_port), base_env())
+        group.wait_ready(actions, f"http://127.0.0.1:{actions_port}/health", 120)
     counter = CountingRelay(actions_port) if relay else None
-    endpoints = endpoints_file(workdir, counter.port if counter else actions_port, "sqlite")
+    rasa_port = free_port()
+    folder = workdir / label
+    folder.mkdir(exist_ok=True)
+    endpoints = endpoints_file(folder, counter.port if counter else actions_port, "sqlite")
     rasa = group.start(f"{label}-rasa", rasa_run_argv(current_model(), rasa_port, endpoints, ROOT / "credentials.yml",
                                                       netguide=True), base_env(**env))
-    group.wait_ready(actions, f"http://127.0.0.1:{actions_port}/health", 120)
     group.wait_ready(rasa, f"http://127.0.0.1:{rasa_port}/webhooks/rest/", 300)
     return f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", counter
 
 
-def timing(label: str, env: Dict[str, str], convs, args) -> Dict[str, object]:
-    with tempfile.TemporaryDirectory(prefix=f"netguide-actions-{label}-") as scratch:
+def timing(convs, args) -> Dict[str, object]:
+    conc = f"c{args.concurrent}"
+    levels = [("sequential", 1, args.sequential), (conc, args.concurrent, args.concurrent_messages)]
+    rounds: List[Dict[str, Dict[str, Dict[str, float]]]] = []
+    with tempfile.TemporaryDirectory(prefix="netguide-actions-timing-") as scratch:
         group = ProcessGroup(Path(scratch))
         try:
-            url, _ = start(group, Path(scratch), label, env, relay=False)
-            levels = [("sequential", 1, args.sequential), (f"c{args.concurrent}", args.concurrent, args.concurrent_messages)]
-            return load.run_levels(lambda sender: url, convs, levels, warmup=40, label=label)
+            actions_port = free_port()
+            actions = group.start("actions", actions_argv(actions_port), base_env())
+            group.wait_ready(actions, f"http://127.0.0.1:{actions_port}/health", 120)
+            urls = {label: start(group, Path(scratch), label, env, False, actions_port)[0] for label, env in SETTINGS}
+            for label, url in urls.items():
+                load.run_levels(lambda sender, url=url: url, convs, [], warmup=40, label=f"{label}-warm")
+            for number in range(args.rounds):
+                order = [label for label, _ in SETTINGS][:: 1 if number % 2 == 0 else -1]
+                one = {label: load.run_levels(lambda sender, url=urls[label]: url, convs, levels,
+                                              label=f"{label}-r{number}") for label in order}
+                rounds.append(one)
+                b, a = one["before"], one["after"]
+                print(f"round {number + 1} ({' then '.join(order)}): seq p50 {b['sequential']['p50_ms']} -> "
+                      f"{a['sequential']['p50_ms']} ms, seq p95 {b['sequential']['p95_ms']} -> {a['sequential']['p95_ms']}, "
+                      f"{conc} p95 {b[conc]['p95_ms']} -> {a[conc]['p95_ms']}, {conc} msg/s {b[conc]['msg_per_s']} -> "
+                      f"{a[conc]['msg_per_s']}", flush=True)
         finally:
             group.stop()
+    return {"rounds": rounds}
 
 
 def traffic(label: str, env: Dict[str, str], convs, turns: int) -> Dict[str, float]:
@@ -117,7 +144,7 @@ def traffic(label: str, env: Dict[str, str], convs, turns: int) -> Dict[str, flo
             up0, down0, conn0 = counter.up, counter.down, counter.connections
             rest_bytes = asyncio.run(play())
             time.sleep(0.5)
-            with sqlite3.connect(Path(scratch) / "tracker.db") as db:
+            with sqlite3.connect(Path(scratch) / label / "tracker.db") as db:
                 stored = db.execute("SELECT sum(length(data)) FROM events WHERE sender_id LIKE 'bytes-%'").fetchone()[0]
             n = len(messages)
             return {"turns": n, "action_request_bytes": round((counter.up - up0) / n),
@@ -134,27 +161,31 @@ def main() -> None:
     parser.add_argument("--concurrent", type=int, default=10)
     parser.add_argument("--concurrent-messages", type=int, default=300)
     parser.add_argument("--bytes-turns", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     convs = conversations()
-    results: Dict[str, Dict[str, object]] = {}
-    for label, env in SETTINGS:
-        results[label] = {"load": timing(label, env, convs, args)}
-    for label, env in SETTINGS:
-        results[label]["bytes"] = traffic(label, env, convs, args.bytes_turns)
     conc = f"c{args.concurrent}"
-    print(f"\n| setting | seq p50 / p95 ms | {conc} p50 / p95 ms | {conc} msg/s | action connections per {args.bytes_turns} turns |")
+    results: Dict[str, object] = {"timing": timing(convs, args)}
+    results["bytes"] = {label: traffic(label, env, convs, args.bytes_turns) for label, env in SETTINGS}
+    rounds = results["timing"]["rounds"]
+
+    def median(level: str, key: str, label: str) -> float:
+        return round(statistics.median(r[label][level][key] for r in rounds), 1)
+
+    def ratio(level: str, key: str) -> float:
+        return round(statistics.median(r["after"][level][key] / r["before"][level][key] for r in rounds), 2)
+
+    print(f"\n| setting (median of {len(rounds)} rounds) | seq p50 / p95 ms | {conc} p50 / p95 ms | {conc} msg/s "
+          f"| action-server connections per {args.bytes_turns} turns |")
     print("|---|---|---|---|---|")
-    for label, figures in results.items():
-        seq, many = figures["load"]["sequential"], figures["load"][conc]
-        print(f"| {label} | {seq['p50_ms']} / {seq['p95_ms']} | {many['p50_ms']} / {many['p95_ms']} | "
-              f"{many['msg_per_s']} | {figures['bytes']['action_connections']} |")
-    before, after = results["before"]["load"], results["after"]["load"]
-    print(f"after / before: seq p50 {after['sequential']['p50_ms'] / before['sequential']['p50_ms']:.2f}, "
-          f"seq p95 {after['sequential']['p95_ms'] / before['sequential']['p95_ms']:.2f}, "
-          f"{conc} p95 {after[conc]['p95_ms'] / before[conc]['p95_ms']:.2f}, "
-          f"{conc} msg/s {after[conc]['msg_per_s'] / before[conc]['msg_per_s']:.2f}")
-    b = results["after"]["bytes"]
+    for label, _ in SETTINGS:
+        print(f"| {label} | {median('sequential', 'p50_ms', label)} / {median('sequential', 'p95_ms', label)} | "
+              f"{median(conc, 'p50_ms', label)} / {median(conc, 'p95_ms', label)} | {median(conc, 'msg_per_s', label)} | "
+              f"{results['bytes'][label]['action_connections']} |")
+    print(f"after / before, median of the rounds' ratios: seq p50 {ratio('sequential', 'p50_ms')}, "
+          f"seq p95 {ratio('sequential', 'p95_ms')}, {conc} p95 {ratio(conc, 'p95_ms')}, {conc} msg/s {ratio(conc, 'msg_per_s')}")
+    b = results["bytes"]["after"]
     print(f"per turn ({b['turns']} turns of bench/questions.yml): action call request {b['action_request_bytes']} B, "
           f"response {b['action_response_bytes']} B, REST reply {b['rest_reply_bytes']} B, "
           f"events stored {b['stored_event_bytes']} B")
