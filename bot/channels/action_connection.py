@@ -21,7 +21,6 @@ import os
 from typing import Any, Dict, Optional, Tuple
 
 import aiohttp
-import rasa.core.run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
@@ -30,7 +29,7 @@ KEEP_ALIVE_S = 30.0  # idle connections closed by this side after this long (act
 
 
 _original_init = RemoteAction.__init__
-_original_close_resources = rasa.core.run.close_resources
+_original_close_resources: Any = None
 _sessions: Dict[Tuple[int, Optional[str]], aiohttp.ClientSession] = {}
 
 
@@ -102,5 +101,12 @@ async def _close_resources(app: Any, loop: Any) -> None:
 
 
 def install() -> None:
+    global _original_close_resources
+    # imported here: rasa.core.run imports Sanic, which installs uvloop's event loop policy (the launcher
+    # imports it anyway; tests that only make calls should not inherit the policy)
+    import rasa.core.run
+
     RemoteAction.__init__ = _remote_action_init  # type: ignore[assignment]
-    rasa.core.run.close_resources = _close_resources  # Rasa's after_server_stop listener
+    if rasa.core.run.close_resources is not _close_resources:
+        _original_close_resources = rasa.core.run.close_resources
+        rasa.core.run.close_resources = _close_resources  # Rasa's after_server_stop listener

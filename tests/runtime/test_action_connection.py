@@ -16,10 +16,14 @@ from bot.channels import action_connection
 
 @pytest.fixture(autouse=True)
 def installed():
+    # install() imports rasa.core.run and with it Sanic, which installs uvloop's event loop policy: put it
+    # back, the tracker-store tests of this folder must not inherit it
+    policy = asyncio.get_event_loop_policy()
     original = RemoteAction.__init__
     action_connection.install()
     yield
     RemoteAction.__init__ = original
+    asyncio.set_event_loop_policy(policy)
 
 
 async def serve(close_when_idle: bool = False, drop_reused: bool = False):
@@ -60,6 +64,16 @@ async def calls(url: str, count: int, pause: float = 0.0) -> List[dict]:
     return answers
 
 
+def run(coroutine):
+    """On a loop of its own, leaving the thread's current loop as it was (asyncio.run would unset it, and the
+    tracker-store tests in the same process use it)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
 def test_calls_of_a_conversation_share_one_connection():
     async def scenario():
         runner, url, seen = await serve()
@@ -70,7 +84,7 @@ def test_calls_of_a_conversation_share_one_connection():
             await runner.cleanup()
         return answers, seen
 
-    answers, seen = asyncio.run(scenario())
+    answers, seen = run(scenario())
     assert answers == [{"events": [], "responses": [{"text": "action_answer"}]}] * 5
     assert len(seen) == 5 and len(set(seen)) == 1
 
@@ -86,7 +100,7 @@ def test_switched_off_every_call_opens_its_own_connection(monkeypatch):
             await runner.cleanup()
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = run(scenario())
     assert len(seen) == 3 and len(set(seen)) == 3
 
 
@@ -100,7 +114,7 @@ def test_a_connection_the_server_closed_while_idle_is_replaced():
             await runner.cleanup()
         return answers, seen
 
-    answers, seen = asyncio.run(scenario())
+    answers, seen = run(scenario())
     assert len(answers) == 3 and all(answer["responses"] for answer in answers)
     assert len(set(seen)) == 3
 
@@ -115,6 +129,6 @@ def test_a_call_dropped_unanswered_on_a_kept_connection_is_sent_again_on_a_new_o
             await runner.cleanup()
         return answers, seen
 
-    answers, seen = asyncio.run(scenario())
+    answers, seen = run(scenario())
     assert answers == [{"events": [], "responses": [{"text": "action_answer"}]}] * 3
     assert len(set(seen)) == 3
