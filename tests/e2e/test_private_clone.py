@@ -85,7 +85,12 @@ def private_clone():
                 os.killpg(process.pid, signal.SIGKILL)
         cluster = prod / "postgres"
         if cluster.is_symlink():  # under root the cluster lives where the postgres user can reach it
-            shutil.rmtree(cluster.resolve(), ignore_errors=True)
+            target = cluster.resolve()
+            shutil.rmtree(target, ignore_errors=True)
+            try:
+                target.parent.rmdir()  # /var/lib/netguide, if nothing else is in it
+            except OSError:
+                pass
         shutil.rmtree(folder, ignore_errors=True)
 
 
