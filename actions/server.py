@@ -21,6 +21,7 @@ from typing import Optional, Sequence
 
 EXIT_CONFIG = 2
 DEFAULT_PORT = 5055
+ACTION_SERVER_KEEP_ALIVE_S = 75  # bot/channels/action_connection.py keeps its idle connections 30 s
 
 
 class StartupError(Exception):
@@ -91,6 +92,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     utils.update_sanic_log_level()
     logger = logging.getLogger("netguide.actions")
     app = create_app(args.actions, cors_origins=None)  # no browser origin may call it
+    # The Rasa server keeps its connection open between action calls (bot/channels/action_connection.py,
+    # at most 30 s idle); Sanic would close an idle one after 5 s. Longer here, so a call never starts on a
+    # connection this side is closing.
+    app.config.KEEP_ALIVE_TIMEOUT = ACTION_SERVER_KEEP_ALIVE_S
     logger.info("knowledge base %s loaded; audit trail in %s", version, audit_folder)
     logger.info("action server listening on http://%s:%s", args.host, args.port)
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)

@@ -7,7 +7,8 @@ Loads the model with NETguide's runtime changes (as bot/channels/rasa_server.py 
 endpoints.yml (SQLite tracker store in a scratch folder), plays the four questions of
 bench/long_conversation.py, and prints for turns 1-20 and for the last 20 turns the milliseconds per turn
 spent in the functions that matter (cumulative), so that what grows with the conversation stands out.
-`--before` sets NETGUIDE_BOUNDED_HISTORY=0 (the bounded-history changes off).
+`--before` sets NETGUIDE_BOUNDED_HISTORY=0 (the bounded-history changes off); NETGUIDE_ACTION_KEEP_ALIVE=0
+in the environment opens a new connection per action call (Rasa's behaviour, bot/channels/action_connection.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ WATCH = [  # (label, (file suffix, function name)) - cumulative time per turn
     ("  applied_events", ("rasa/shared/core/trackers.py", "applied_events")),
     ("action call (RemoteAction.run)", ("rasa/core/actions/action.py", "run")),
     ("  payload (_action_call_format)", ("bot/channels/slim_action_calls.py", "slim_action_call_format")),
+    ("  HTTP call to the action server (EndpointConfig.request)", ("rasa/utils/endpoints.py", "request")),
     ("  tracker.current_state", ("rasa/shared/core/trackers.py", "current_state")),
     ("  tracker.copy (replays every event)", ("rasa/shared/core/trackers.py", "copy")),
     ("user message in (log_message: fetch, session, NLU)", ("rasa/core/processor.py", "log_message")),
@@ -82,7 +84,7 @@ async def main_async(args, workdir: Path, actions_port: int) -> None:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from bot.channels import fast_action_validation, runtime_guards, slim_action_calls
+    from bot.channels import action_connection, fast_action_validation, runtime_guards, slim_action_calls
 
     configure_logging_and_warnings(logging.INFO)  # as `rasa run` without --debug
     configure_structlog(logging.INFO)
@@ -90,6 +92,7 @@ async def main_async(args, workdir: Path, actions_port: int) -> None:
     runtime_guards.install()
     fast_action_validation.install()
     slim_action_calls.install()
+    action_connection.install()
     endpoints_yml = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     endpoints_yml["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     endpoints_yml["tracker_store"]["db"] = str(workdir / "tracker.db")

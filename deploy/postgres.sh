@@ -8,7 +8,10 @@
 #   NETGUIDE_DB_NAME / NETGUIDE_DB_USER   database and role (default netguide / netguide)
 #   NETGUIDE_DB_PASSWORD   the role's password (required for the first start; stored hashed by PostgreSQL)
 # Password authentication (scram-sha-256) on TCP only; the Unix socket lives in the cluster directory.
-# PostgreSQL refuses to run as root: under root the cluster belongs to the `postgres` system user.
+# PostgreSQL refuses to run as root: under root the cluster belongs to the `postgres` system user. That user
+# cannot reach a checkout inside a private directory (a clone under `mktemp -d` or in a mode-700 home is 0700):
+# then the cluster lives in $NETGUIDE_PG_SYSTEM_ROOT/postgres-<hash of the path> (default /var/lib/netguide)
+# and the cluster directory is a symbolic link to it.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 PG_DIR="${NETGUIDE_PG_DIR:-$ROOT/var/production/postgres}"
@@ -16,6 +19,30 @@ PG_PORT="${NETGUIDE_DB_PORT:-5433}"
 PG_LISTEN="${NETGUIDE_DB_LISTEN:-127.0.0.1}"
 DB_NAME="${NETGUIDE_DB_NAME:-netguide}"
 DB_USER="${NETGUIDE_DB_USER:-netguide}"
+
+postgres_can_reach() {  # dir: can the postgres system user traverse every directory down to dir?
+  (cd / && runuser -u postgres -- test -x "$1") 2>/dev/null
+}
+
+# Under root: the directory the postgres user works in (PG_DIR itself, or the place PG_DIR links to).
+if [ "$(id -u)" -eq 0 ]; then
+  mkdir -p "$(dirname "$PG_DIR")"
+  if [ -L "$PG_DIR" ]; then
+    PG_DIR="$(readlink -f "$PG_DIR")"
+  elif ! postgres_can_reach "$(dirname "$PG_DIR")"; then
+    [ ! -e "$PG_DIR/data/PG_VERSION" ] || die "the postgres system user cannot reach the cluster in $PG_DIR (a directory above it is private); make its parents readable (chmod o+x) or move the checkout"
+    system_dir="${NETGUIDE_PG_SYSTEM_ROOT:-/var/lib/netguide}/postgres-$(printf '%s' "$PG_DIR" | sha256sum | cut -c1-12)"
+    mkdir -p "$system_dir"; chmod 755 "$(dirname "$system_dir")"
+    if [ -d "$PG_DIR" ]; then  # left by an earlier start that failed here: no cluster in it
+      rm -rf "$PG_DIR/socket" "$PG_DIR/data" "$PG_DIR/initdb.log" "$PG_DIR/.pwfile"
+      rmdir "$PG_DIR" 2>/dev/null || die "$PG_DIR is in the way: the postgres user cannot reach it, and it is not empty"
+    fi
+    ln -s "$system_dir" "$PG_DIR"
+    info "PostgreSQL cluster in $system_dir: the postgres user cannot reach $PG_DIR (a private directory above it); $PG_DIR links there"
+    PG_DIR="$system_dir"
+  fi
+  postgres_can_reach "$(dirname "$PG_DIR")" || die "the postgres system user cannot reach $(dirname "$PG_DIR"); make it readable (chmod o+x) or set NETGUIDE_PG_DIR elsewhere"
+fi
 DATA="$PG_DIR/data"
 
 pg_bin() {
@@ -28,7 +55,7 @@ pg_bin() {
 BIN="$(pg_bin)"
 
 as_owner() {  # run a PostgreSQL program as the cluster owner
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 init_cluster() {

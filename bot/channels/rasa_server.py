@@ -11,7 +11,8 @@ Same options as `rasa run`; before Rasa starts it
 - allows cross-origin requests only from NETGUIDE_CORS_ORIGIN (or --cors); "*" is refused;
 - caps request bodies at 1 MB (SANIC_REQUEST_MAX_SIZE) and installs bot.channels.runtime_guards;
 - validates action-server responses with a validator built once (bot.channels.fast_action_validation)
-  and sends the action server the latest turn, not the whole conversation (bot.channels.slim_action_calls).
+  and sends the action server the latest turn, not the whole conversation (bot.channels.slim_action_calls),
+  over a connection kept open between calls (bot.channels.action_connection).
 """
 
 from __future__ import annotations
@@ -268,11 +269,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_CONFIG
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", "1000000")  # 1 MB: a chat message is far smaller
 
-    from bot.channels import fast_action_validation, runtime_guards, slim_action_calls
+    from bot.channels import action_connection, fast_action_validation, runtime_guards, slim_action_calls
 
     runtime_guards.install()
     fast_action_validation.install()
     slim_action_calls.install()
+    action_connection.install()
     import rasa.__main__
 
     sys.argv = ["rasa", "run", *args]

@@ -19,7 +19,7 @@ every one of those turns, so every policy prediction and every action sees the s
 and it is cut back to `keep_turns` when it reaches twice that, so a turn costs what a turn
 `keep_turns`-`2 * keep_turns` turns into a conversation costs.
 
-NETGUIDE_TRACKER_WINDOW_TURNS sets keep_turns (default 10, at least 4); NETGUIDE_BOUNDED_HISTORY=0
+NETGUIDE_TRACKER_WINDOW_TURNS sets keep_turns (default 6, at least 4); NETGUIDE_BOUNDED_HISTORY=0
 switches windowing off (to measure the difference: bench/long_conversation.py --before).
 """
 
@@ -34,7 +34,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, ConversationPaus
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 
-DEFAULT_KEEP_TURNS = 10
+DEFAULT_KEEP_TURNS = 6  # 6-12 turns in memory: with 10 (10-20) a late turn cost 1.2x an early one, with 6 1.03x
 MIN_KEEP_TURNS = 4  # longer than MemoizationPolicy's max_history and than any rule in data/rules.yml
 
 
