@@ -175,7 +175,9 @@ def test_a_conversation_alternating_between_replicas_keeps_its_context(productio
     response = production.say(sender, "what grade?", base=a)
     text = text_of(response.json())
     # the grade needs both values: Ki-67 alone says G1, the mitoses given to the other replica make it G2
-    assert "Ki-67 2%" in text and re.search(r"Mitoses 5 per 2 mm", text), text
+    # (a failure here was seen once in a fresh-clone CI run and not reproduced: the replicas' logs say whether a
+    # turn fell back to memory because the database did not answer)
+    assert "Ki-67 2%" in text and re.search(r"Mitoses 5 per 2 mm", text), f"{text}\n{production.logs_tail()}"
     assert "G2" in text, text
     assert user_texts(production.tracker(sender, replica=1)) == ["Ki-67 is 2%", "5 mitoses per 2 mm2", "what grade?"]
 
